@@ -1,0 +1,34 @@
+"""kdviz: an interactive visual explorer for knowledge distillation (library part; no Streamlit here)."""
+
+from .data import MNISTSplit, cache_dir, load_mnist
+from .losses import DistillationLoss, distillation_loss, soften
+from .models import StudentMLP, TeacherCNN, architecture, build_model, count_params, describe, size_bytes
+from .teacher import TEACHER_PATH, TeacherError, load_teacher, save_model, train_teacher
+from .train import TeacherLogits, TrainConfig, TrainResult, predict_logits, teacher_logits, train_student
+
+__all__ = [
+    "MNISTSplit",
+    "cache_dir",
+    "load_mnist",
+    "DistillationLoss",
+    "distillation_loss",
+    "soften",
+    "StudentMLP",
+    "TeacherCNN",
+    "architecture",
+    "build_model",
+    "count_params",
+    "describe",
+    "size_bytes",
+    "TEACHER_PATH",
+    "TeacherError",
+    "load_teacher",
+    "save_model",
+    "train_teacher",
+    "TeacherLogits",
+    "TrainConfig",
+    "TrainResult",
+    "predict_logits",
+    "teacher_logits",
+    "train_student",
+]

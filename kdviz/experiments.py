@@ -1,0 +1,48 @@
+"""Experiments built on :func:`kdviz.train.train_student`; each returns plain data (dicts or DataFrames)."""
+
+from __future__ import annotations
+
+from .metrics import per_class_accuracy
+from .resources import Resources
+from .train import TrainConfig, TrainResult, train_student
+
+__all__ = ["distill", "summarise"]
+
+
+def summarise(result: TrainResult, res: Resources) -> dict:
+    """JSON-able summary of one run: test accuracy, per-class accuracy, agreement, seconds, config."""
+    pred = result.test_logits.argmax(1)
+    last = result.history.iloc[-1]
+    return {
+        "test_acc": float(last["test_acc"]),
+        "per_class_acc": per_class_accuracy(pred, res.data.y_test),
+        "agreement": float(last["agreement"]),
+        "seconds": round(result.seconds, 3),
+    }
+
+
+def distill(res: Resources, config: TrainConfig = TrainConfig(), *, baseline: bool = False) -> dict:
+    """Distil a student from the shipped teacher; with ``baseline`` also train gamma = 0 from the same initialisation.
+
+    Returns
+    -------
+    dict with ``teacher_test_acc``, ``student_test_acc``, ``per_class_acc`` (10 floats),
+    ``agreement``, ``seconds`` (training wall time), ``config``, ``history`` (per-epoch
+    rows) and, with ``baseline``, ``baseline_test_acc``, ``baseline_per_class_acc``,
+    ``baseline_seconds``.
+    """
+    student = train_student(res.data, res.logits, config)
+    s = summarise(student, res)
+    out = {
+        "teacher_test_acc": float(res.teacher_meta["test_acc"]),
+        "student_test_acc": s["test_acc"],
+        "per_class_acc": s["per_class_acc"],
+        "agreement": s["agreement"],
+        "seconds": s["seconds"],
+        "config": {**config.__dict__, "hidden": list(config.hidden)},
+        "history": student.history.to_dict(orient="records"),
+    }
+    if baseline:
+        b = summarise(train_student(res.data, res.logits, config.replace(gamma=0.0)), res)
+        out.update(baseline_test_acc=b["test_acc"], baseline_per_class_acc=b["per_class_acc"], baseline_seconds=b["seconds"])
+    return out

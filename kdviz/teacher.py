@@ -1,0 +1,164 @@
+"""The shipped, pretrained teacher: how it is trained, saved and loaded.
+
+The weights live in ``kdviz/assets/teacher.safetensors`` (safetensors: plain tensors,
+nothing is unpickled) beside ``teacher.json`` (architecture, split fingerprint, seed,
+test accuracy, the command that made it, the weights' sha256). ``load_teacher`` never
+trains; ``python -m kdviz train-teacher`` rebuilds both files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from .data import MNISTSplit
+from .models import TeacherCNN, architecture, build_model, count_params
+from .train import predict_logits, torch_threads
+
+__all__ = ["TeacherError", "TeacherConfig", "train_teacher", "save_model", "load_teacher", "TEACHER_PATH", "REBUILD_COMMAND"]
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+TEACHER_PATH = ASSETS / "teacher.safetensors"
+REBUILD_COMMAND = "python -m kdviz train-teacher"
+
+
+class TeacherError(RuntimeError):
+    """A teacher weights file is missing, truncated or does not match; the message is one line."""
+
+
+@dataclass(frozen=True)
+class TeacherConfig:
+    """How the shipped teacher is trained (``python -m kdviz train-teacher``)."""
+
+    channels: tuple[int, int] = (32, 64)  # conv widths: ~0.42 M parameters, ~1.7 MB
+    hidden: int = 128  # width of the classifier head
+    dropout: float = 0.3  # before the last layer; 4,000 digits overfit fast
+    epochs: int = 15  # with shift augmentation
+    lr: float = 2e-3  # Adam, decayed by cosine to 0
+    batch_size: int = 64
+    max_shift: int = 2  # random translation of ±2 px per digit, per epoch
+    seed: int = 0
+    num_threads: int = 2  # convolutions do use both cores
+
+
+def random_shift(x: torch.Tensor, max_shift: int, background: float, generator: torch.Generator) -> torch.Tensor:
+    """Translate each image of shape (N, 1, 28, 28) by its own integer offset in [−max_shift, max_shift]² px."""
+    n, _, h, w = x.shape
+    padded = F.pad(x - background, (max_shift,) * 4) + background  # (N, 1, h+2s, w+2s)
+    dx, dy = torch.randint(0, 2 * max_shift + 1, (2, n), generator=generator)
+    rows = (dy[:, None] + torch.arange(h)[None, :])  # (N, h)
+    cols = (dx[:, None] + torch.arange(w)[None, :])  # (N, w)
+    batch = torch.arange(n)[:, None, None]
+    return padded[batch, 0, rows[:, :, None], cols[:, None, :]].unsqueeze(1)  # (N, 1, h, w)
+
+
+def train_teacher(data: MNISTSplit, config: TeacherConfig = TeacherConfig(), *, log=print) -> tuple[nn.Module, dict]:
+    """Train the CNN teacher on the embedded train split. Returns ``(model, metadata)``."""
+    with torch_threads(config.num_threads):
+        torch.manual_seed(config.seed)
+        gen = torch.Generator().manual_seed(config.seed)
+        model = TeacherCNN(config.channels, config.hidden, config.dropout)
+        opt = torch.optim.Adam(model.parameters(), lr=config.lr)
+        steps = config.epochs * -(-len(data.x_train) // config.batch_size)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
+        start = time.perf_counter()
+        for epoch in range(1, config.epochs + 1):
+            model.train()
+            perm = torch.randperm(len(data.x_train), generator=gen)
+            x = random_shift(data.x_train[perm], config.max_shift, data.background, gen)
+            y = data.y_train[perm]
+            for i in range(0, len(x), config.batch_size):
+                loss = F.cross_entropy(model(x[i : i + config.batch_size]), y[i : i + config.batch_size])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sched.step()
+            acc = float((predict_logits(model, data.x_test).argmax(1) == data.y_test).float().mean())
+            log(f"epoch {epoch:2d}/{config.epochs}  loss {loss.item():.3f}  test acc {acc:.4f}")
+        seconds = time.perf_counter() - start
+    model.eval()
+    meta = {
+        "architecture": architecture(model),
+        "parameters": count_params(model),
+        "split_fingerprint": data.fingerprint,
+        "seed": config.seed,
+        "test_acc": acc,
+        "train_seconds": round(seconds, 1),
+        "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.__dict__.items()},
+        "torch": torch.__version__,
+        "command": REBUILD_COMMAND,
+    }
+    return model, meta
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def save_model(model: nn.Module, path: Path, meta: dict) -> None:
+    """Write ``path`` (safetensors) and ``path.with_suffix('.json')`` atomically; meta gains the sha256."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, tmp)
+        meta = {**meta, "sha256": _sha256(Path(tmp))}
+        meta_tmp = tmp + ".json"
+        Path(meta_tmp).write_text(json.dumps(meta, indent=2) + "\n")
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600
+        os.replace(tmp, path)
+        os.replace(meta_tmp, path.with_suffix(".json"))
+    finally:
+        for leftover in (tmp, tmp + ".json"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+
+
+def load_teacher(path: Path | str = TEACHER_PATH, *, data: MNISTSplit | None = None) -> tuple[nn.Module, dict]:
+    """Load a saved teacher without training. Returns ``(model in eval mode, metadata)``.
+
+    Raises
+    ------
+    TeacherError
+        One line naming the file and the rebuild command, when the weights or their
+        JSON are missing, truncated, altered, of another shape, or (given ``data``)
+        trained on another split.
+    """
+    path = Path(path)
+    meta_path = path.with_suffix(".json")
+    fix = f"rebuild it with: {REBUILD_COMMAND}"
+    if not path.is_file():
+        raise TeacherError(f"teacher weights {path} not found; {fix}")
+    if not meta_path.is_file():
+        raise TeacherError(f"teacher metadata {meta_path} not found; {fix}")
+    try:
+        meta = json.loads(meta_path.read_text())
+        arch = meta["architecture"]
+    except (ValueError, KeyError, TypeError):
+        raise TeacherError(f"teacher metadata {meta_path} is not valid; {fix}") from None
+    if meta.get("sha256") != _sha256(path):
+        raise TeacherError(f"teacher weights {path} are truncated or altered (sha256 mismatch); {fix}")
+    try:
+        state = load_file(str(path))
+        model = build_model(arch)
+        model.load_state_dict(state, strict=True)
+    except Exception as err:  # header errors, missing keys, shape mismatches
+        reason = str(err).strip().splitlines()[0][:160]
+        raise TeacherError(f"teacher weights {path} do not match their architecture ({reason}); {fix}") from None
+    if data is not None and meta.get("split_fingerprint") != data.fingerprint:
+        raise TeacherError(f"teacher weights {path} were trained on another data split; {fix}")
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)  # shared between sessions: never trained further in place
+    return model, meta

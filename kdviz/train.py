@@ -1,0 +1,221 @@
+"""One visible training loop: a student learns from the teacher's cached logits.
+
+The teacher's logits for the whole train set are computed once (:func:`teacher_logits`)
+and sliced per batch, so a distilled epoch costs about what a plain epoch costs; the
+per-batch teacher forward of the common tutorials is many times slower (see
+``BENCHMARKS.md``).
+
+Threads: the loop runs with ``config.num_threads`` torch threads (default 1). The
+models are tiny (a 784-128-10 step is ~0.1 MFLOP per example), so thread start-up and
+synchronisation cost more than they save; on these 2-core machines, with another
+process busy, torch's default made small models 10–40× slower in a trial, and one
+thread was fastest. One thread per run also lets two runs share two cores.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from .data import MNISTSplit
+from .losses import check_gamma, check_temperature, distillation_loss
+from .models import StudentMLP
+
+__all__ = [
+    "TrainConfig",
+    "TeacherLogits",
+    "TrainResult",
+    "teacher_logits",
+    "predict_logits",
+    "train_student",
+    "torch_threads",
+]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything one student run depends on. Same config, same numbers."""
+
+    hidden: tuple[int, ...] = (128,)  # student MLP hidden sizes: 784-128-10 by default
+    epochs: int = 30  # full passes over the 4,000 train digits
+    lr: float = 1e-3  # Adam learning rate
+    batch_size: int = 64  # 63 steps per epoch on 4,000 digits
+    T: float = 4.0  # temperature of the soft term; Hinton et al. used 1–20
+    gamma: float = 0.9  # weight of the soft term; 0 = plain training, 1 = pure distillation
+    seed: int = 0  # seeds the initialisation and the batch order
+    num_threads: int = 1  # torch threads while training (see module docstring)
+
+    def __post_init__(self):
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        check_temperature(self.T)
+        check_gamma(self.gamma)
+        if int(self.epochs) < 1:
+            raise ValueError(f"epochs must be ≥ 1, got {self.epochs}")
+        if not (self.lr > 0 and np.isfinite(self.lr)):
+            raise ValueError(f"learning rate must be a finite number > 0, got {self.lr}")
+        if int(self.batch_size) < 1:
+            raise ValueError(f"batch_size must be ≥ 1, got {self.batch_size}")
+        if any(h < 1 for h in self.hidden):
+            raise ValueError(f"hidden sizes must be ≥ 1, got {list(self.hidden)}")
+
+    def replace(self, **changes) -> "TrainConfig":
+        """A copy with some fields changed (validated again)."""
+        return TrainConfig(**{**asdict(self), **changes})
+
+
+@dataclass(frozen=True)
+class TeacherLogits:
+    """A teacher's outputs, computed once: ``train`` of shape (n_train, 10), ``test`` of shape (n_test, 10)."""
+
+    train: torch.Tensor
+    test: torch.Tensor
+
+
+@dataclass
+class TrainResult:
+    """What one run returns.
+
+    Attributes
+    ----------
+    model : the trained student (eval mode)
+    history : DataFrame, one row per epoch: epoch, soft, hard, total (mean train losses),
+        train_acc, test_acc, agreement (fraction of test digits where student and
+        teacher predict the same class)
+    config : the TrainConfig used
+    seconds : wall time of the training loop (excluding set-up)
+    """
+
+    model: nn.Module
+    history: pd.DataFrame
+    config: TrainConfig
+    seconds: float
+    test_logits: torch.Tensor = field(repr=False, default=None)  # (n_test, 10) of the final model
+
+    @property
+    def test_acc(self) -> float:
+        return float(self.history["test_acc"].iloc[-1])
+
+
+@contextlib.contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run the block with ``n`` torch intra-op threads, then restore the previous count."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(n)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@torch.no_grad()
+def predict_logits(model: nn.Module, x: torch.Tensor, *, batch_size: int = 1000) -> torch.Tensor:
+    """Logits of shape (N, 10) for images of shape (N, 1, 28, 28), in eval mode."""
+    was_training = model.training
+    model.eval()
+    out = torch.cat([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+    model.train(was_training)
+    return out
+
+
+def teacher_logits(teacher: nn.Module, data: MNISTSplit) -> TeacherLogits:
+    """The teacher's logits for every train and test digit, computed once."""
+    return TeacherLogits(train=predict_logits(teacher, data.x_train), test=predict_logits(teacher, data.x_test))
+
+
+def train_student(
+    data: MNISTSplit,
+    teacher: TeacherLogits,
+    config: TrainConfig = TrainConfig(),
+    *,
+    targets: torch.Tensor | None = None,
+    train_index: np.ndarray | torch.Tensor | None = None,
+    model: nn.Module | None = None,
+    callback: Callable[[dict], object] | None = None,
+) -> TrainResult:
+    """Train a student against cached teacher logits with ``gamma·soft + (1−gamma)·hard``.
+
+    ``gamma = 0`` with the same seed is the plain baseline from the same initialisation.
+
+    Parameters
+    ----------
+    data : MNISTSplit
+    teacher : TeacherLogits
+        ``train`` rows align with ``data.x_train``; ``test`` rows with ``data.x_test``.
+    config : TrainConfig
+    targets : LongTensor of shape (n_train,), optional
+        Labels for the hard term; -1 marks an unlabelled digit (soft term only).
+        Default: ``data.y_train``, all labelled.
+    train_index : int array, optional
+        The train rows that form the transfer set (default: all 4,000).
+    model : nn.Module, optional
+        A student to train (it is modified). Default: ``StudentMLP(config.hidden)``
+        initialised from ``config.seed``.
+    callback : callable, optional
+        Called after every epoch with that epoch's history row (a dict, plus
+        ``"epochs"``); a page can stream progress through it.
+
+    Returns
+    -------
+    TrainResult
+    """
+    x_all = data.x_train  # (n_train, 1, 28, 28)
+    y_all = data.y_train if targets is None else torch.as_tensor(targets, dtype=torch.long)
+    t_all = teacher.train  # (n_train, 10)
+    if len(y_all) != len(x_all) or len(t_all) != len(x_all):
+        raise ValueError("targets and teacher.train must have one row per train digit")
+    if train_index is not None:
+        idx = torch.as_tensor(np.asarray(train_index), dtype=torch.long)
+        x_all, y_all, t_all = x_all[idx], y_all[idx], t_all[idx]
+    n = len(x_all)
+    if n == 0:
+        raise ValueError("the transfer set is empty")
+    teacher_test_pred = teacher.test.argmax(1)  # (n_test,)
+
+    with torch_threads(config.num_threads):
+        torch.manual_seed(config.seed)
+        if model is None:
+            model = StudentMLP(config.hidden)
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+        batch_order = torch.Generator().manual_seed(config.seed)
+        rows: list[dict] = []
+        start = time.perf_counter()
+        for epoch in range(1, config.epochs + 1):
+            model.train()
+            perm = torch.randperm(n, generator=batch_order)
+            xs, ys, ts = x_all[perm], y_all[perm], t_all[perm]  # shuffled copies, contiguous batches
+            sums = torch.zeros(3)  # soft, hard, total, summed over examples
+            for i in range(0, n, config.batch_size):
+                xb, yb, tb = xs[i : i + config.batch_size], ys[i : i + config.batch_size], ts[i : i + config.batch_size]
+                loss = distillation_loss(model(xb), tb, yb, config.T, config.gamma)
+                optimizer.zero_grad(set_to_none=True)
+                loss.total.backward()
+                optimizer.step()
+                sums += torch.stack([loss.soft, loss.hard, loss.total]).detach() * len(xb)
+            # evaluate: train and test accuracy, agreement with the teacher on test
+            train_pred = predict_logits(model, x_all).argmax(1)
+            test_logits = predict_logits(model, data.x_test)
+            test_pred = test_logits.argmax(1)
+            labelled = y_all >= 0
+            soft, hard, total = (sums / n).tolist()
+            row = {
+                "epoch": epoch,
+                "soft": soft,
+                "hard": hard,
+                "total": total,
+                "train_acc": float((train_pred[labelled] == y_all[labelled]).float().mean()) if labelled.any() else float("nan"),
+                "test_acc": float((test_pred == data.y_test).float().mean()),
+                "agreement": float((test_pred == teacher_test_pred).float().mean()),
+            }
+            rows.append(row)
+            if callback is not None:
+                callback({**row, "epochs": config.epochs})
+        seconds = time.perf_counter() - start
+    model.eval()
+    return TrainResult(model=model, history=pd.DataFrame(rows), config=config, seconds=seconds, test_logits=test_logits)
