@@ -32,8 +32,12 @@ from kdviz.resources import load_resources
 from kdviz.train import torch_threads
 
 
-def plain_epochs(data, epochs: int, seed: int = 0) -> float:
-    """Bare cross-entropy training; returns seconds."""
+def bare_loop_epochs(data, epochs: int, *, teacher=None, seed: int = 0) -> float:
+    """A loop outside kdviz; returns seconds.
+
+    ``teacher=None``: bare cross-entropy. With a teacher: the tutorials' way, a teacher
+    forward on every batch and the distillation loss (T = 4, gamma = 0.9).
+    """
     with torch_threads(1):
         torch.manual_seed(seed)
         model = StudentMLP()
@@ -44,28 +48,13 @@ def plain_epochs(data, epochs: int, seed: int = 0) -> float:
             perm = torch.randperm(len(data.x_train), generator=gen)
             xs, ys = data.x_train[perm], data.y_train[perm]
             for i in range(0, len(xs), 64):
-                loss = F.cross_entropy(model(xs[i : i + 64]), ys[i : i + 64])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-        return time.perf_counter() - start
-
-
-def per_batch_teacher_epochs(data, teacher, epochs: int, seed: int = 0) -> float:
-    """The tutorials' loop: the teacher runs forward on every batch; returns seconds."""
-    with torch_threads(1):
-        torch.manual_seed(seed)
-        model = StudentMLP()
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        gen = torch.Generator().manual_seed(seed)
-        start = time.perf_counter()
-        for _ in range(epochs):
-            perm = torch.randperm(len(data.x_train), generator=gen)
-            xs, ys = data.x_train[perm], data.y_train[perm]
-            for i in range(0, len(xs), 64):
-                with torch.no_grad():
-                    t = teacher(xs[i : i + 64])
-                loss = distillation_loss(model(xs[i : i + 64]), t, ys[i : i + 64], 4.0, 0.9).total
+                xb, yb = xs[i : i + 64], ys[i : i + 64]
+                if teacher is None:
+                    loss = F.cross_entropy(model(xb), yb)
+                else:
+                    with torch.no_grad():
+                        t = teacher(xb)  # (64, 10), recomputed every step
+                    loss = distillation_loss(model(xb), t, yb, 4.0, 0.9).total
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -112,8 +101,8 @@ def main(argv=None) -> int:
     for _ in range(repeats):  # interleaved
         per_epoch["distilled"].append(kdviz_epochs(res, epochs, 0.9) / epochs)
         per_epoch["gamma0"].append(kdviz_epochs(res, epochs, 0.0) / epochs)
-        per_epoch["plain_ce"].append(plain_epochs(res.data, epochs) / epochs)
-        per_epoch["per_batch"].append(per_batch_teacher_epochs(res.data, res.teacher, epochs) / epochs)
+        per_epoch["plain_ce"].append(bare_loop_epochs(res.data, epochs) / epochs)
+        per_epoch["per_batch"].append(bare_loop_epochs(res.data, epochs, teacher=res.teacher) / epochs)
     med = {k: statistics.median(v) for k, v in per_epoch.items()}
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, 1 torch thread; "
