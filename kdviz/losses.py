@@ -127,13 +127,17 @@ def distillation_loss(
 
     log_q = F.log_softmax(student_logits / T, dim=-1)  # (N, C) student at T
     log_p = F.log_softmax(teacher_logits.detach() / T, dim=-1)  # (N, C) teacher at T
-    kl_per_row = (log_p.exp() * (log_p - log_q)).sum(dim=-1)  # (N,)
-    soft = (T * T) * kl_per_row.mean()
+    # Σ_i p_i (log p_i − log q_i), summed over rows and divided by N (one fused op)
+    soft = (T * T) * F.kl_div(log_q, log_p, reduction="batchmean", log_target=True)
 
     labelled = targets >= 0  # (N,)
-    log_q1 = F.log_softmax(student_logits, dim=-1)  # (N, C) student at T = 1
-    nll = -log_q1.gather(1, targets.clamp(min=0).unsqueeze(1)).squeeze(1)  # (N,)
-    hard = (nll * labelled).sum() / labelled.sum().clamp(min=1)
+    n_labelled = int(labelled.sum())
+    if n_labelled == len(targets):
+        hard = F.cross_entropy(student_logits, targets)
+    elif n_labelled > 0:
+        hard = F.cross_entropy(student_logits[labelled], targets[labelled])
+    else:
+        hard = student_logits.sum() * 0.0  # no labels in this batch: no hard term
 
     total = gamma * soft + (1.0 - gamma) * hard
     return DistillationLoss(total=total, soft=soft, hard=hard)

@@ -89,7 +89,9 @@ class TrainResult:
         train_acc, test_acc, agreement (fraction of test digits where student and
         teacher predict the same class)
     config : the TrainConfig used
-    seconds : wall time of the training loop (excluding set-up)
+    seconds : wall time of the training loop (excluding set-up), evaluation included
+    test_logits : Tensor of shape (n_test, 10), the final student's logits on the test digits
+    epoch_seconds : list of float, the optimisation steps of each epoch (no evaluation)
     """
 
     model: nn.Module
@@ -97,6 +99,7 @@ class TrainResult:
     config: TrainConfig
     seconds: float
     test_logits: torch.Tensor = field(repr=False, default=None)  # (n_test, 10) of the final model
+    epoch_seconds: list[float] = field(default_factory=list)  # optimisation steps per epoch, no evaluation
 
     @property
     def test_acc(self) -> float:
@@ -182,28 +185,32 @@ def train_student(
         torch.manual_seed(config.seed)
         if model is None:
             model = StudentMLP(config.hidden)
-        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+        optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)  # fused: ~20% less per step on CPU
         batch_order = torch.Generator().manual_seed(config.seed)
         rows: list[dict] = []
+        epoch_seconds: list[float] = []  # optimisation steps only, per epoch
         start = time.perf_counter()
         for epoch in range(1, config.epochs + 1):
             model.train()
             perm = torch.randperm(n, generator=batch_order)
             xs, ys, ts = x_all[perm], y_all[perm], t_all[perm]  # shuffled copies, contiguous batches
-            sums = torch.zeros(3)  # soft, hard, total, summed over examples
+            sums = [0.0, 0.0, 0.0]  # soft, hard, total, summed over examples
+            epoch_start = time.perf_counter()
             for i in range(0, n, config.batch_size):
                 xb, yb, tb = xs[i : i + config.batch_size], ys[i : i + config.batch_size], ts[i : i + config.batch_size]
                 loss = distillation_loss(model(xb), tb, yb, config.T, config.gamma)
                 optimizer.zero_grad(set_to_none=True)
                 loss.total.backward()
                 optimizer.step()
-                sums += torch.stack([loss.soft, loss.hard, loss.total]).detach() * len(xb)
+                for k, term in enumerate((loss.soft, loss.hard, loss.total)):
+                    sums[k] += term.item() * len(xb)
+            epoch_seconds.append(time.perf_counter() - epoch_start)
             # evaluate: train and test accuracy, agreement with the teacher on test
             train_pred = predict_logits(model, x_all).argmax(1)
             test_logits = predict_logits(model, data.x_test)
             test_pred = test_logits.argmax(1)
             labelled = y_all >= 0
-            soft, hard, total = (sums / n).tolist()
+            soft, hard, total = (v / n for v in sums)
             row = {
                 "epoch": epoch,
                 "soft": soft,
@@ -218,4 +225,7 @@ def train_student(
                 callback({**row, "epochs": config.epochs})
         seconds = time.perf_counter() - start
     model.eval()
-    return TrainResult(model=model, history=pd.DataFrame(rows), config=config, seconds=seconds, test_logits=test_logits)
+    return TrainResult(
+        model=model, history=pd.DataFrame(rows), config=config, seconds=seconds,
+        test_logits=test_logits, epoch_seconds=epoch_seconds,
+    )
