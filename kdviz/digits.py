@@ -1,0 +1,143 @@
+"""Your own digit: decode an upload or a canvas safely, and preprocess it the way MNIST was made.
+
+MNIST's recipe (LeCun et al.): white ink on black, the digit's bounding box scaled to fit
+a 20×20 box (aspect ratio kept, anti-aliased), then placed in a 28×28 image so that its
+centre of mass sits at the centre.
+
+Every problem with the input raises :class:`DigitError` with a one-line message meant
+for the learner; nothing here ever shows a traceback.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+
+__all__ = [
+    "DigitError",
+    "MAX_UPLOAD_BYTES",
+    "MAX_PIXELS",
+    "decode_image",
+    "from_canvas",
+    "preprocess",
+    "digit_from_upload",
+]
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # refuse larger files before decoding anything
+MAX_PIXELS = 4096 * 4096  # refuse larger images from the header, before decoding pixels
+ALLOWED_FORMATS = {"PNG", "JPEG"}
+INK_THRESHOLD = 0.1  # a pixel is ink when brighter than 10% of the brightest pixel
+
+
+class DigitError(ValueError):
+    """The input is not a usable digit image; the message is one line for the learner."""
+
+
+def decode_image(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Decode PNG or JPEG bytes into grayscale, refusing bad input before it costs anything.
+
+    Checks, in order: size in bytes; the header (format PNG/JPEG, pixel count, a single
+    frame); then the pixels themselves. Transparent pixels count as white paper.
+
+    Returns
+    -------
+    float32 array of shape (H, W), 0 = black, 1 = white.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    if not data:
+        raise DigitError("the file is empty")
+    if len(data) > max_bytes:
+        raise DigitError(f"the file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data))  # reads the header only
+            if img.format not in ALLOWED_FORMATS:
+                raise DigitError(f"a {img.format or 'unknown'} file is not supported; upload a PNG or JPEG")
+            w, h = img.size
+            if w * h > max_pixels:
+                raise DigitError(f"the image is {w}×{h} pixels; the limit is {max_pixels:,} pixels")
+            if w < 8 or h < 8:
+                raise DigitError(f"the image is {w}×{h} pixels; it needs to be at least 8×8")
+            if getattr(img, "n_frames", 1) > 1 or getattr(img, "is_animated", False):
+                raise DigitError("animated images are not supported; upload a single still image")
+            img.load()  # decodes the pixels: truncated or corrupt data fails here
+            if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+                rgba = img.convert("RGBA")
+                paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                img = Image.alpha_composite(paper, rgba)
+            gray = img.convert("L")
+    except DigitError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise DigitError("the file is not a readable PNG or JPEG image") from None
+    except (OSError, ValueError, SyntaxError, EOFError):
+        raise DigitError("the image file is damaged or truncated") from None
+    return np.asarray(gray, dtype=np.float32) / 255.0
+
+
+def from_canvas(rgba: np.ndarray | None) -> np.ndarray:
+    """A drawing canvas's RGBA pixels (H, W, 4), uint8 → ink intensity of shape (H, W) in [0, 1].
+
+    Ink is wherever something was drawn (alpha) times its darkness or brightness against
+    the canvas background; either light-on-dark or dark-on-light strokes work.
+    """
+    if rgba is None:
+        raise DigitError("the canvas is empty: draw a digit first")
+    a = np.asarray(rgba)
+    if a.ndim != 3 or a.shape[2] not in (3, 4) or a.shape[0] < 8 or a.shape[1] < 8:
+        raise DigitError("the canvas returned no usable image")
+    a = a.astype(np.float32) / (255.0 if a.dtype == np.uint8 else 1.0)
+    alpha = a[..., 3] if a.shape[2] == 4 else np.ones(a.shape[:2], np.float32)
+    lum = a[..., :3].mean(axis=2)
+    if alpha.max() < 1e-3 and lum.max() - lum.min() < 1e-3:
+        raise DigitError("the canvas is empty: draw a digit first")
+    # a transparent canvas holds strokes in alpha; an opaque one holds them in luminance
+    ink = alpha if alpha.min() < 0.99 else _ink_from_gray(lum)
+    return ink
+
+
+def _ink_from_gray(gray: np.ndarray) -> np.ndarray:
+    """Grayscale (H, W) in [0, 1] → ink in [0, 1]: inverted when the paper (the border) is light."""
+    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+    return 1.0 - gray if np.median(border) > 0.5 else gray.copy()
+
+
+def preprocess(ink: np.ndarray) -> np.ndarray:
+    """Ink intensity of shape (H, W) in [0, 1] → an MNIST-style digit, uint8 of shape (28, 28).
+
+    Crop to the ink, scale the longer side to 20 px (aspect kept, anti-aliased), and
+    centre by mass in a 28×28 black image.
+    """
+    from PIL import Image
+
+    ink = np.clip(np.asarray(ink, dtype=np.float32), 0.0, 1.0)
+    peak = float(ink.max()) if ink.size else 0.0
+    if peak < 0.05:
+        raise DigitError("no ink found: the image is blank")
+    rows = np.flatnonzero((ink > INK_THRESHOLD * peak).any(axis=1))
+    cols = np.flatnonzero((ink > INK_THRESHOLD * peak).any(axis=0))
+    box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] / peak
+    h, w = box.shape
+    scale = 20.0 / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    small = np.asarray(Image.fromarray((box * 255).astype(np.uint8)).resize((nw, nh), Image.LANCZOS), np.float32)
+    # centre of mass of the scaled digit goes to (14, 14)
+    total = small.sum()
+    if total <= 0:
+        raise DigitError("no ink found: the image is blank")
+    cy = (small.sum(axis=1) * np.arange(nh)).sum() / total
+    cx = (small.sum(axis=0) * np.arange(nw)).sum() / total
+    top = int(np.clip(round(14 - cy), 0, 28 - nh))
+    left = int(np.clip(round(14 - cx), 0, 28 - nw))
+    out = np.zeros((28, 28), np.float32)
+    out[top : top + nh, left : left + nw] = small
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def digit_from_upload(data: bytes) -> np.ndarray:
+    """PNG/JPEG bytes → an MNIST-style uint8 digit of shape (28, 28) (dark-on-light photos are inverted)."""
+    return preprocess(_ink_from_gray(decode_image(data)))

@@ -1,0 +1,127 @@
+"""Your own digit: MNIST-style preprocessing, and a clear one-line refusal of bad input."""
+
+import io
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from kdviz.digits import DigitError, decode_image, digit_from_upload, from_canvas, preprocess
+from kdviz.train import predict_logits
+
+
+def png_bytes(img: Image.Image, fmt="PNG", **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def as_photo(digit: np.ndarray, size=(180, 240), margin=30) -> Image.Image:
+    """A test digit drawn dark on light paper, larger and off-centre, as a user's photo would be."""
+    ink = Image.fromarray(digit).resize(size, Image.BILINEAR)
+    paper = Image.new("L", (size[0] + 2 * margin + 40, size[1] + 2 * margin), 255)
+    paper.paste(Image.fromarray(255 - np.asarray(ink)), (margin + 40, margin))
+    return paper
+
+
+def test_round_trip_keeps_the_teachers_answer(res):
+    """Test digits, enlarged, inverted and shifted, come back as digits the teacher still reads."""
+    idx = np.arange(0, 1000, 20)  # 50 digits, 5 per class
+    back = np.stack([digit_from_upload(png_bytes(as_photo(res.data.images_test[i]))) for i in idx])
+    pred = predict_logits(res.teacher, res.data.normalise(back)).argmax(1).numpy()
+    orig = res.logits.test[idx].argmax(1).numpy()
+    assert (pred == orig).mean() >= 0.9
+    # MNIST geometry: the ink's box is 20 px on its longer side (± anti-aliasing), centre of mass near (14, 14)
+    for d in back:
+        ys, xs = np.nonzero(d > 25)
+        h, w = ys.max() - ys.min() + 1, xs.max() - xs.min() + 1
+        assert 18 <= max(h, w) <= 21
+        m = d.astype(float) / d.sum()
+        assert abs((m.sum(1) * np.arange(28)).sum() - 14) < 1 and abs((m.sum(0) * np.arange(28)).sum() - 14) < 1
+
+
+def test_preprocess_scales_longer_side_to_20():
+    ink = np.zeros((100, 60), np.float32)
+    ink[10:90, 20:40] = 1.0  # a bar 80 high, 20 wide
+    d = preprocess(ink)
+    ys, xs = np.nonzero(d > 128)
+    assert ys.max() - ys.min() + 1 == 20 and 4 <= xs.max() - xs.min() + 1 <= 6
+
+
+def test_canvas_light_on_transparent_and_dark_on_white():
+    rgba = np.zeros((200, 200, 4), np.uint8)
+    rgba[40:160, 90:110] = (255, 255, 255, 255)  # a white stroke on a transparent canvas
+    a = preprocess(from_canvas(rgba))
+    opaque = np.full((200, 200, 4), 255, np.uint8)
+    opaque[40:160, 90:110, :3] = 0  # a black stroke on an opaque white canvas
+    b = preprocess(from_canvas(opaque))
+    assert a.shape == (28, 28) and np.abs(a.astype(int) - b.astype(int)).max() <= 2
+
+
+BAD = {
+    "empty file": (b"", "empty"),
+    "plain text": (b"hello, this is not an image" * 10, "not a readable"),
+    "pdf": (b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n" * 20, "not a readable"),
+    "too many bytes": (b"\x89PNG" + b"0" * (5 * 1024 * 1024 + 10), "limit"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_bad_bytes(name):
+    data, words = BAD[name]
+    with pytest.raises(DigitError, match=words) as info:
+        decode_image(data)
+    assert "\n" not in str(info.value)
+
+
+def _one_line(fn, *args, match):
+    with pytest.raises(DigitError, match=match) as info:
+        fn(*args)
+    assert "\n" not in str(info.value)
+
+
+def test_huge_dimensions_refused_from_header():
+    big = png_bytes(Image.new("L", (5000, 5000), 255), optimize=True)  # small file, 25 Mpx
+    assert len(big) < 5 * 1024 * 1024
+    _one_line(decode_image, big, match="pixels")
+
+
+def test_gif_and_bmp_refused():
+    _one_line(decode_image, png_bytes(Image.new("L", (40, 40)), "GIF"), match="GIF")
+    _one_line(decode_image, png_bytes(Image.new("L", (40, 40)), "BMP"), match="BMP")
+
+
+def test_animated_png_refused():
+    frames = [Image.new("L", (40, 40), c) for c in (0, 255)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="PNG", save_all=True, append_images=frames[1:])
+    _one_line(decode_image, buf.getvalue(), match="animated")
+
+
+def test_truncated_png_and_jpeg():
+    img = Image.fromarray((np.random.default_rng(0).random((64, 64)) * 255).astype(np.uint8))
+    for fmt in ("PNG", "JPEG"):
+        data = png_bytes(img, fmt)
+        _one_line(decode_image, data[: len(data) // 2], match="damaged|not a readable")
+
+
+def test_tiny_image_refused():
+    _one_line(decode_image, png_bytes(Image.new("L", (2, 2))), match="at least")
+
+
+def test_blank_image_refused():
+    _one_line(digit_from_upload, png_bytes(Image.new("L", (64, 64), 255)), match="blank")
+
+
+def test_empty_canvas_refused():
+    _one_line(from_canvas, None, match="empty")
+    _one_line(from_canvas, np.zeros((200, 200, 4), np.uint8), match="empty")
+    _one_line(from_canvas, np.zeros((3,), np.uint8), match="no usable")
+
+
+def test_transparent_png_is_paper():
+    rgba = Image.new("RGBA", (100, 100), (0, 0, 0, 0))
+    rgba.paste((0, 0, 0, 255), (40, 10, 60, 90))  # an opaque black bar on transparency
+    d = digit_from_upload(png_bytes(rgba))
+    assert d.max() > 200 and d[0, 0] == 0
