@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-MODULES = ["kdviz", "kdviz.losses", "kdviz.data", "kdviz.models", "kdviz.train", "kdviz.teacher", "kdviz.metrics", "kdviz.experiments", "kdviz.resources", "kdviz.digits", "kdviz.urlstate"]
+MODULES = ["kdviz", "kdviz.losses", "kdviz.data", "kdviz.models", "kdviz.train", "kdviz.teacher", "kdviz.metrics", "kdviz.experiments", "kdviz.resources", "kdviz.digits", "kdviz.urlstate", "kdviz.i18n"]
 
 
 @pytest.mark.parametrize("name", MODULES)

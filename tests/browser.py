@@ -1,0 +1,102 @@
+"""Shared by the browser test, the load test and the browser benchmarks: a real server, a real browser.
+
+``Server`` runs ``streamlit run app.py`` on 127.0.0.1 (a free port) as a user starts it;
+``launch`` starts Debian's chromium through Playwright with the flags this machine needs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def missing() -> str | None:
+    """Why a browser can't run here, or None."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        return "Debian's chromium is not installed (apt-get install -y chromium chromium-driver)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright Python package is not installed (pip install -r requirements-dev.txt)"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def page_paths() -> list[str]:
+    """URL paths of the app's pages: '' for app.py, then pages/N_Name.py → 'Name'."""
+    names = sorted(p.stem for p in (ROOT / "pages").glob("*.py") if not p.name.startswith("_"))
+    return [""] + [n.split("_", 1)[1] if n.split("_", 1)[0].isdigit() else n for n in names]
+
+
+class Server:
+    """``streamlit run app.py`` on 127.0.0.1; ``started`` is the wall time of the spawn."""
+
+    def __init__(self, *, timeout: float = 60.0):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile("w+", prefix=f"kdviz-server-{self.port}-", suffix=".log", delete=False)
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(self.port)],
+            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/_stcore/health", timeout=1)
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start: {self.output()[-2000:]}")
+
+    def rss_mb(self) -> float:
+        import psutil
+
+        return psutil.Process(self.proc.pid).memory_info().rss / 2**20
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+
+
+def wait_idle(page, timeout_ms: int = 60_000) -> None:
+    """Wait until the script has run to the end (Streamlit marks the app root), then let it paint."""
+    page.wait_for_selector(IDLE, timeout=timeout_ms)
+    page.wait_for_timeout(300)
