@@ -23,7 +23,7 @@ from torch import nn
 
 from .data import MNISTSplit
 from .models import TeacherCNN, architecture, build_model, count_params
-from .train import predict_logits, torch_threads
+from .train import torch_threads
 
 __all__ = ["TeacherError", "TeacherConfig", "train_teacher", "save_model", "load_teacher", "TEACHER_PATH", "REBUILD_COMMAND"]
 
@@ -62,28 +62,55 @@ def random_shift(x: torch.Tensor, max_shift: int, background: float, generator: 
     return padded[batch, 0, rows[:, :, None], cols[:, None, :]].unsqueeze(1)  # (N, 1, h, w)
 
 
-def train_teacher(data: MNISTSplit, config: TeacherConfig = TeacherConfig(), *, log=print) -> tuple[nn.Module, dict]:
-    """Train the CNN teacher on the embedded train split. Returns ``(model, metadata)``."""
+def train_teacher(
+    data: MNISTSplit, config: TeacherConfig = TeacherConfig(), *, log=print, classes=None
+) -> tuple[nn.Module, dict]:
+    """Train the CNN teacher on the embedded train split. Returns ``(model, metadata)``.
+
+    ``classes`` (optional, e.g. ``(0, 1, 2, 3, 4)``) trains on the train digits of those
+    classes only, with cross-entropy over those classes' logits (the other outputs are
+    never trained); ``test_acc`` is then measured on the test digits of those classes,
+    predicting among them. Default: all ten classes, as before.
+    """
+    x_train, y_train = data.x_train, data.y_train
+    x_test, y_test = data.x_test, data.y_test
+    if classes is not None:
+        classes = sorted({int(c) for c in classes})
+        if not classes or not all(0 <= c <= 9 for c in classes):
+            raise ValueError(f"classes must be digits in 0..9, got {classes}")
+        cls = torch.tensor(classes)
+        local = torch.full((10,), -1, dtype=torch.long)
+        local[cls] = torch.arange(len(classes))  # digit → position among ``classes``
+        keep, keep_test = torch.isin(y_train, cls), torch.isin(y_test, cls)
+        x_train, y_train = x_train[keep], local[y_train[keep]]
+        x_test, y_test = x_test[keep_test], local[y_test[keep_test]]
+
+    def outputs(x: torch.Tensor) -> torch.Tensor:
+        out = model(x)  # (N, 10)
+        return out if classes is None else out[:, cls]  # (N, len(classes))
+
     with torch_threads(config.num_threads):
         torch.manual_seed(config.seed)
         gen = torch.Generator().manual_seed(config.seed)
         model = TeacherCNN(config.channels, config.hidden, config.dropout)
         opt = torch.optim.Adam(model.parameters(), lr=config.lr)
-        steps = config.epochs * -(-len(data.x_train) // config.batch_size)
+        steps = config.epochs * -(-len(x_train) // config.batch_size)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
         start = time.perf_counter()
         for epoch in range(1, config.epochs + 1):
             model.train()
-            perm = torch.randperm(len(data.x_train), generator=gen)
-            x = random_shift(data.x_train[perm], config.max_shift, data.background, gen)
-            y = data.y_train[perm]
+            perm = torch.randperm(len(x_train), generator=gen)
+            x = random_shift(x_train[perm], config.max_shift, data.background, gen)
+            y = y_train[perm]
             for i in range(0, len(x), config.batch_size):
-                loss = F.cross_entropy(model(x[i : i + config.batch_size]), y[i : i + config.batch_size])
+                loss = F.cross_entropy(outputs(x[i : i + config.batch_size]), y[i : i + config.batch_size])
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
                 sched.step()
-            acc = float((predict_logits(model, data.x_test).argmax(1) == data.y_test).float().mean())
+            with torch.no_grad():
+                model.eval()
+                acc = float((outputs(x_test).argmax(1) == y_test).float().mean())
             log(f"epoch {epoch:2d}/{config.epochs}  loss {loss.item():.3f}  test acc {acc:.4f}")
         seconds = time.perf_counter() - start
     model.eval()
@@ -98,6 +125,8 @@ def train_teacher(data: MNISTSplit, config: TeacherConfig = TeacherConfig(), *, 
         "torch": torch.__version__,
         "command": REBUILD_COMMAND,
     }
+    if classes is not None:
+        meta["classes"] = classes
     return model, meta
 
 

@@ -1,0 +1,299 @@
+"""The distillation lab (kdviz.lab, kdviz.sweep, kdviz.plots_lab) and its CLI, with tiny epochs and seeds.
+
+Oracles: each experiment's numbers are recomputed with plain ``train_student`` calls (same
+seed, same numbers), and the bias for the omitted digit must not depend on the test labels.
+"""
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from kdviz import lab, plots_lab, sweep
+from kdviz.cli import main
+from kdviz.metrics import per_class_accuracy
+from kdviz.teacher import TeacherConfig, load_teacher
+from kdviz.train import TeacherLogits, TrainConfig, predict_logits, teacher_logits, train_student
+
+TINY_TEACHER = TeacherConfig(channels=(4, 8), hidden=16, epochs=1)
+
+
+@pytest.mark.parametrize("module", [lab, plots_lab, sweep])
+def test_all_is_honest(module):
+    assert len(module.__all__) == len(set(module.__all__))
+    for name in module.__all__:
+        assert hasattr(module, name), name
+
+
+def test_mean_std_matches_numpy():
+    df = pd.DataFrame({"g": [1, 1, 1, 2], "v": [0.1, 0.2, 0.6, 0.5]})
+    s = lab.mean_std(df, "g", "v").set_index("g")
+    assert s.loc[1, "v_mean"] == pytest.approx(0.3)
+    assert s.loc[1, "v_std"] == pytest.approx(np.std([0.1, 0.2, 0.6], ddof=1))
+    assert np.isnan(s.loc[2, "v_std"]) and s.loc[2, "n"] == 1
+
+
+# ---------------------------------------------------------------- fewer labels
+
+
+def test_label_mask_is_stratified_and_seeded(data):
+    y = data.y_train.numpy()
+    m = lab.label_mask(y, 0.1, 0)
+    assert m.sum() == 400 and all(m[y == c].sum() == 40 for c in range(10))
+    assert (m == lab.label_mask(y, 0.1, 0)).all() and (m != lab.label_mask(y, 0.1, 1)).any()
+    assert all(lab.label_mask(y, 0.001, 0)[y == c].sum() == 1 for c in range(10))  # at least one per class
+    for bad in (0, -0.1, 1.5, float("nan")):
+        with pytest.raises(ValueError, match="label fraction"):
+            lab.label_mask(y, bad, 0)
+
+
+def test_fewer_labels_against_plain_runs(res):
+    cfg = TrainConfig(epochs=2, seed=1)
+    out = lab.fewer_labels_run(res, 0.1, cfg)
+    keep = lab.label_mask(res.data.y_train, 0.1, 1)
+    targets = torch.where(torch.from_numpy(keep), res.data.y_train, torch.tensor(-1))
+    assert out["n_labelled"] == 400 and out["seed"] == 1
+    assert out["distilled_acc"] == train_student(res.data, res.logits, cfg, targets=targets).test_acc
+    # the baseline takes as many steps as the distilled run: 2 · 63 steps on 7 batches a epoch → 18 epochs
+    assert out["baseline_epochs"] == 18
+    base = train_student(res.data, res.logits, cfg.replace(gamma=0.0, epochs=18), train_index=np.flatnonzero(keep))
+    assert out["baseline_acc"] == base.test_acc
+    # with every label kept, the distilled student is the ordinary distilled student
+    assert lab.fewer_labels_run(res, 1.0, cfg)["distilled_acc"] == train_student(res.data, res.logits, cfg).test_acc
+
+
+# ---------------------------------------------------------------- self-distillation
+
+
+def test_born_again_generations_are_plain_runs(res):
+    cfg = TrainConfig(epochs=1)
+    df = lab.born_again(res, 1, seeds=(2,), config=cfg)
+    assert df["generation"].tolist() == [0, 1]
+    gen0 = train_student(res.data, res.logits, cfg.replace(gamma=0.0, seed=2))
+    gen1 = train_student(res.data, teacher_logits(gen0.model, res.data), cfg.replace(seed=2001))
+    assert df["test_acc"].tolist() == [gen0.test_acc, gen1.test_acc]
+
+
+def test_snapshot_phases(res):
+    cfg = TrainConfig(epochs=3, seed=0)
+    df = lab.snapshot_self_distill(res, 2, seeds=(0,), config=cfg)
+    first = train_student(res.data, res.logits, cfg.replace(gamma=0.0, epochs=2))
+    assert df[df["arm"] == "phase 1"]["test_acc"].tolist() == first.history["test_acc"].tolist()
+    assert set(df[df["arm"] != "phase 1"]["epoch"]) == {3}
+    # with gamma = 0 the "self-distilled" arm is the control: the two arms must agree exactly
+    same = lab.snapshot_self_distill(res, 2, seeds=(0,), config=cfg.replace(gamma=0.0))
+    last = same[same["epoch"] == 3].set_index("arm")["test_acc"]
+    assert last["labels only"] == last["self-distilled"]
+    with pytest.raises(ValueError, match="switch epoch"):
+        lab.snapshot_self_distill(res, 3, seeds=(0,), config=cfg)
+
+
+# ---------------------------------------------------------------- two teachers
+
+
+def test_concat_logits_rule():
+    a, b = torch.arange(20.0).reshape(2, 10), -torch.arange(20.0).reshape(2, 10)
+    m = lab.concat_logits(a, b)
+    assert torch.equal(m[:, :5], a[:, :5]) and torch.equal(m[:, 5:], b[:, 5:])
+
+
+def test_subset_teacher_cache_and_rebuild(data, tmp_path, monkeypatch):
+    model, meta = lab.subset_teacher(data, (0, 1, 2, 3, 4), TINY_TEACHER, folder=tmp_path)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert len(files) == 2 and files[0].endswith(".json") and files[1].endswith(".safetensors")
+    assert meta["classes"] == [0, 1, 2, 3, 4]
+    # test_acc of a subset teacher: among its own digits, on the test digits of those digits
+    y = data.y_test
+    keep = y < 5
+    acc = float((predict_logits(model, data.x_test[keep])[:, :5].argmax(1) == y[keep]).float().mean())
+    assert meta["test_acc"] == pytest.approx(acc)
+
+    def no_training(*a, **k):
+        raise AssertionError("should have been read from the cache")
+
+    monkeypatch.setattr(lab, "train_teacher", no_training)
+    again, _ = lab.subset_teacher(data, (0, 1, 2, 3, 4), TINY_TEACHER, folder=tmp_path)
+    assert torch.equal(predict_logits(again, data.x_test[:50]), predict_logits(model, data.x_test[:50]))
+    monkeypatch.undo()
+
+    weights = next(tmp_path.glob("*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:100])  # truncated: must be rebuilt
+    rebuilt, _ = lab.subset_teacher(data, (0, 1, 2, 3, 4), TINY_TEACHER, folder=tmp_path)
+    assert torch.equal(predict_logits(rebuilt, data.x_test[:50]), predict_logits(model, data.x_test[:50]))
+    load_teacher(weights, data=data)  # valid again
+    assert not list(tmp_path.glob("*.tmp*"))
+
+
+def test_merge_teachers(res, tmp_path):
+    cfg = TrainConfig(epochs=1, T=4.0, gamma=1.0)
+    per_class, s = lab.merge_teachers(res, seeds=(0,), config=cfg, teacher_config=TINY_TEACHER, folder=tmp_path)
+    ta, _ = lab.subset_teacher(res.data, lab.GROUP_A, TINY_TEACHER, folder=tmp_path)
+    tb, _ = lab.subset_teacher(res.data, lab.GROUP_B, TINY_TEACHER, folder=tmp_path)
+    la, lb = teacher_logits(ta, res.data), teacher_logits(tb, res.data)
+    merged = TeacherLogits(lab.concat_logits(la.train, lb.train), lab.concat_logits(la.test, lb.test))
+    no_labels = torch.full_like(res.data.y_train, -1)
+    student = train_student(res.data, merged, cfg.replace(seed=0), targets=no_labels)
+    joint = train_student(res.data, res.logits, cfg.replace(gamma=0.0, seed=0))
+    assert s["merged_student_acc"] == student.test_acc and s["joint_student_acc"] == joint.test_acc
+    y = res.data.y_test
+    assert s["concat_teacher_acc"] == pytest.approx(float((merged.test.argmax(1) == y).float().mean()))
+    assert s["teacher_a_acc"] == pytest.approx(float((la.test[y < 5, :5].argmax(1) == y[y < 5]).float().mean()))
+    a_rows = per_class[per_class["model"] == "teacher A"].set_index("digit")["acc"]
+    assert a_rows.loc[5:].isna().all() and a_rows.loc[:4].notna().all()
+    assert set(per_class["model"]) == set(plots_lab.MERGE_COLOURS)
+
+
+# ---------------------------------------------------------------- a digit never seen
+
+
+def test_holdout_split(data):
+    y = data.y_train.numpy()
+    transfer, held = lab.holdout_split(y, 3, 0.1, 0)
+    assert not set(transfer) & set(held) and len(transfer) + len(held) == 4000
+    assert (y[transfer] != 3).all() and (y[held] == 3).sum() == 400
+    assert len(transfer) == 3240  # 90 % of the 3,600 other digits
+
+
+def test_bias_curve_formula():
+    logits = torch.tensor([[2.0, 0.0, 1.0], [0.0, 3.0, 0.5], [2.0, 0.0, 0.0]])
+    y = torch.tensor([2, 1, 0])
+    c = lab.bias_curve(logits, y, 2, [0.0, 1.5, 10.0]).set_index("bias")
+    assert c.loc[0.0, "omitted_acc"] == 0 and c.loc[0.0, "acc"] == pytest.approx(2 / 3)
+    assert c.loc[1.5, "omitted_acc"] == 1 and c.loc[1.5, "acc"] == 1
+    assert c.loc[10.0, "acc"] == pytest.approx(1 / 3)
+    assert lab.choose_bias(c.reset_index()) == 1.5
+
+
+def test_omit_class_bias_never_sees_test_labels(res):
+    cfg = lab.OMIT_CONFIG.replace(epochs=2)
+    out = lab.omit_class_run(res, 3, cfg)
+    assert out["omitted_class_acc"] == out["per_class_acc"][3]
+    per = per_class_accuracy(out["result"].test_logits.argmax(1), res.data.y_test)
+    assert out["omitted_class_acc"] == per[3]
+    zero = out["test_curve"].set_index("bias")
+    assert zero.loc[0.0, "omitted_acc"] == out["omitted_class_acc"] and zero.loc[0.0, "acc"] == pytest.approx(out["test_acc"])
+    # the bias is chosen on held-out TRAIN digits: recompute it independently
+    transfer, held = lab.holdout_split(res.data.y_train, 3, 0.1, cfg.seed)
+    logits = predict_logits(out["result"].model, res.data.x_train[held])
+    y = res.data.y_train[held]
+    best = max(lab.DEFAULT_BIASES, key=lambda b: (np.mean(per_class_accuracy((logits + b * (torch.arange(10) == 3)).argmax(1), y)), -b))
+    assert out["best_bias"] == pytest.approx(best)
+    # and shuffling the test labels does not move it
+    shuffled = res.data.y_test[torch.randperm(1000, generator=torch.Generator().manual_seed(0))]
+    other = dataclasses.replace(res, data=dataclasses.replace(res.data, y_test=shuffled))
+    assert lab.omit_class_run(other, 3, cfg)["best_bias"] == out["best_bias"]
+    assert out["omitted_class_acc_after_bias"] >= out["omitted_class_acc"]
+
+
+def test_omit_class_over_seeds(res):
+    runs, per_class, curves = lab.omit_class(res, 7, seeds=(0, 1), config=lab.OMIT_CONFIG.replace(epochs=1), biases=[0.0, 2.0])
+    assert runs["seed"].tolist() == [0, 1] and len(per_class) == 2 * 2 * 10 and len(curves) == 4
+    at0 = per_class[(per_class["bias"] == 0.0) & (per_class["digit"] == 7)]["acc"].tolist()
+    assert at0 == runs["omitted_class_acc"].tolist()
+
+
+# ---------------------------------------------------------------- sweep
+
+
+def test_sweep_parallel_cache_and_oracle(res, tmp_path):
+    args = (res, (1.0, 4.0), (0.0, 0.5), (0,), TrainConfig(epochs=1))
+    df = sweep.sweep(*args, n_jobs=2, folder=tmp_path)
+    assert list(df.columns)[:4] == ["T", "gamma", "seed", "test_acc"] and len(df) == 4 and not df.attrs["cached"]
+    acc = df.set_index(["T", "gamma"])["test_acc"]
+    assert acc[(1.0, 0.0)] == acc[(4.0, 0.0)]  # T plays no part at gamma = 0
+    assert acc[(4.0, 0.5)] == train_student(res.data, res.logits, TrainConfig(epochs=1, T=4.0, gamma=0.5)).test_acc
+    again = sweep.sweep(*args, n_jobs=2, folder=tmp_path)
+    assert again.attrs["cached"] and again["test_acc"].tolist() == df["test_acc"].tolist()
+    path = sweep.sweep_cache_path(sweep.sweep_key(res, [1.0, 4.0], [0.0, 0.5], [0], TrainConfig(epochs=1)), tmp_path)
+    path.write_text('{"key": ')  # corrupt: rebuilt
+    rebuilt = sweep.sweep(*args, n_jobs=1, folder=tmp_path)
+    assert not rebuilt.attrs["cached"] and rebuilt["test_acc"].tolist() == df["test_acc"].tolist()
+    assert json.loads(path.read_text())["rows"]
+    cells = sweep.summarise_sweep(df)
+    assert len(cells) == 4 and (cells["n"] == 1).all()
+
+
+# ---------------------------------------------------------------- plots
+
+
+def test_figures_carry_the_numbers():
+    fl = pd.DataFrame({"fraction": [0.01, 0.1], "seed": [0, 0], "distilled_acc": [0.8, 0.9], "baseline_acc": [0.5, 0.85]})
+    fig = plots_lab.fewer_labels_figure(lab.mean_std(fl, "fraction", ["distilled_acc", "baseline_acc"]))
+    assert list(fig.data[0].y) == pytest.approx([80.0, 90.0])
+    cells = pd.DataFrame({"T": [1.0, 4.0], "gamma": [0.5, 0.5], "test_acc_mean": [0.9, 0.95], "test_acc_std": [0.01, 0.02], "n": [3, 3]})
+    heat = plots_lab.sweep_heatmap(cells)
+    assert np.asarray(heat.data[0].z)[0].tolist() == pytest.approx([90.0, 95.0])
+    curves = pd.DataFrame({"bias": [0.0, 1.0], "omitted_acc": [0.2, 0.8], "acc": [0.9, 0.93]})
+    assert len(plots_lab.bias_figure(lab.mean_std(curves, "bias", ["omitted_acc", "acc"]), 3, bias=1.0, best_bias=1.0).data) == 4
+
+
+# ---------------------------------------------------------------- CLI
+
+
+def test_cli_distill_label_fraction_subprocess():
+    p = subprocess.run([sys.executable, "-m", "kdviz", "distill", "--label-fraction", "0.1", "--baseline", "--epochs", "1", "--json"],
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    for key in ("teacher_test_acc", "student_test_acc", "per_class_acc", "agreement", "seconds", "config", "history", "baseline_test_acc"):
+        assert key in out
+    assert out["n_labelled"] == 400 and out["label_fraction"] == 0.1 and out["baseline_epochs"] == 9
+
+
+def test_cli_omit_class(res, capsys):
+    assert main(["distill", "--omit-class", "3", "-T", "8", "--gamma", "1", "--epochs", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    direct = lab.omit_class_run(res, 3, lab.OMIT_CONFIG.replace(epochs=2))
+    for key in ("omitted_class_acc", "best_bias", "omitted_class_acc_after_bias", "test_acc_after_bias"):
+        assert out[key] == direct[key], key
+    assert out["omitted_class_acc"] == out["per_class_acc"][3]
+
+
+def test_cli_self_distill_merge_sweep(capsys, tmp_path, monkeypatch):
+    assert main(["self-distill", "--generations", "2", "--epochs", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["generation_acc"]) == 3 and out["snapshot"]["switch_epoch"] == 1
+    assert all(0.5 < a <= 1 for a in out["generation_acc"])
+
+    monkeypatch.setenv("KDVIZ_CACHE_DIR", str(tmp_path))
+    assert main(["merge", "--epochs", "1", "--teacher-epochs", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("teacher_a_acc", "teacher_b_acc", "merged_student_acc", "joint_student_acc"):
+        assert 0.3 < out[key] <= 1, key
+    assert len(list((tmp_path / "teachers").glob("*.safetensors"))) == 2
+
+    assert main(["sweep", "--temperatures", "2", "--gammas", "0.5", "1", "--seeds", "0", "--epochs", "1", "--n-jobs", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [(r["T"], r["gamma"], r["seed"]) for r in out["rows"]] == [(2.0, 0.5, 0), (2.0, 1.0, 0)]
+    assert all(0 < r["test_acc"] <= 1 for r in out["rows"]) and out["cells"][0]["test_acc_std"] is None
+    assert main(["sweep", "--temperatures", "2", "--gammas", "0.5", "1", "--seeds", "0", "--epochs", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["cached"] is True
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["distill", "--label-fraction", "0"], "label fraction"),
+        (["distill", "--label-fraction", "1.5"], "label fraction"),
+        (["distill", "--label-fraction", "x"], "label fraction"),
+        (["distill", "--omit-class", "10"], "omit-class"),
+        (["distill", "--omit-class", "-1"], "omit-class"),
+        (["self-distill", "--generations", "-1"], "generations"),
+        (["merge", "--seeds", "x"], "seed"),
+        (["sweep", "--n-jobs", "0"], "n-jobs"),
+        (["sweep", "--gammas", "2"], "gamma"),
+        (["sweep", "--temperatures", "0"], "temperature"),
+    ],
+)
+def test_cli_bad_arguments(args, words, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(args)
+    assert e.value.code == 2
+    err = capsys.readouterr()
+    lines = err.err.strip().splitlines()
+    assert err.out == "" and len(lines) == 1 and words in lines[0], err.err

@@ -1,0 +1,101 @@
+"""AppTest of pages/4_Lab.py: opens without training, runs quick experiments by their buttons, shows one-line errors."""
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from kdviz import lab
+from kdviz.train import TrainConfig
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "4_Lab.py")
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("KDVIZ_CACHE_DIR", str(tmp_path))  # sweeps and teachers in a fresh cache
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.run(timeout=60)
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_opens_without_training(app):
+    assert app.title[0].value == "Distillation lab"
+    assert [t.label for t in app.tabs] == ["Fewer labels", "Self-distillation", "Two teachers, one student", "A digit never seen", "T × γ sweep"]
+    for key in ("fewer.run", "self.run", "merge.run", "omit.run", "sweep.run"):
+        assert app.button(key=key)
+    assert len(app.get("plotly_chart")) == 0  # nothing computed on open
+    assert any("No finished sweep" in i.value for i in app.info)
+
+
+def test_omit_tab_runs_and_bias_slider_moves(app, res):
+    app.number_input(key="omit.seeds").set_value(1)
+    app.number_input(key="omit.epochs").set_value(2)
+    app.button(key="omit.run").click().run(timeout=60)
+    assert not app.exception, app.exception
+    assert len(app.get("plotly_chart")) == 2
+    direct = lab.omit_class_run(res, 3, lab.OMIT_CONFIG.replace(epochs=2, seed=0))
+    assert f"Without bias, digit 3: {100 * direct['omitted_class_acc']:.1f} %" in texts(app)
+    assert f"with the bias chosen on held-out train digits (per seed: {direct['best_bias']:g})" in texts(app)
+    curve = direct["test_curve"].set_index("bias")
+    app.slider(key="omit.bias").set_value(3.0).run(timeout=60)
+    assert not app.exception
+    assert f"Bias 3: digit 3 **{100 * curve.loc[3.0, 'omitted_acc']:.1f} %**, all digits **{100 * curve.loc[3.0, 'acc']:.1f} %**" in texts(app)
+
+
+def test_fewer_labels_tab_runs(app, res):
+    app.multiselect(key="fewer.fractions").set_value([0.1])
+    app.number_input(key="fewer.seeds").set_value(1)
+    app.number_input(key="fewer.epochs").set_value(1)
+    app.button(key="fewer.run").click().run(timeout=60)
+    assert not app.exception, app.exception
+    direct = lab.fewer_labels_run(res, 0.1, TrainConfig(epochs=1, seed=0))
+    assert f"10% labels: distilled **{100 * direct['distilled_acc']:.1f} %**, labels only **{100 * direct['baseline_acc']:.1f} %**" in texts(app)
+
+
+def test_sweep_runs_then_opens_from_cache(app, tmp_path):
+    app.multiselect(key="sweep.T").set_value([2.0])
+    app.multiselect(key="sweep.gamma").set_value([0.5])
+    app.number_input(key="sweep.seeds").set_value(2)
+    app.number_input(key="sweep.epochs").set_value(1)
+    app.number_input(key="sweep.n_jobs").set_value(2)  # loky workers
+    app.run(timeout=60)
+    app.button(key="sweep.run").click().run(timeout=60)
+    assert not app.exception, app.exception
+    assert len(app.get("plotly_chart")) == 1
+    assert list((tmp_path / "sweeps").glob("sweep-*.json"))
+    fresh = AppTest.from_file(PAGE, default_timeout=60)  # a new session, same grid: opens at once
+    fresh.run(timeout=60)
+    fresh.multiselect(key="sweep.T").set_value([2.0])
+    fresh.multiselect(key="sweep.gamma").set_value([0.5])
+    fresh.number_input(key="sweep.seeds").set_value(2)
+    fresh.number_input(key="sweep.epochs").set_value(1)
+    fresh.run(timeout=60)
+    assert not fresh.exception
+    assert any("Opened from the disk cache" in c.value for c in fresh.caption)
+    assert len(fresh.get("plotly_chart")) == 1
+
+
+def test_teacher_error_is_one_line(monkeypatch):
+    import kdviz.resources
+    from kdviz.teacher import TeacherError
+
+    def broken(*a, **k):
+        raise TeacherError("teacher weights /x/teacher.safetensors not found; rebuild it with: python -m kdviz train-teacher")
+
+    monkeypatch.setattr(kdviz.resources, "load_resources", broken)
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(PAGE, default_timeout=60)
+        at.run(timeout=60)
+        assert not at.exception
+        assert len(at.error) == 1 and "\n" not in at.error[0].value and "python -m kdviz train-teacher" in at.error[0].value
+        assert len(at.tabs) == 0
+    finally:
+        st.cache_resource.clear()
