@@ -7,13 +7,13 @@ opens a finished sweep from the disk cache.
 
 import streamlit as st
 
+import ui
 from kdviz import lab
 from kdviz import plots_lab as pl
 from kdviz import sweep as sw
-from kdviz.resources import load_resources
 from kdviz.train import TrainConfig
 
-st.set_page_config(page_title="kdviz: distillation lab", page_icon="🔥", layout="wide")
+res = ui.start_page("distillation lab")
 
 QUICK = {  # quick defaults of the interactive tabs: seconds, not minutes, on one core
     "fewer": dict(seeds=2, epochs=10),
@@ -26,14 +26,7 @@ for key in ("fewer", "self", "merge", "omit", "sweep"):
         st.session_state[f"lab.{key}"] = None
 
 
-@st.cache_resource(show_spinner="Loading the data and the teacher…")
-def resources():
-    return load_resources()
-
-
-def one_line(err: Exception) -> str:
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0] if text else ''}"[:300]
+one_line = ui.one_line
 
 
 def run_with_progress(label: str, fn, *args, **kwargs):
@@ -267,13 +260,12 @@ def sweep_tab(res) -> None:
 st.title("Distillation lab")
 st.write("Five experiments on the kinds and uses of distillation named in the source note and in Hinton et al. (2015). "
          "Every figure is a mean ± std over the seeds chosen, computed when you press Run.")
-try:
-    res = resources()
-except Exception as err:  # a missing or corrupt teacher: one line
-    st.error(f"The data or the teacher could not be loaded: {one_line(err)}")
+if res is None:
     st.stop()
 
 tabs = st.tabs(["Fewer labels", "Self-distillation", "Two teachers, one student", "A digit never seen", "T × γ sweep"])
 for tab, draw in zip(tabs, (fewer_labels_tab, self_distill_tab, merge_tab, omit_tab, sweep_tab)):
     with tab:
         draw(res)
+
+ui.end_page()

@@ -1,0 +1,192 @@
+"""The numbers behind the explorer's pages: softening, entropy, the dark-knowledge map, loss curves.
+
+Plain functions on tensors and DataFrames; the pages and ``notebooks/explore.ipynb`` call them
+and draw the results with :mod:`kdviz.plots`. Probabilities are fractions, entropies bits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .losses import check_temperature, distillation_loss, soften
+from .metrics import entropy_bits
+from .models import StudentMLP
+from .resources import Resources
+from .train import TrainConfig, predict_logits, train_student
+
+__all__ = [
+    "T_GRID",
+    "GAMMA_GRID",
+    "entropy_curve",
+    "dark_knowledge_map",
+    "loss_curves",
+    "loss_grid",
+    "soft_gradient_norms",
+    "StudentStates",
+    "student_states",
+    "digits_of_class",
+    "soften_row",
+    "top_confusions",
+]
+
+T_GRID = np.round(np.geomspace(0.5, 20.0, 41), 4)  # temperatures on the curves' x-axis (log-spaced)
+GAMMA_GRID = np.round(np.linspace(0.0, 1.0, 21), 4)  # γ rows of the loss heatmap
+
+
+def _rows(logits: torch.Tensor) -> torch.Tensor:
+    return logits.unsqueeze(0) if logits.dim() == 1 else logits
+
+
+def entropy_curve(logits: torch.Tensor, temperatures=T_GRID) -> pd.DataFrame:
+    """Entropy of ``softmax(logits / T)`` for each T.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (C,) or (N, C)
+        With N rows, the entropy is averaged over the rows.
+    temperatures : 1-D array of K temperatures > 0
+
+    Returns
+    -------
+    DataFrame with K rows: ``T``, ``entropy_bits`` (0 ≤ H ≤ log2 C).
+    """
+    z = _rows(logits.detach().float())
+    h = [float(entropy_bits(soften(z, float(T))).mean()) for T in temperatures]
+    return pd.DataFrame({"T": np.asarray(temperatures, dtype=float), "entropy_bits": h})
+
+
+def dark_knowledge_map(logits: torch.Tensor, labels: torch.Tensor, T: float, *, n_classes: int = 10) -> np.ndarray:
+    """Mean softened probability per true class: row = true class, column = class the teacher gives mass to.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (N, C)
+    labels : LongTensor of shape (N,)
+    T : float > 0
+
+    Returns
+    -------
+    ndarray of shape (C, C); each row sums to 1 (NaN for a class with no rows).
+    """
+    T = check_temperature(T)
+    probs = soften(logits.detach().float(), T).numpy()  # (N, C)
+    y = np.asarray(labels)
+    out = np.full((n_classes, n_classes), np.nan)
+    for c in range(n_classes):
+        if (y == c).any():
+            out[c] = probs[y == c].mean(0)
+    return out
+
+
+def loss_curves(student_logits: torch.Tensor, teacher_logits: torch.Tensor, targets: torch.Tensor, *,
+                gamma: float, temperatures=T_GRID) -> pd.DataFrame:
+    """Soft, hard and total loss of fixed student logits as T varies.
+
+    Parameters
+    ----------
+    student_logits, teacher_logits : Tensor of shape (N, C) or (C,)
+    targets : LongTensor of shape (N,) (or a 0-d tensor for one digit)
+    gamma : float in [0, 1], the weight of the soft term
+    temperatures : 1-D array of K temperatures
+
+    Returns
+    -------
+    DataFrame with K rows: ``T``, ``soft``, ``hard``, ``total`` (nats, batch means).
+    """
+    s, t, y = _rows(student_logits.detach()), _rows(teacher_logits.detach()), targets.reshape(-1)
+    rows = []
+    for T in temperatures:
+        loss = distillation_loss(s, t, y, float(T), gamma)
+        rows.append({"T": float(T), "soft": float(loss.soft), "hard": float(loss.hard), "total": float(loss.total)})
+    return pd.DataFrame(rows)
+
+
+def loss_grid(student_logits: torch.Tensor, teacher_logits: torch.Tensor, targets: torch.Tensor, *,
+              temperatures=T_GRID, gammas=GAMMA_GRID) -> np.ndarray:
+    """Total loss on a γ × T grid: array of shape (len(gammas), len(temperatures)).
+
+    ``total = γ·soft(T) + (1 − γ)·hard`` is linear in γ, so each column comes from one soft
+    and one hard value (checked against :func:`kdviz.losses.distillation_loss` in the tests).
+    """
+    curves = loss_curves(student_logits, teacher_logits, targets, gamma=1.0, temperatures=temperatures)
+    g = np.asarray(gammas, dtype=float)[:, None]  # (G, 1)
+    return g * curves["soft"].to_numpy()[None, :] + (1 - g) * curves["hard"].to_numpy()[None, :]
+
+
+def soft_gradient_norms(student_logits: torch.Tensor, teacher_logits: torch.Tensor, targets: torch.Tensor, *,
+                        temperatures=T_GRID) -> pd.DataFrame:
+    """Size of the gradients on the student logits, by autograd, as T varies.
+
+    For each T: the L2 norm (over the whole (N, C) gradient) of ∂soft/∂z with the T² factor
+    (as trained), of the same without it (``soft / T²``), and of ∂hard/∂z, which does not
+    depend on T. With the factor the soft gradient stays on the hard gradient's scale;
+    without it, it shrinks like 1/T² (Hinton et al. 2015, §2).
+
+    Returns
+    -------
+    DataFrame with K rows: ``T``, ``grad_soft_T2``, ``grad_soft_plain``, ``grad_hard``.
+    """
+    t, y = _rows(teacher_logits.detach()).float(), targets.reshape(-1)
+    rows = []
+    for T in temperatures:
+        z = _rows(student_logits.detach()).float().clone().requires_grad_(True)
+        loss = distillation_loss(z, t, y, float(T), 0.5)
+        (g_soft,) = torch.autograd.grad(loss.soft, z, retain_graph=True)
+        (g_hard,) = torch.autograd.grad(loss.hard, z)
+        n_soft = float(g_soft.norm())
+        rows.append({"T": float(T), "grad_soft_T2": n_soft, "grad_soft_plain": n_soft / float(T) ** 2,
+                     "grad_hard": float(g_hard.norm())})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class StudentStates:
+    """Test logits of one 784-128-10 student at several stages of distillation (T = 4, γ = 0.9, seed 0).
+
+    ``logits[name]`` has shape (n_test, 10); ``test_acc[name]`` is a fraction.
+    """
+
+    logits: dict[str, torch.Tensor]
+    test_acc: dict[str, float]
+    epochs: dict[str, int]
+
+
+def student_states(res: Resources, *, seed: int = 0, partial_epochs: int = 1, full_epochs: int = 30) -> StudentStates:
+    """Train one default student once and keep its test logits untrained, after a few epochs and trained (~2 s)."""
+    config = TrainConfig(seed=seed, epochs=full_epochs)
+    torch.manual_seed(seed)
+    model = StudentMLP(config.hidden)
+    logits = {"untrained": predict_logits(model, res.data.x_test)}
+
+    def snapshot(row: dict) -> None:
+        if row["epoch"] == partial_epochs:
+            logits["partly trained"] = predict_logits(model, res.data.x_test)
+
+    result = train_student(res.data, res.logits, config, model=model, callback=snapshot)
+    logits["trained"] = result.test_logits
+    y = res.data.y_test
+    acc = {k: float((v.argmax(1) == y).float().mean()) for k, v in logits.items()}
+    return StudentStates(logits=logits, test_acc=acc, epochs={"untrained": 0, "partly trained": partial_epochs, "trained": full_epochs})
+
+
+def digits_of_class(labels: torch.Tensor, digit_class: int) -> np.ndarray:
+    """Indices (into the test split) of the digits whose label is ``digit_class``, ascending."""
+    return np.flatnonzero(np.asarray(labels) == int(digit_class))
+
+
+def soften_row(logits: torch.Tensor, T: float) -> np.ndarray:
+    """``softmax(z / T)`` of one row of logits (C,) as a float64 array of shape (C,)."""
+    return soften(logits.detach().reshape(1, -1).double(), T)[0].numpy()
+
+
+def top_confusions(matrix: np.ndarray, *, k: int = 5) -> pd.DataFrame:
+    """The ``k`` largest off-diagonal cells of a dark-knowledge map: columns ``true``, ``looks like``, ``p``."""
+    m = np.array(matrix, dtype=float)
+    np.fill_diagonal(m, -np.inf)
+    flat = np.argsort(np.nan_to_num(m, nan=-np.inf), axis=None)[::-1][:k]
+    rows, cols = np.unravel_index(flat, m.shape)
+    return pd.DataFrame({"true": rows, "looks like": cols, "p": m[rows, cols]})
