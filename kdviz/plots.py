@@ -45,10 +45,15 @@ def _layout(fig: go.Figure, title: str, *, height: int = 320, **kwargs) -> go.Fi
 T_TICKS = [0.5, 1, 2, 4, 8, 16]
 
 
-def _mark_T(fig: go.Figure, T: float) -> None:
-    """A dotted vertical line at T on a log x-axis (layout shapes take log10 coordinates there)."""
-    fig.add_vline(x=float(np.log10(T)), line_dash="dot", line_color="#888", annotation_text=f"T = {T:g}",
-                  annotation_position="top right")
+def _mark_T(fig: go.Figure, T: float, y_values, *, log_y: bool = False) -> None:
+    """A dotted vertical line at T spanning ``y_values``' range, as a trace (shapes misplace on log axes)."""
+    y = np.asarray(y_values, dtype=float)
+    y = y[np.isfinite(y) & ((y > 0) if log_y else True)]
+    lo, hi = (float(y.min()), float(y.max())) if y.size else (0.0, 1.0)
+    if not log_y:
+        lo = min(lo, 0.0)
+    fig.add_scatter(x=[T, T], y=[lo, hi], mode="lines+text", text=["", f" T = {T:g}"], textposition="top right",
+                    line=dict(color="#888", dash="dot", width=1.5), showlegend=False, hoverinfo="skip", name="chosen T")
 
 
 def _log_T_axis(fig: go.Figure) -> None:
@@ -125,7 +130,7 @@ def loss_curves_figure(curves: pd.DataFrame, T: float, gamma: float) -> go.Figur
     for name in ("soft", "hard", "total"):
         fig.add_scatter(x=curves["T"], y=curves[name], mode="lines", name=labels[name], line_color=COLORS[name],
                         line_width=3 if name == "total" else 2, hovertemplate="T = %{x:.2f}: %{y:.3f}<extra>" + name + "</extra>")
-    _mark_T(fig, T)
+    _mark_T(fig, T, curves[["soft", "hard", "total"]].to_numpy().ravel())
     _log_T_axis(fig)
     fig.update_yaxes(title="loss (nats)", rangemode="tozero")
     return _layout(fig, "Losses as T varies (the student fixed)", height=360)
@@ -150,7 +155,7 @@ def gradient_figure(grads: pd.DataFrame, T: float) -> go.Figure:
                                    ("grad_hard", "hard", COLORS["hard"], None)):
         fig.add_scatter(x=grads["T"], y=grads[col], mode="lines", name=name, line=dict(color=color, dash=dash),
                         hovertemplate="T = %{x:.2f}: %{y:.3g}<extra>" + name + "</extra>")
-    _mark_T(fig, T)
+    _mark_T(fig, T, grads[["grad_soft_T2", "grad_soft_plain", "grad_hard"]].to_numpy().ravel(), log_y=True)
     _log_T_axis(fig)
     fig.update_yaxes(title="‖gradient‖ on the student logits", type="log", exponentformat="power")
     return _layout(fig, "Why T²: size of each term's gradient", height=360)

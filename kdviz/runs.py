@@ -113,7 +113,7 @@ def results_table(run: Run, res: Resources) -> pd.DataFrame:
     """Teacher, distilled student and baseline side by side: test accuracy, agreement, parameters, size."""
     y, t_pred = res.data.y_test, res.logits.test.argmax(1)
     rows = [{"model": "teacher (CNN)", "test_acc": float(res.teacher_meta["test_acc"]), "agreement": 1.0,
-             "params": count_params(res.teacher), "size_kB": size_bytes(res.teacher) / 1000, "seconds": float("nan")}]
+             "params": count_params(res.teacher), "size_kB": size_bytes(res.teacher) / 1000, "seconds": float(res.teacher_meta.get("train_seconds", "nan"))}]
     for name, logits, secs in (("distilled student", run.test_logits, run.seconds),
                                ("baseline student (γ = 0)", run.baseline_test_logits, run.baseline_seconds)):
         if logits is None:

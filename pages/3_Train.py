@@ -100,14 +100,14 @@ if state["runs"]:
     st.markdown(f"#### Where the student and the teacher disagree ({int(round((1 - run.agreement) * 1000))} "
                 "of 1,000 test digits; the student's most confident first)")
     if len(dis):
-        st.image([res.data.images_test[i] for i in dis["index"]], width=84, clamp=True,
-                 caption=[f"#{i}: label {y} · teacher {t} · student {s} ({100 * p:.0f} %)"
+        st.image([255 - res.data.images_test[i] for i in dis["index"]], width=100,  # ink dark on paper
+                 caption=[f"label {y} · teacher {t} · student {s} ({100 * p:.0f} %)"
                           for i, y, t, s, p in dis.itertuples(index=False)])
 
     st.subheader("Run history", divider="gray")
     hist = kruns.history_table(state["runs"])
     st.dataframe(hist, hide_index=True, width="stretch", column_config={
-        c: st.column_config.NumberColumn(c, format="percent") for c in ("distilled_acc", "baseline_acc", "agreement")})
+        c: st.column_config.NumberColumn(c, format="percent") for c in ("distilled_acc", "baseline_acc", "gain", "agreement")})
     h1, h2 = st.columns([2, 1], gap="large")
     h1.plotly_chart(plots.runs_figure(hist), key="runs")
     with h2:

@@ -2,7 +2,7 @@
 
 * every page opened by deep link on a freshly started server (one server per page);
 * the T slider moved on the Temperature page, and the chart follows;
-* a short training run on the Train page adds a row to the run history;
+* a default training run (30 epochs, a few seconds) on the Train page adds a row to the run history;
 * no exception or traceback anywhere; a screenshot of each page.
 
 Screenshots go to ``$KDVIZ_SCREENSHOTS`` (default ``artifacts/screenshots``); the README's
@@ -129,17 +129,24 @@ def test_temperature_slider_moves_chart(browser, server):
     page.close()
 
 
-def test_short_training_run(browser, server):
+def test_default_training_run(browser, server):
     page, errors = open_page(browser, f"{server.url}/Train")
-    epochs = page.get_by_label("Epochs", exact=False).first
-    epochs.fill("2")
-    epochs.press("Enter")
-    wait_idle(page)
     page.get_by_role("button", name="Train", exact=False).first.click()
     page.wait_for_timeout(500)
     wait_idle(page, timeout_ms=120_000)
     assert_clean(page)
     assert "Run history" in page.inner_text("body")
     shoot(page, "Train-after-run.png")
+    # a second run, interrupted by a slider move: the finished run stays in the history
+    page.get_by_role("button", name="Train", exact=False).first.click()
+    page.wait_for_timeout(1500)
+    thumb = page.get_by_role("slider", name="Temperature T", exact=False).first
+    thumb.focus()
+    thumb.press("ArrowRight")
+    page.wait_for_timeout(500)
+    wait_idle(page, timeout_ms=120_000)
+    body = page.inner_text("body")
+    assert "Run history" in body and "Run 1:" in body, body[:800]
+    assert_clean(page)
     assert not errors, errors
     page.close()
