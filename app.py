@@ -58,6 +58,7 @@ PAGES = [
     ("pages/3_Train.py", "Train", "Train a student live against the teacher and a baseline; keep every run."),
     ("pages/4_Lab.py", "Lab", "Fewer labels, self-distillation, two teachers, a digit never seen, sweeps."),
     ("pages/5_Compression.py", "Compression", "Pruning, int8, low rank, compact filters and distillation side by side."),
+    ("pages/6_Your_digit.py", "Your digit", "Draw or upload a digit; see what the teacher and a student make of it."),
 ]
 PAGES = [p for p in PAGES if (Path(__file__).parent / p[0]).exists()]
 for col, (page, label, what) in zip(st.columns(len(PAGES)), PAGES):

@@ -15,7 +15,7 @@ from streamlit.errors import StreamlitAPIException
 
 from pathlib import Path
 
-from kdviz import i18n, urlstate
+from kdviz import explore, i18n, urlstate
 from kdviz import resources as kdviz_resources
 from kdviz.resources import Resources
 
@@ -27,6 +27,7 @@ PAGES = [  # (script, icon, label)
     ("pages/3_Train.py", ":material/model_training:", "Train"),
     ("pages/4_Lab.py", ":material/science:", "Lab"),
     ("pages/5_Compression.py", ":material/compress:", "Compression"),
+    ("pages/6_Your_digit.py", ":material/draw:", "Your digit"),
 ]
 SHARED = ("T", "gamma", "digit", "seed", "lang")  # per-session view, kept across pages and in the URL
 
@@ -34,6 +35,12 @@ SHARED = ("T", "gamma", "digit", "seed", "lang")  # per-session view, kept acros
 @st.cache_resource(show_spinner="Loading the data and the teacher…")
 def resources() -> Resources:
     return kdviz_resources.load_resources()  # looked up at call time (tests replace it)
+
+
+@st.cache_resource(show_spinner="Training the reference student once for this server (about 3 s)…")
+def reference_students() -> "explore.StudentStates":
+    """One default student (784-128-10, T = 4, γ = 0.9, seed 0) at 0, 1 and 30 epochs, shared by all sessions."""
+    return explore.student_states(resources())
 
 
 def one_line(err: BaseException) -> str:

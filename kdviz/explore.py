@@ -153,6 +153,7 @@ class StudentStates:
     logits: dict[str, torch.Tensor]
     test_acc: dict[str, float]
     epochs: dict[str, int]
+    model: torch.nn.Module  # the trained student, eval mode (for digits outside the test set)
 
 
 def student_states(res: Resources, *, seed: int = 0, partial_epochs: int = 1, full_epochs: int = 30) -> StudentStates:
@@ -170,7 +171,8 @@ def student_states(res: Resources, *, seed: int = 0, partial_epochs: int = 1, fu
     logits["trained"] = result.test_logits
     y = res.data.y_test
     acc = {k: float((v.argmax(1) == y).float().mean()) for k, v in logits.items()}
-    return StudentStates(logits=logits, test_acc=acc, epochs={"untrained": 0, "partly trained": partial_epochs, "trained": full_epochs})
+    return StudentStates(logits=logits, test_acc=acc, epochs={"untrained": 0, "partly trained": partial_epochs, "trained": full_epochs},
+                         model=result.model.eval())
 
 
 def digits_of_class(labels: torch.Tensor, digit_class: int) -> np.ndarray:

@@ -28,6 +28,8 @@ __all__ = [
     "confusion_figure",
     "per_class_figure",
     "runs_figure",
+    "compare_figure",
+    "digit_map_figure",
 ]
 
 COLORS = {"teacher": "#9aa0aa", "soft": "#ef553b", "hard": "#00a67e", "total": "#444444",
@@ -211,3 +213,35 @@ def runs_figure(runs: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(title="run", type="category")
     fig.update_yaxes(title="test accuracy (%)", range=[max(0.0, lo - 3), 100])
     return _layout(fig, "Runs of this session", barmode="group")
+
+
+def compare_figure(rows: dict[str, torch.Tensor], T: float, *, title: str | None = None) -> go.Figure:
+    """softmax(z / T) of several models for one digit (name → (10,) logits), as grouped bars."""
+    fig = go.Figure()
+    for name, z in rows.items():
+        p = soften(z.detach().reshape(1, -1).float(), T)[0].tolist()
+        fig.add_bar(x=DIGITS, y=p, name=name, marker_color=COLORS.get(name.split()[0]),
+                    hovertemplate="digit %{x}: p = %{y:.4f}<extra>" + name + "</extra>")
+    fig.update_xaxes(title="digit", type="category")
+    fig.update_yaxes(title="probability", range=[0, 1])
+    return _layout(fig, title or f"Softmax at T = {T:g}", barmode="group")
+
+
+def digit_map_figure(points: np.ndarray, labels: np.ndarray, mine: np.ndarray, T: float) -> go.Figure:
+    """The test digits in 2-D (one colour per class, the class written at its centre) and one digit as a star."""
+    palette = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52"]
+    fig = go.Figure()
+    for c in range(10):
+        xy = points[labels == c]
+        fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=str(c), marker=dict(size=5, color=palette[c], opacity=0.55),
+                        hovertemplate=f"a test {c}<extra></extra>")
+        if len(xy):
+            cx, cy = np.median(xy, axis=0)
+            fig.add_scatter(x=[cx], y=[cy], mode="text", text=[f"<b>{c}</b>"], textfont=dict(size=18, color=palette[c]),
+                            showlegend=False, hoverinfo="skip")
+    fig.add_scatter(x=[mine[0]], y=[mine[1]], mode="markers", name="your digit",
+                    marker=dict(symbol="star", size=22, color="black", line=dict(color="white", width=1.5)),
+                    hovertemplate="your digit<extra></extra>")
+    fig.update_xaxes(title="PC 1", zeroline=False)
+    fig.update_yaxes(title="PC 2", zeroline=False)
+    return _layout(fig, f"Your digit among the 1,000 test digits (PCA of the teacher's softmax at T = {T:g})", height=460)

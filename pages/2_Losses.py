@@ -11,12 +11,7 @@ if res is None:
     st.stop()
 
 
-@st.cache_resource(show_spinner="Training the reference student once for this server (about 2 s)…")
-def reference_students(_res, fingerprint: str) -> explore.StudentStates:
-    return explore.student_states(_res)
-
-
-states = reference_students(res, res.data.fingerprint)
+states = ui.reference_students()
 data, state = res.data, st.session_state
 runs = state.get("runs", [])
 
