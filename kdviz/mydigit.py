@@ -12,7 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.decomposition import PCA
 from torch import nn
 
 from .data import MNISTSplit
@@ -33,7 +32,7 @@ class DigitMap:
     """The test digits placed in 2-D: ``points`` (n_test, 2), ``labels`` (n_test,), and the fitted PCA."""
 
     T: float
-    pca: PCA
+    pca: "PCA"  # sklearn.decomposition.PCA, fitted
     points: np.ndarray
     labels: np.ndarray
 
@@ -45,6 +44,8 @@ class DigitMap:
 
 def digit_map(test_logits: torch.Tensor, labels: torch.Tensor, T: float) -> DigitMap:
     """Fit the 2-D PCA of ``softmax(test_logits / T)`` (n_test, 10); deterministic (full SVD)."""
+    from sklearn.decomposition import PCA  # imported here: only this page needs scikit-learn at run time
+
     p = soften(test_logits.detach().float(), T).numpy()
     pca = PCA(n_components=2, svd_solver="full").fit(p)
     return DigitMap(T=float(T), pca=pca, points=pca.transform(p), labels=np.asarray(labels))

@@ -3,6 +3,7 @@
 import time
 
 import numpy as np
+import torch
 import pytest
 
 from kdviz import data as kdata
@@ -29,6 +30,20 @@ def test_split_is_fixed(tmp_cache):
     a, b = kdata.load_mnist(use_cache=False), kdata.load_mnist()
     assert a.fingerprint == b.fingerprint
     assert np.array_equal(a.test_index, b.test_index)
+
+
+def test_cached_split_is_sklearns_and_a_bad_one_is_rebuilt(tmp_cache):
+    from sklearn.model_selection import train_test_split
+
+    labels = kdata.load_raw()[1]
+    tr, te = train_test_split(np.arange(5000), test_size=1000, stratify=labels, random_state=kdata.SPLIT_SEED)
+    first = kdata.split_indices(labels)  # made and cached
+    (path,) = tmp_cache.glob("split-*.npz")
+    second = kdata.split_indices(labels)  # read back
+    for got in (first, second):
+        assert np.array_equal(got[0], np.sort(tr)) and np.array_equal(got[1], np.sort(te))
+    np.savez(path, train=np.arange(4000), test=np.arange(4000, 5000), checksum=np.array("x"))  # altered
+    assert np.array_equal(kdata.split_indices(labels)[1], np.sort(te))
 
 
 def test_cache_is_written_and_fast(tmp_cache):
@@ -65,3 +80,20 @@ def test_unwritable_cache_still_loads(tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match="could not write"):
         d = kdata.load_mnist()
     assert d.x_train.shape[0] == 4000
+
+
+def test_teacher_logits_cache_is_exact_and_rebuilt_when_corrupt(tmp_path, monkeypatch, res):
+    from kdviz.resources import cached_teacher_logits
+
+    monkeypatch.setenv("KDVIZ_CACHE_DIR", str(tmp_path))
+    first = cached_teacher_logits(res.teacher, res.teacher_meta, res.data)  # computes and writes
+    files = list(tmp_path.glob("teacher-logits-*.npz"))
+    assert len(files) == 1
+    again = cached_teacher_logits(res.teacher, res.teacher_meta, res.data)  # reads
+    assert torch.equal(again.train, first.train) and torch.equal(again.test, res.logits.test)
+    files[0].write_bytes(files[0].read_bytes()[:200])  # truncated
+    rebuilt = cached_teacher_logits(res.teacher, res.teacher_meta, res.data)
+    assert torch.equal(rebuilt.test, first.test)
+    other = {**res.teacher_meta, "sha256": "0" * 64}  # another teacher: another file
+    cached_teacher_logits(res.teacher, other, res.data)
+    assert len(list(tmp_path.glob("teacher-logits-*.npz"))) == 2
