@@ -6,6 +6,7 @@
     python -m kdviz self-distill --generations 3 --seeds 0 1 2 [--json]
     python -m kdviz merge --seeds 0 1 2 [--json]
     python -m kdviz sweep [--temperatures ...] [--gammas ...] [--seeds ...] [--epochs 30] [--n-jobs 2] [--json]
+    python -m kdviz compress [--quick] [--seeds 0 1 2] [--threads 1] [--no-cache] [--json]    (kdviz.compress)
 
 A bad argument exits with status 2 and one line on stderr; no traceback.
 """
@@ -137,6 +138,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-jobs", type=_int_at_least("n-jobs", 1), default=2, help="joblib workers, 1 torch thread each (default 2)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the on-disk result cache")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("compress", help="pruning, int8 quantization, low-rank, compact filters and distillation: size, latency, accuracy")
+    p.add_argument("--quick", action="store_true", help="every method once, tiny training, no fine-tuning (seconds; for a first look and CI)")
+    p.add_argument("--seeds", type=_int_at_least("seed", 0), nargs="+", default=None, help="training seeds (default 0 1 2; --quick: 0)")
+    p.add_argument("--threads", type=_int_at_least("threads", 1), default=1, help="torch threads for the latency measurement (default 1)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the on-disk result cache")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -260,12 +268,60 @@ def print_sweep(out: dict) -> None:
     print("(cached)" if out["cached"] else f"{len(out['rows'])} cells x seeds in {out['wall_seconds']:.1f} s with {out['n_jobs']} job(s)")
 
 
+def cmd_compress(args) -> dict:
+    import torch
+
+    from . import compress
+    from .resources import load_resources
+
+    config = (compress.QUICK if args.quick else compress.DEFAULT).replace(threads=args.threads)
+    if args.seeds is not None:
+        if len(set(args.seeds)) != len(args.seeds):
+            raise ValueError(f"seeds must be distinct, got {args.seeds}")
+        config = config.replace(seeds=tuple(args.seeds))
+    df = compress.compare(
+        load_resources(), config=config, use_cache=not args.no_cache,
+        progress=None if args.json else lambda f, msg: print(f"\r{f:4.0%} {msg[:60]:<60}", end="", file=sys.stderr, flush=True),
+    )
+    if not args.json:
+        print(file=sys.stderr)
+    return {
+        "rows": compress.to_json_rows(df),
+        "per_seed": df.attrs["per_seed"],
+        "threads": config.threads,
+        "seeds": list(config.seeds),
+        "quantized_engine": df.attrs["engine"],
+        "torch": torch.__version__,
+        "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.__dict__.items()},
+        "wall_seconds": round(df.attrs["wall_seconds"], 2),
+        "cached": bool(df.attrs["cached"]),
+        "command": "python -m kdviz compress" + (" --quick" if args.quick else ""),
+    }
+
+
+def print_compress(out: dict) -> None:
+    import pandas as pd
+
+    df = pd.DataFrame(out["rows"])
+    table = pd.DataFrame({
+        "method": df["method"], "family": df["family"], "params": df["params"],
+        "kB": (df["size_bytes"] / 1e3).round(1), "CSR kB": (df["sparse_bytes"] / 1e3).round(1),
+        "ms/1": df["latency_ms_1"].round(3), "ms/256": df["latency_ms_256"].round(2),
+        "test acc %": [f"{100 * m:.1f}" + ("" if s is None or s != s else f" ± {100 * s:.1f}") for m, s in zip(df["test_acc"], df["test_acc_std"])],
+        "s": df["seconds"].round(2), "sparsity": df["sparsity"].round(3),
+    })
+    print(table.to_string(index=False))
+    print(f"latency: median, {out['threads']} torch thread(s), engine {out['quantized_engine']}; seeds {out['seeds']}"
+          + (" (cached)" if out["cached"] else f"; {out['wall_seconds']:.0f} s"))
+
+
 COMMANDS = {  # subcommand → (run, print for humans)
     "distill": (cmd_distill, print_distill),
     "train-teacher": (cmd_train_teacher, None),
     "self-distill": (cmd_self_distill, print_self_distill),
     "merge": (cmd_merge, print_merge),
     "sweep": (cmd_sweep, print_sweep),
+    "compress": (cmd_compress, print_compress),
 }
 
 
