@@ -3,6 +3,7 @@
 * ``resources()``: data, teacher and teacher logits, loaded once per server and never mutated;
 * ``start_page(title)``: page config, the language, the view read from the URL once per
   session, and the shared T and γ kept alive across pages;
+* ``tr(key, **fields)``: a message of ``kdviz.i18n`` in the session's language (every text shown);
 * ``T_slider()`` / ``gamma_slider()``: the widgets with the keys ``T`` and ``gamma``;
 * ``end_page()``: writes the current view back into the URL and shows the link to it;
 * ``one_line(err)``: the message shown instead of a traceback.
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 import streamlit as st
+import torch
 from streamlit.errors import StreamlitAPIException
 
 from pathlib import Path
@@ -20,27 +22,40 @@ from kdviz import resources as kdviz_resources
 from kdviz.resources import Resources
 
 ROOT = Path(__file__).resolve().parent
-PAGES = [  # (script, icon, label)
-    ("app.py", ":material/home:", "Home"),
-    ("pages/1_Temperature.py", ":material/thermostat:", "Temperature"),
-    ("pages/2_Losses.py", ":material/balance:", "Losses"),
-    ("pages/3_Train.py", ":material/model_training:", "Train"),
-    ("pages/4_Lab.py", ":material/science:", "Lab"),
-    ("pages/5_Compression.py", ":material/compress:", "Compression"),
-    ("pages/6_Your_digit.py", ":material/draw:", "Your digit"),
+# Every tensor op the pages run is tiny. One intra-op thread per op lets many sessions' script
+# threads share the 2 cores; torch's default (one OpenMP thread per core, per op) made them spin against each other.
+torch.set_num_threads(1)
+PAGES = [  # (script, icon, label key in kdviz.i18n)
+    ("app.py", ":material/home:", "nav.home"),
+    ("pages/1_Temperature.py", ":material/thermostat:", "nav.temperature"),
+    ("pages/2_Losses.py", ":material/balance:", "nav.losses"),
+    ("pages/3_Train.py", ":material/model_training:", "nav.train"),
+    ("pages/4_Lab.py", ":material/science:", "nav.lab"),
+    ("pages/5_Compression.py", ":material/compress:", "nav.compression"),
+    ("pages/6_Your_digit.py", ":material/draw:", "nav.your_digit"),
 ]
 SHARED = ("T", "gamma", "digit", "seed", "lang")  # per-session view, kept across pages and in the URL
 
 
-@st.cache_resource(show_spinner="Loading the data and the teacher…")
-def resources() -> Resources:
+@st.cache_resource(show_spinner=False)
+def _resources() -> Resources:
     return kdviz_resources.load_resources()  # looked up at call time (tests replace it)
 
 
-@st.cache_resource(show_spinner="Training the reference student once for this server (about 3 s)…")
+def resources() -> Resources:
+    with st.spinner(tr("ui.spinner_resources")):  # the spinner is in the chosen language, so not the cache's own
+        return _resources()
+
+
+@st.cache_resource(show_spinner=False)
+def _reference_students() -> "explore.StudentStates":
+    return explore.student_states(resources())
+
+
 def reference_students() -> "explore.StudentStates":
     """One default student (784-128-10, T = 4, γ = 0.9, seed 0) at 0, 1 and 30 epochs, shared by all sessions."""
-    return explore.student_states(resources())
+    with st.spinner(tr("ui.spinner_reference")):
+        return _reference_students()
 
 
 def one_line(err: BaseException) -> str:
@@ -57,8 +72,10 @@ def tr(key: str, **fields) -> str:
 
 
 def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
-    """Call first on every page. Returns the shared resources, or None (with one error line) if unusable."""
-    st.set_page_config(page_title=f"kdviz: {title}", page_icon=icon, layout="wide")
+    """Call first on every page. Returns the shared resources, or None (with one error line) if unusable.
+
+    ``title``: a key of ``kdviz.i18n.MESSAGES`` (shown in the chosen language), or plain text kept as is.
+    """
     state = st.session_state
     if "_view_read" not in state:  # first run of this session: the link's view wins over the defaults
         state["_view_read"] = True
@@ -68,17 +85,20 @@ def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
         state["_url_problems"] = problems
     for name in SHARED:  # a widget's key is dropped on a page without that widget; re-assigning keeps it
         state[name] = state[name]
+    name = tr(title) if title in i18n.MESSAGES else title
+    st.set_page_config(page_title=f"kdviz: {name}", page_icon=icon, layout="wide")
     with st.sidebar:
         try:
             for script, icon, label in PAGES:
                 if (ROOT / script).exists():
-                    st.page_link(script, label=label, icon=icon)
+                    st.page_link(script, label=tr(label), icon=icon)
         except StreamlitAPIException:  # a page run on its own (AppTest.from_file of a page) has no app to link
             pass
         st.divider()
-        st.selectbox(tr("lang.label"), i18n.LANGS, key="lang", format_func={"en": "English", "zh": "中文"}.get)
-    for problem in state.get("_url_problems", []):
-        st.warning(tr("url.bad", problem=problem))
+        st.selectbox(tr("lang.label"), i18n.LANGS, key="lang", format_func={"en": tr("lang.en"), "zh": tr("lang.zh")}.get)
+    for problem in state.pop("_url_problems", []):  # said once, on the page the link opened
+        text = problem.text(lang()) if isinstance(problem, urlstate.Problem) else problem  # the problem in the chosen language
+        st.warning(tr("url.bad", problem=text))
     try:
         return resources()
     except Exception as err:  # a missing or altered teacher file: one line, never a traceback
@@ -88,13 +108,11 @@ def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
 
 def T_slider(where=st, **kwargs) -> float:
     lo, hi = urlstate.PARAMS["T"][1:3]
-    return where.slider("Temperature T", lo, hi, step=0.5, key="T",
-                        help="Softmax(z / T): T = 1 is the ordinary softmax; a higher T flattens it.", **kwargs)
+    return where.slider(tr("common.temperature"), lo, hi, step=0.5, key="T", help=tr("ui.T_help"), **kwargs)
 
 
 def gamma_slider(where=st, **kwargs) -> float:
-    return where.slider("Weight γ of the soft loss", 0.0, 1.0, step=0.05, key="gamma",
-                        help="total = γ·soft + (1 − γ)·hard. γ = 0 ignores the teacher; γ = 1 ignores the labels.", **kwargs)
+    return where.slider(tr("ui.gamma_label"), 0.0, 1.0, step=0.05, key="gamma", help=tr("ui.gamma_help"), **kwargs)
 
 
 def end_page() -> None:
@@ -104,6 +122,10 @@ def end_page() -> None:
     current = urlstate.to_query(urlstate.parse_query(st.query_params.to_dict())[0])
     if query != current:
         st.query_params.from_dict(dict(pair.split("=", 1) for pair in query.split("&")))
+    try:
+        base = (st.context.url or "").split("?")[0]  # this page's address, as the browser sees it
+    except Exception:  # no browser behind this run (AppTest)
+        base = ""
     with st.sidebar:
         st.caption(tr("link.copy"), help=tr("link.help"))
-        st.code("?" + query, language=None)
+        st.code(f"{base}?{query}", language=None, wrap_lines=True)  # the code block has a copy button

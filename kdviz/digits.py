@@ -5,7 +5,9 @@ a 20×20 box (aspect ratio kept, anti-aliased), then placed in a 28×28 image so
 centre of mass sits at the centre.
 
 Every problem with the input raises :class:`DigitError` with a one-line message meant
-for the learner; nothing here ever shows a traceback.
+for the learner; nothing here ever shows a traceback. ``str(err)`` is English;
+``err.text(lang)`` is the same line in any language of :mod:`kdviz.i18n` (its ``digits.``
+keys), for the pages to show.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import io
 import warnings
 
 import numpy as np
+
+from .i18n import tr
 
 __all__ = [
     "DigitError",
@@ -32,7 +36,20 @@ INK_THRESHOLD = 0.1  # a pixel is ink when brighter than 10% of the brightest pi
 
 
 class DigitError(ValueError):
-    """The input is not a usable digit image; the message is one line for the learner."""
+    """The input is not a usable digit image; the message is one line for the learner.
+
+    ``DigitError(key="digits.blank")`` (a key of :data:`kdviz.i18n.MESSAGES` and its format
+    fields): ``str(err)`` is the English line and ``err.text("zh")`` the Chinese one.
+    ``DigitError(message)``: that text in every language.
+    """
+
+    def __init__(self, message: str | None = None, *, key: str | None = None, **fields):
+        super().__init__(tr(key, "en", **fields) if message is None and key is not None else message)
+        self.key, self.fields = key, fields
+
+    def text(self, lang: str = "en") -> str:
+        """The one-line message in ``lang`` ("en" or "zh")."""
+        return tr(self.key, lang, **self.fields) if self.key is not None else str(self)
 
 
 def decode_image(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: int = MAX_PIXELS) -> np.ndarray:
@@ -48,22 +65,24 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: 
     from PIL import Image, UnidentifiedImageError
 
     if not data:
-        raise DigitError("the file is empty")
+        raise DigitError(key="digits.empty_file")
     if len(data) > max_bytes:
-        raise DigitError(f"the file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB")
+        raise DigitError(key="digits.too_big", mb=len(data) / 1e6, limit=max_bytes / 1e6)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))  # reads the header only
             if img.format not in ALLOWED_FORMATS:
-                raise DigitError(f"a {img.format or 'unknown'} file is not supported; upload a PNG or JPEG")
+                if img.format:
+                    raise DigitError(key="digits.format", format=img.format)
+                raise DigitError(key="digits.format_unknown")
             w, h = img.size
             if w * h > max_pixels:
-                raise DigitError(f"the image is {w}×{h} pixels; the limit is {max_pixels:,} pixels")
+                raise DigitError(key="digits.too_many_pixels", w=w, h=h, limit=max_pixels)
             if w < 8 or h < 8:
-                raise DigitError(f"the image is {w}×{h} pixels; it needs to be at least 8×8")
+                raise DigitError(key="digits.too_small", w=w, h=h)
             if getattr(img, "n_frames", 1) > 1 or getattr(img, "is_animated", False):
-                raise DigitError("animated images are not supported; upload a single still image")
+                raise DigitError(key="digits.animated")
             img.load()  # decodes the pixels: truncated or corrupt data fails here
             if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
                 rgba = img.convert("RGBA")
@@ -73,9 +92,9 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: 
     except DigitError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError):
-        raise DigitError("the file is not a readable PNG or JPEG image") from None
+        raise DigitError(key="digits.unreadable") from None
     except (OSError, ValueError, SyntaxError, EOFError):
-        raise DigitError("the image file is damaged or truncated") from None
+        raise DigitError(key="digits.damaged") from None
     return np.asarray(gray, dtype=np.float32) / 255.0
 
 
@@ -86,15 +105,15 @@ def from_canvas(rgba: np.ndarray | None) -> np.ndarray:
     the canvas background; either light-on-dark or dark-on-light strokes work.
     """
     if rgba is None:
-        raise DigitError("the canvas is empty: draw a digit first")
+        raise DigitError(key="digits.canvas_empty")
     a = np.asarray(rgba)
     if a.ndim != 3 or a.shape[2] not in (3, 4) or a.shape[0] < 8 or a.shape[1] < 8:
-        raise DigitError("the canvas returned no usable image")
+        raise DigitError(key="digits.canvas_unusable")
     a = a.astype(np.float32) / (255.0 if a.dtype == np.uint8 else 1.0)
     alpha = a[..., 3] if a.shape[2] == 4 else np.ones(a.shape[:2], np.float32)
     lum = a[..., :3].mean(axis=2)
     if alpha.max() < 1e-3 and lum.max() - lum.min() < 1e-3:
-        raise DigitError("the canvas is empty: draw a digit first")
+        raise DigitError(key="digits.canvas_empty")
     # a transparent canvas holds strokes in alpha; an opaque one holds them in luminance
     ink = alpha if alpha.min() < 0.99 else _ink_from_gray(lum)
     return ink
@@ -117,7 +136,7 @@ def preprocess(ink: np.ndarray) -> np.ndarray:
     ink = np.clip(np.asarray(ink, dtype=np.float32), 0.0, 1.0)
     peak = float(ink.max()) if ink.size else 0.0
     if peak < 0.05:
-        raise DigitError("no ink found: the image is blank")
+        raise DigitError(key="digits.blank")
     rows = np.flatnonzero((ink > INK_THRESHOLD * peak).any(axis=1))
     cols = np.flatnonzero((ink > INK_THRESHOLD * peak).any(axis=0))
     box = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] / peak
@@ -128,7 +147,7 @@ def preprocess(ink: np.ndarray) -> np.ndarray:
     # centre of mass of the scaled digit goes to (14, 14)
     total = small.sum()
     if total <= 0:
-        raise DigitError("no ink found: the image is blank")
+        raise DigitError(key="digits.blank")
     cy = (small.sum(axis=1) * np.arange(nh)).sum() / total
     cx = (small.sum(axis=0) * np.arange(nw)).sum() / total
     top = int(np.clip(round(14 - cy), 0, 28 - nh))

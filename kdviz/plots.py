@@ -1,7 +1,8 @@
 """Plotly figure builders for the explorer's pages and the notebook. No Streamlit here.
 
 Inputs are the outputs of :mod:`kdviz.explore` and :mod:`kdviz.train`; probabilities are
-fractions in the data and on the axes, accuracies percentages on the axes.
+fractions in the data and on the axes, accuracies percentages on the axes. Every builder
+takes ``lang`` ("en" or "zh") for its titles, axes, legend and hover text (:mod:`kdviz.i18n`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from .i18n import tr
 from .losses import soften
 
 __all__ = [
@@ -35,6 +37,12 @@ __all__ = [
 COLORS = {"teacher": "#9aa0aa", "soft": "#ef553b", "hard": "#00a67e", "total": "#444444",
           "distilled": "#ef553b", "baseline": "#636efa", "T = 1": "#b0b7c3"}
 DIGITS = [str(d) for d in range(10)]
+NAMES = {"teacher": "plots.teacher", "distilled": "plots.distilled", "baseline": "plots.baseline"}  # internal → message key
+
+
+def _name(name: str, lang: str) -> str:
+    """A model's name as shown: the internal names ``teacher``, ``distilled``, ``baseline`` translated, others as given."""
+    return tr(NAMES[name], lang) if name in NAMES else name
 
 
 def _layout(fig: go.Figure, title: str, *, height: int = 320, **kwargs) -> go.Figure:
@@ -47,7 +55,7 @@ def _layout(fig: go.Figure, title: str, *, height: int = 320, **kwargs) -> go.Fi
 T_TICKS = [0.5, 1, 2, 4, 8, 16]
 
 
-def _mark_T(fig: go.Figure, T: float, y_values, *, log_y: bool = False) -> None:
+def _mark_T(fig: go.Figure, T: float, y_values, *, log_y: bool = False, lang: str = "en") -> None:
     """A dotted vertical line at T spanning ``y_values``' range, as a trace (shapes misplace on log axes)."""
     y = np.asarray(y_values, dtype=float)
     y = y[np.isfinite(y) & ((y > 0) if log_y else True)]
@@ -55,11 +63,12 @@ def _mark_T(fig: go.Figure, T: float, y_values, *, log_y: bool = False) -> None:
     if not log_y:
         lo = min(lo, 0.0)
     fig.add_scatter(x=[T, T], y=[lo, hi], mode="lines+text", text=["", f" T = {T:g}"], textposition="top right",
-                    line=dict(color="#888", dash="dot", width=1.5), showlegend=False, hoverinfo="skip", name="chosen T")
+                    line=dict(color="#888", dash="dot", width=1.5), showlegend=False, hoverinfo="skip",
+                    name=tr("plots.chosen_T", lang))
 
 
-def _log_T_axis(fig: go.Figure) -> None:
-    fig.update_xaxes(title="temperature T (log scale)", type="log", tickvals=T_TICKS, ticktext=[f"{t:g}" for t in T_TICKS])
+def _log_T_axis(fig: go.Figure, lang: str = "en") -> None:
+    fig.update_xaxes(title=tr("plots.T_log_axis", lang), type="log", tickvals=T_TICKS, ticktext=[f"{t:g}" for t in T_TICKS])
 
 
 def digit_figure(image: np.ndarray, title: str = "") -> go.Figure:
@@ -71,43 +80,47 @@ def digit_figure(image: np.ndarray, title: str = "") -> go.Figure:
     return _layout(fig, title, height=220, margin=dict(l=0, r=0, t=30, b=0))
 
 
-def logits_figure(logits: torch.Tensor, title: str = "Teacher logits z") -> go.Figure:
+def logits_figure(logits: torch.Tensor, title: str | None = None, *, lang: str = "en") -> go.Figure:
     """Bars of one row of 10 logits."""
     z = logits.detach().reshape(-1).tolist()
-    fig = go.Figure(go.Bar(x=DIGITS, y=z, marker_color="#636efa", hovertemplate="digit %{x}: z = %{y:.2f}<extra></extra>"))
-    fig.update_xaxes(title="digit", type="category")
-    fig.update_yaxes(title="logit")
-    return _layout(fig, title)
+    fig = go.Figure(go.Bar(x=DIGITS, y=z, marker_color="#636efa",
+                           hovertemplate=tr("plots.hover_digit", lang, digit="%{x}", value="z = %{y:.2f}") + "<extra></extra>"))
+    fig.update_xaxes(title=tr("plots.digit", lang), type="category")
+    fig.update_yaxes(title=tr("plots.logit", lang))
+    return _layout(fig, title if title is not None else tr("plots.logits_title", lang))
 
 
-def softmax_figure(logits: torch.Tensor, T: float, *, log_y: bool = False, title: str | None = None) -> go.Figure:
+def softmax_figure(logits: torch.Tensor, T: float, *, log_y: bool = False, title: str | None = None,
+                   lang: str = "en") -> go.Figure:
     """softmax(z) beside softmax(z / T) for one row of logits (traces named ``T = 1`` and ``T = …``)."""
     z = logits.detach().reshape(1, -1).float()
     fig = go.Figure()
     for t, color in ((1.0, COLORS["T = 1"]), (float(T), COLORS["soft"])):
         p = soften(z, t)[0].tolist()
         fig.add_bar(x=DIGITS, y=p, name=f"T = {t:g}", marker_color=color,
-                    hovertemplate="digit %{x}: p = %{y:.4f}<extra>T = " + f"{t:g}" + "</extra>")
-    fig.update_xaxes(title="digit", type="category")
-    fig.update_yaxes(title="probability", type="log" if log_y else "linear", range=None if log_y else [0, 1])
-    return _layout(fig, title or f"Teacher softmax at T = 1 and at T = {T:g}", barmode="group")
+                    hovertemplate=tr("plots.hover_digit", lang, digit="%{x}", value="p = %{y:.4f}")
+                    + "<extra>T = " + f"{t:g}" + "</extra>")
+    fig.update_xaxes(title=tr("plots.digit", lang), type="category")
+    fig.update_yaxes(title=tr("plots.probability", lang), type="log" if log_y else "linear", range=None if log_y else [0, 1])
+    return _layout(fig, title or tr("plots.softmax_title", lang, T=T), barmode="group")
 
 
-def entropy_figure(curve: pd.DataFrame, T: float, *, current: float | None = None) -> go.Figure:
+def entropy_figure(curve: pd.DataFrame, T: float, *, current: float | None = None, lang: str = "en") -> go.Figure:
     """Entropy (bits) against T on a log axis, with the chosen T marked; ``curve`` from ``explore.entropy_curve``."""
-    fig = go.Figure(go.Scatter(x=curve["T"], y=curve["entropy_bits"], mode="lines", name="entropy",
-                               line_color=COLORS["soft"], hovertemplate="T = %{x:.2f}: %{y:.2f} bits<extra></extra>"))
+    bits = tr("plots.bits", lang, value="%{y:.2f}")
+    fig = go.Figure(go.Scatter(x=curve["T"], y=curve["entropy_bits"], mode="lines", name=tr("plots.entropy", lang),
+                               line_color=COLORS["soft"], hovertemplate="T = %{x:.2f}: " + bits + "<extra></extra>"))
     if current is not None:
         fig.add_scatter(x=[T], y=[current], mode="markers", marker=dict(size=11, color=COLORS["total"]),
-                        name=f"T = {T:g}", hovertemplate="%{y:.2f} bits<extra></extra>")
-    fig.add_hline(y=np.log2(10), line_dash="dot", line_color="#aaa", annotation_text="uniform: log₂10 = 3.32 bits",
+                        name=f"T = {T:g}", hovertemplate=bits + "<extra></extra>")
+    fig.add_hline(y=np.log2(10), line_dash="dot", line_color="#aaa", annotation_text=tr("plots.uniform", lang),
                   annotation_position="bottom right")
-    _log_T_axis(fig)
-    fig.update_yaxes(title="entropy (bits)", range=[0, 3.5])
-    return _layout(fig, "Entropy of the teacher's softmax as T rises", showlegend=False)
+    _log_T_axis(fig, lang)
+    fig.update_yaxes(title=tr("plots.entropy_axis", lang), range=[0, 3.5])
+    return _layout(fig, tr("plots.entropy_title", lang), showlegend=False)
 
 
-def dark_knowledge_figure(matrix: np.ndarray, T: float, *, hide_diagonal: bool = True) -> go.Figure:
+def dark_knowledge_figure(matrix: np.ndarray, T: float, *, hide_diagonal: bool = True, lang: str = "en") -> go.Figure:
     """The (10, 10) map of ``explore.dark_knowledge_map``; with ``hide_diagonal`` the colour scale shows the small off-diagonal mass."""
     m = np.array(matrix, dtype=float)
     shown = m.copy()
@@ -116,132 +129,144 @@ def dark_knowledge_figure(matrix: np.ndarray, T: float, *, hide_diagonal: bool =
     text = np.vectorize(lambda v: f"{v:.3f}")(m)
     fig = go.Figure(go.Heatmap(
         z=shown, x=DIGITS, y=DIGITS, colorscale="Magma_r", customdata=text, colorbar=dict(title="p"),
-        hovertemplate="true %{y} → %{x}: mean p = %{customdata}<extra></extra>", hoverongaps=False,
+        hovertemplate=tr("plots.dk_hover", lang, true="%{y}", other="%{x}", p="%{customdata}") + "<extra></extra>",
+        hoverongaps=False,
     ))
-    fig.update_xaxes(title="probability given to digit", type="category", side="bottom")
-    fig.update_yaxes(title="true digit", type="category", autorange="reversed", scaleanchor="x")
-    sub = " (diagonal hidden)" if hide_diagonal else ""
-    return _layout(fig, f"Dark knowledge: the teacher's mean probabilities at T = {T:g}{sub}", height=460)
+    fig.update_xaxes(title=tr("plots.dk_x", lang), type="category", side="bottom")
+    fig.update_yaxes(title=tr("plots.true_digit", lang), type="category", autorange="reversed", scaleanchor="x")
+    sub = tr("plots.dk_hidden", lang) if hide_diagonal else ""
+    return _layout(fig, tr("plots.dk_title", lang, T=T, hidden=sub), height=460)
 
 
-def loss_curves_figure(curves: pd.DataFrame, T: float, gamma: float) -> go.Figure:
+def loss_curves_figure(curves: pd.DataFrame, T: float, gamma: float, *, lang: str = "en") -> go.Figure:
     """Soft, hard and total loss against T (log axis) with the chosen T marked; ``curves`` from ``explore.loss_curves``."""
     fig = go.Figure()
-    labels = {"soft": "soft = T²·KL(teacher_T ‖ student_T)", "hard": "hard = CE(student, label)",
-              "total": f"total = {gamma:g}·soft + {1 - gamma:g}·hard"}
+    labels = {"soft": tr("plots.soft_formula", lang), "hard": tr("plots.hard_formula", lang),
+              "total": tr("plots.total_formula", lang, gamma=gamma, rest=1 - gamma)}
+    short = {"soft": tr("plots.soft", lang), "hard": tr("plots.hard", lang), "total": tr("plots.total", lang)}
     for name in ("soft", "hard", "total"):
         fig.add_scatter(x=curves["T"], y=curves[name], mode="lines", name=labels[name], line_color=COLORS[name],
-                        line_width=3 if name == "total" else 2, hovertemplate="T = %{x:.2f}: %{y:.3f}<extra>" + name + "</extra>")
-    _mark_T(fig, T, curves[["soft", "hard", "total"]].to_numpy().ravel())
-    _log_T_axis(fig)
-    fig.update_yaxes(title="loss (nats)", rangemode="tozero")
-    return _layout(fig, "Losses as T varies (the student fixed)", height=360)
+                        line_width=3 if name == "total" else 2,
+                        hovertemplate="T = %{x:.2f}: %{y:.3f}<extra>" + short[name] + "</extra>")
+    _mark_T(fig, T, curves[["soft", "hard", "total"]].to_numpy().ravel(), lang=lang)
+    _log_T_axis(fig, lang)
+    fig.update_yaxes(title=tr("plots.loss_axis", lang), rangemode="tozero")
+    return _layout(fig, tr("plots.loss_title", lang), height=360)
 
 
-def loss_heatmap_figure(grid: np.ndarray, temperatures, gammas, T: float, gamma: float) -> go.Figure:
+def loss_heatmap_figure(grid: np.ndarray, temperatures, gammas, T: float, gamma: float, *, lang: str = "en") -> go.Figure:
     """Total loss on the γ × T grid of ``explore.loss_grid``, the chosen (T, γ) marked."""
     fig = go.Figure(go.Heatmap(z=grid, x=list(temperatures), y=list(gammas), colorscale="Viridis",
-                               colorbar=dict(title="total"), hovertemplate="T = %{x:.2f}, γ = %{y:.2f}: %{z:.3f}<extra></extra>"))
+                               colorbar=dict(title=tr("plots.total", lang)),
+                               hovertemplate="T = %{x:.2f}, γ = %{y:.2f}: %{z:.3f}<extra></extra>"))
     fig.add_scatter(x=[T], y=[gamma], mode="markers", marker=dict(symbol="x", size=14, color="white", line_width=2),
-                    name="chosen", hoverinfo="skip")
-    _log_T_axis(fig)
-    fig.update_yaxes(title="γ (weight of soft)")
-    return _layout(fig, "Total loss over γ and T", height=360, showlegend=False)
+                    name=tr("plots.chosen", lang), hoverinfo="skip")
+    _log_T_axis(fig, lang)
+    fig.update_yaxes(title=tr("plots.gamma_axis", lang))
+    return _layout(fig, tr("plots.heatmap_title", lang), height=360, showlegend=False)
 
 
-def gradient_figure(grads: pd.DataFrame, T: float) -> go.Figure:
+def gradient_figure(grads: pd.DataFrame, T: float, *, lang: str = "en") -> go.Figure:
     """‖∂soft/∂z‖ with and without the T² factor and ‖∂hard/∂z‖ against T (log–log)."""
     fig = go.Figure()
-    for col, name, color, dash in (("grad_soft_T2", "soft, with T² (as trained)", COLORS["soft"], None),
-                                   ("grad_soft_plain", "soft, without T²", COLORS["soft"], "dash"),
-                                   ("grad_hard", "hard", COLORS["hard"], None)):
+    for col, name, color, dash in (("grad_soft_T2", tr("plots.grad_soft_T2", lang), COLORS["soft"], None),
+                                   ("grad_soft_plain", tr("plots.grad_soft_plain", lang), COLORS["soft"], "dash"),
+                                   ("grad_hard", tr("plots.hard", lang), COLORS["hard"], None)):
         fig.add_scatter(x=grads["T"], y=grads[col], mode="lines", name=name, line=dict(color=color, dash=dash),
                         hovertemplate="T = %{x:.2f}: %{y:.3g}<extra>" + name + "</extra>")
-    _mark_T(fig, T, grads[["grad_soft_T2", "grad_soft_plain", "grad_hard"]].to_numpy().ravel(), log_y=True)
-    _log_T_axis(fig)
-    fig.update_yaxes(title="‖gradient‖ on the student logits", type="log", exponentformat="power")
-    return _layout(fig, "Why T²: size of each term's gradient", height=360)
+    _mark_T(fig, T, grads[["grad_soft_T2", "grad_soft_plain", "grad_hard"]].to_numpy().ravel(), log_y=True, lang=lang)
+    _log_T_axis(fig, lang)
+    fig.update_yaxes(title=tr("plots.grad_axis", lang), type="log", exponentformat="power")
+    return _layout(fig, tr("plots.grad_title", lang), height=360)
 
 
-def training_figure(histories: dict[str, pd.DataFrame], *, epochs: int | None = None) -> go.Figure:
+def training_figure(histories: dict[str, pd.DataFrame], *, epochs: int | None = None, lang: str = "en") -> go.Figure:
     """Per-epoch test accuracy and losses of several runs (name → history from ``train_student``)."""
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("test accuracy (%)", "training loss (nats)"), horizontal_spacing=0.08)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(tr("plots.test_acc_axis", lang), tr("plots.train_loss_axis", lang)),
+                        horizontal_spacing=0.08)
     for name, h in histories.items():
-        color = COLORS.get(name, None)
-        fig.add_scatter(x=h["epoch"], y=100 * h["test_acc"], mode="lines+markers", name=f"{name}: test acc",
+        color, shown = COLORS.get(name, None), _name(name, lang)
+        fig.add_scatter(x=h["epoch"], y=100 * h["test_acc"], mode="lines+markers",
+                        name=tr("plots.trace", lang, name=shown, what=tr("plots.test_acc_short", lang)),
                         line_color=color, legendgroup=name, row=1, col=1)
-        fig.add_scatter(x=h["epoch"], y=h["total"], mode="lines", name=f"{name}: total", line_color=color,
-                        legendgroup=name, row=1, col=2)
+        fig.add_scatter(x=h["epoch"], y=h["total"], mode="lines", name=tr("plots.trace", lang, name=shown, what=tr("plots.total", lang)),
+                        line_color=color, legendgroup=name, row=1, col=2)
         if name != "baseline":
-            for term, dash in (("soft", "dot"), ("hard", "dash")):
-                fig.add_scatter(x=h["epoch"], y=h[term], mode="lines", name=f"{name}: {term}",
+            for term, key, dash in (("soft", "plots.soft", "dot"), ("hard", "plots.hard", "dash")):
+                fig.add_scatter(x=h["epoch"], y=h[term], mode="lines", name=tr("plots.trace", lang, name=shown, what=tr(key, lang)),
                                 line=dict(color=COLORS[term], dash=dash), legendgroup=name, row=1, col=2)
     if epochs:
         fig.update_xaxes(range=[0.5, epochs + 0.5])
-    fig.update_xaxes(title="epoch")
+    fig.update_xaxes(title=tr("plots.epoch", lang))
     return _layout(fig, "", height=360)
 
 
-def confusion_figure(counts: np.ndarray, title: str = "Confusion matrix (test)") -> go.Figure:
+def confusion_figure(counts: np.ndarray, title: str | None = None, *, lang: str = "en") -> go.Figure:
     """(10, 10) counts, row = true digit, column = predicted."""
-    fig = go.Figure(go.Heatmap(z=counts, x=DIGITS, y=DIGITS, colorscale="Blues", text=counts, texttemplate="%{text}",
-                               showscale=False, hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
-    fig.update_xaxes(title="predicted", type="category")
-    fig.update_yaxes(title="true", type="category", autorange="reversed")
-    return _layout(fig, title, height=380)
+    fig = go.Figure(go.Heatmap(z=counts, x=DIGITS, y=DIGITS, colorscale="Blues", text=counts, texttemplate="%{text}", showscale=False,
+                               hovertemplate=tr("plots.confusion_hover", lang, true="%{y}", pred="%{x}", n="%{z}") + "<extra></extra>"))
+    fig.update_xaxes(title=tr("plots.predicted", lang), type="category")
+    fig.update_yaxes(title=tr("plots.true", lang), type="category", autorange="reversed")
+    return _layout(fig, title if title is not None else tr("plots.confusion_title", lang), height=380)
 
 
-def per_class_figure(per_class: dict[str, list[float]]) -> go.Figure:
+def per_class_figure(per_class: dict[str, list[float]], *, lang: str = "en") -> go.Figure:
     """Grouped bars of per-class test accuracy (name → 10 fractions)."""
     fig = go.Figure()
     for name, acc in per_class.items():
-        fig.add_bar(x=DIGITS, y=[100 * a for a in acc], name=name, marker_color=COLORS.get(name),
-                    hovertemplate="digit %{x}: %{y:.1f} %<extra>" + name + "</extra>")
-    fig.update_xaxes(title="digit", type="category")
-    fig.update_yaxes(title="test accuracy (%)", range=[min(80.0, 100 * min(min(a) for a in per_class.values()) - 2), 100])
-    return _layout(fig, "Per-class accuracy", barmode="group")
+        shown = _name(name, lang)
+        fig.add_bar(x=DIGITS, y=[100 * a for a in acc], name=shown, marker_color=COLORS.get(name),
+                    hovertemplate=tr("plots.hover_digit", lang, digit="%{x}", value="%{y:.1f} %") + "<extra>" + shown + "</extra>")
+    fig.update_xaxes(title=tr("plots.digit", lang), type="category")
+    fig.update_yaxes(title=tr("plots.test_acc_axis", lang), range=[min(80.0, 100 * min(min(a) for a in per_class.values()) - 2), 100])
+    return _layout(fig, tr("plots.per_class_title", lang), barmode="group")
 
 
-def runs_figure(runs: pd.DataFrame) -> go.Figure:
+def runs_figure(runs: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     """Final test accuracy of every run of the session: distilled vs baseline per run id."""
     fig = go.Figure()
     label = runs["run"].astype(str)
-    fig.add_bar(x=label, y=100 * runs["distilled_acc"], name="distilled", marker_color=COLORS["distilled"],
-                customdata=runs[["T", "gamma"]], hovertemplate="run %{x} (T = %{customdata[0]}, γ = %{customdata[1]}): %{y:.1f} %<extra></extra>")
-    fig.add_bar(x=label, y=100 * runs["baseline_acc"], name="baseline (γ = 0)", marker_color=COLORS["baseline"])
+    hover = tr("plots.runs_hover", lang, run="%{x}", T="%{customdata[0]}", gamma="%{customdata[1]}", acc="%{y:.1f}")
+    fig.add_bar(x=label, y=100 * runs["distilled_acc"], name=tr("plots.distilled", lang), marker_color=COLORS["distilled"],
+                customdata=runs[["T", "gamma"]], hovertemplate=hover + "<extra></extra>")
+    fig.add_bar(x=label, y=100 * runs["baseline_acc"], name=tr("plots.baseline_g0", lang), marker_color=COLORS["baseline"])
     lo = float(np.nanmin(100 * runs[["distilled_acc", "baseline_acc"]].to_numpy()))
-    fig.update_xaxes(title="run", type="category")
-    fig.update_yaxes(title="test accuracy (%)", range=[max(0.0, lo - 3), 100])
-    return _layout(fig, "Runs of this session", barmode="group")
+    fig.update_xaxes(title=tr("plots.run", lang), type="category")
+    fig.update_yaxes(title=tr("plots.test_acc_axis", lang), range=[max(0.0, lo - 3), 100])
+    return _layout(fig, tr("plots.runs_title", lang), barmode="group")
 
 
-def compare_figure(rows: dict[str, torch.Tensor], T: float, *, title: str | None = None) -> go.Figure:
-    """softmax(z / T) of several models for one digit (name → (10,) logits), as grouped bars."""
+def compare_figure(rows: dict[str, torch.Tensor], T: float, *, title: str | None = None, lang: str = "en") -> go.Figure:
+    """softmax(z / T) of several models for one digit (name → (10,) logits), as grouped bars.
+
+    The name ``teacher`` (and ``distilled``, ``baseline``) is shown translated, with its colour; other names as given.
+    """
     fig = go.Figure()
     for name, z in rows.items():
         p = soften(z.detach().reshape(1, -1).float(), T)[0].tolist()
-        fig.add_bar(x=DIGITS, y=p, name=name, marker_color=COLORS.get(name.split()[0]),
-                    hovertemplate="digit %{x}: p = %{y:.4f}<extra>" + name + "</extra>")
-    fig.update_xaxes(title="digit", type="category")
-    fig.update_yaxes(title="probability", range=[0, 1])
-    return _layout(fig, title or f"Softmax at T = {T:g}", barmode="group")
+        shown = _name(name, lang)
+        fig.add_bar(x=DIGITS, y=p, name=shown, marker_color=COLORS.get(name.split()[0]),
+                    hovertemplate=tr("plots.hover_digit", lang, digit="%{x}", value="p = %{y:.4f}") + "<extra>" + shown + "</extra>")
+    fig.update_xaxes(title=tr("plots.digit", lang), type="category")
+    fig.update_yaxes(title=tr("plots.probability", lang), range=[0, 1])
+    return _layout(fig, title or tr("plots.compare_title", lang, T=T), barmode="group")
 
 
-def digit_map_figure(points: np.ndarray, labels: np.ndarray, mine: np.ndarray, T: float) -> go.Figure:
+def digit_map_figure(points: np.ndarray, labels: np.ndarray, mine: np.ndarray, T: float, *, lang: str = "en") -> go.Figure:
     """The test digits in 2-D (one colour per class, the class written at its centre) and one digit as a star."""
     palette = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52"]
     fig = go.Figure()
     for c in range(10):
         xy = points[labels == c]
         fig.add_scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=str(c), marker=dict(size=5, color=palette[c], opacity=0.55),
-                        hovertemplate=f"a test {c}<extra></extra>")
+                        hovertemplate=tr("plots.a_test", lang, digit=c) + "<extra></extra>")
         if len(xy):
             cx, cy = np.median(xy, axis=0)
             fig.add_scatter(x=[cx], y=[cy], mode="text", text=[f"<b>{c}</b>"], textfont=dict(size=18, color=palette[c]),
                             showlegend=False, hoverinfo="skip")
-    fig.add_scatter(x=[mine[0]], y=[mine[1]], mode="markers", name="your digit",
+    fig.add_scatter(x=[mine[0]], y=[mine[1]], mode="markers", name=tr("plots.your_digit", lang),
                     marker=dict(symbol="star", size=22, color="black", line=dict(color="white", width=1.5)),
-                    hovertemplate="your digit<extra></extra>")
-    fig.update_xaxes(title="PC 1", zeroline=False)
-    fig.update_yaxes(title="PC 2", zeroline=False)
-    return _layout(fig, f"Your digit among the 1,000 test digits (PCA of the teacher's softmax at T = {T:g})", height=460)
+                    hovertemplate=tr("plots.your_digit", lang) + "<extra></extra>")
+    fig.update_xaxes(title=tr("plots.pc1", lang), zeroline=False)
+    fig.update_yaxes(title=tr("plots.pc2", lang), zeroline=False)
+    return _layout(fig, tr("plots.map_title", lang, T=T), height=460)

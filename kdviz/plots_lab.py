@@ -2,7 +2,9 @@
 
 Every builder takes the summaries of :func:`kdviz.lab.mean_std` (or
 :func:`kdviz.sweep.summarise_sweep`): means with sample stds over seeds, drawn as error
-bars or bands. Accuracies are fractions in the data and percentages on the axes.
+bars or bands. Accuracies are fractions in the data and percentages on the axes. Every
+builder takes ``lang`` ("en" or "zh") for its titles, axes, legend and annotations
+(:mod:`kdviz.i18n`); the data's own names (arms, models) stay the internal English ones.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+
+from .i18n import tr
 
 __all__ = [
     "fewer_labels_figure",
@@ -33,7 +37,12 @@ def _err(std) -> dict:
     return dict(type="data", array=_pct(pd.Series(std).fillna(0.0)), visible=True)
 
 
-def fewer_labels_figure(summary: pd.DataFrame, *, teacher_acc: float | None = None) -> go.Figure:
+def _seeds(n: int, lang: str) -> str:
+    """``1 seed`` / ``3 seeds``."""
+    return tr("plots_lab.seed", lang, n=n) if n == 1 else tr("plots_lab.seeds", lang, n=n)
+
+
+def fewer_labels_figure(summary: pd.DataFrame, *, teacher_acc: float | None = None, lang: str = "en") -> go.Figure:
     """Test accuracy vs label fraction (log x axis), distilled and labels-only.
 
     ``summary``: ``mean_std(df, "fraction", ["distilled_acc", "baseline_acc"])``.
@@ -41,34 +50,40 @@ def fewer_labels_figure(summary: pd.DataFrame, *, teacher_acc: float | None = No
     s = summary.sort_values("fraction")
     x = _pct(s["fraction"])
     fig = go.Figure()
-    for col, name, colour in (("distilled_acc", "distilled: labels + teacher's soft targets on every image", BLUE),
-                              ("baseline_acc", "labels only (γ = 0 on the labelled digits)", ORANGE)):
+    for col, name, short, colour in (
+        ("distilled_acc", tr("plots_lab.distilled_long", lang), tr("plots_lab.distilled", lang), BLUE),
+        ("baseline_acc", tr("plots_lab.labels_only_long", lang), tr("plots_lab.labels_only", lang), ORANGE),
+    ):
         fig.add_scatter(x=x, y=_pct(s[f"{col}_mean"]), error_y=_err(s[f"{col}_std"]), mode="lines+markers", name=name,
-                        line=dict(color=colour), hovertemplate="%{y:.1f} %<extra>" + name.split(":")[0] + "</extra>")
+                        line=dict(color=colour), hovertemplate="%{y:.1f} %<extra>" + short + "</extra>")
     if teacher_acc is not None:
-        fig.add_hline(y=100 * teacher_acc, line=dict(color=GREY, dash="dot"), annotation_text="teacher", annotation_position="bottom right")
+        fig.add_hline(y=100 * teacher_acc, line=dict(color=GREY, dash="dot"), annotation_text=tr("plots_lab.teacher", lang),
+                      annotation_position="bottom right")
     n = int(s["n"].max()) if len(s) else 0
-    fig.update_layout(title=f"Test accuracy vs labels kept (mean ± std over {n} seed{'s' * (n != 1)})", **_LAYOUT)
-    fig.update_xaxes(type="log", title="labels kept (% of 4,000 train digits, stratified)", tickvals=x, ticktext=[f"{v:g}%" for v in x])
-    fig.update_yaxes(title="test accuracy (%)")
+    fig.update_layout(title=tr("plots_lab.fewer_title", lang, seeds=_seeds(n, lang)), **_LAYOUT)
+    fig.update_xaxes(type="log", title=tr("plots_lab.fewer_x", lang), tickvals=x, ticktext=[f"{v:g}%" for v in x])
+    fig.update_yaxes(title=tr("plots_lab.test_acc", lang))
     return fig
 
 
-def born_again_figure(summary: pd.DataFrame) -> go.Figure:
+def born_again_figure(summary: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     """Test accuracy per born-again generation. ``summary``: ``mean_std(df, "generation", "test_acc")``."""
     s = summary.sort_values("generation")
-    labels = ["0: labels only"] + [f"{g}: taught by {g - 1}" for g in s["generation"].iloc[1:]]
+    labels = [tr("plots_lab.gen0", lang)] + [tr("plots_lab.gen_k", lang, g=g, prev=g - 1) for g in s["generation"].iloc[1:]]
     fig = go.Figure(go.Bar(x=labels, y=_pct(s["test_acc_mean"]), error_y=_err(s["test_acc_std"]),
                            marker_color=[ORANGE] + [BLUE] * (len(s) - 1), hovertemplate="%{y:.2f} %<extra></extra>"))
     lo = float(np.nanmin(_pct(s["test_acc_mean"]))) if len(s) else 0.0
     n = int(s["n"].max()) if len(s) else 0
-    fig.update_layout(title=f"Born-again generations ({n} seed{'s' * (n != 1)})", **{**_LAYOUT, "hovermode": "closest"})
-    fig.update_yaxes(title="test accuracy (%)", range=[max(0.0, lo - 5), 100])
-    fig.update_xaxes(title="generation")
+    fig.update_layout(title=tr("plots_lab.born_again_title", lang, seeds=_seeds(n, lang)), **{**_LAYOUT, "hovermode": "closest"})
+    fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[max(0.0, lo - 5), 100])
+    fig.update_xaxes(title=tr("plots_lab.generation", lang))
     return fig
 
 
-def snapshot_figure(summary: pd.DataFrame, switch_epoch: int) -> go.Figure:
+ARM_NAMES = {"phase 1": "plots_lab.phase1", "labels only": "plots_lab.labels_only", "self-distilled": "plots_lab.self_distilled"}
+
+
+def snapshot_figure(summary: pd.DataFrame, switch_epoch: int, *, lang: str = "en") -> go.Figure:
     """Test accuracy per epoch for the snapshot variant, one line per arm with a ± std band.
 
     ``summary``: ``mean_std(df, ["arm", "epoch"], "test_acc")`` of :func:`kdviz.lab.snapshot_self_distill`.
@@ -85,18 +100,22 @@ def snapshot_figure(summary: pd.DataFrame, switch_epoch: int) -> go.Figure:
         m, sd = _pct(s["test_acc_mean"]), _pct(s["test_acc_std"].fillna(0.0))
         fig.add_scatter(x=np.r_[s["epoch"], s["epoch"][::-1]], y=np.r_[m + sd, (m - sd)[::-1]], fill="toself", fillcolor=colour,
                         opacity=0.15, line=dict(width=0), hoverinfo="skip", showlegend=False)
-        fig.add_scatter(x=s["epoch"], y=m, mode="lines", name=arm, line=dict(color=colour), hovertemplate="%{y:.2f} %")
-    fig.add_vline(x=switch_epoch, line=dict(color=GREY, dash="dash"), annotation_text="snapshot taken", annotation_position="top left")
-    fig.update_layout(title="Snapshot teaches the last epochs (± std band)", **_LAYOUT)
-    fig.update_xaxes(title="epoch")
-    fig.update_yaxes(title="test accuracy (%)")
+        fig.add_scatter(x=s["epoch"], y=m, mode="lines", name=tr(ARM_NAMES[arm], lang), line=dict(color=colour),
+                        hovertemplate="%{y:.2f} %")
+    fig.add_vline(x=switch_epoch, line=dict(color=GREY, dash="dash"), annotation_text=tr("plots_lab.snapshot_taken", lang),
+                  annotation_position="top left")
+    fig.update_layout(title=tr("plots_lab.snapshot_title", lang), **_LAYOUT)
+    fig.update_xaxes(title=tr("plots_lab.epoch", lang))
+    fig.update_yaxes(title=tr("plots_lab.test_acc", lang))
     return fig
 
 
 MERGE_COLOURS = {"teacher A": GREEN, "teacher B": PURPLE, "teachers concatenated": GREY, "merged student": BLUE, "joint student": ORANGE}
+MERGE_NAMES = {"teacher A": "plots_lab.teacher_a", "teacher B": "plots_lab.teacher_b", "teachers concatenated": "plots_lab.concat",
+               "merged student": "plots_lab.merged", "joint student": "plots_lab.joint"}  # model → message key
 
 
-def merge_figure(summary: pd.DataFrame) -> go.Figure:
+def merge_figure(summary: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     """Per-digit test accuracy of each model, grouped bars.
 
     ``summary``: ``mean_std(per_class, ["model", "digit"], "acc")`` of :func:`kdviz.lab.merge_teachers`.
@@ -106,51 +125,54 @@ def merge_figure(summary: pd.DataFrame) -> go.Figure:
         s = summary[summary["model"] == model].sort_values("digit")
         if s.empty:
             continue
-        fig.add_bar(x=s["digit"].astype(str), y=_pct(s["acc_mean"]), error_y=_err(s["acc_std"]), name=model, marker_color=colour,
-                    hovertemplate="%{y:.1f} %")
-    fig.update_layout(title="Per-digit test accuracy (teachers: among their own five digits)", barmode="group", **_LAYOUT)
-    fig.update_xaxes(title="true digit", type="category")
-    fig.update_yaxes(title="test accuracy (%)", range=[0, 101])
+        fig.add_bar(x=s["digit"].astype(str), y=_pct(s["acc_mean"]), error_y=_err(s["acc_std"]), name=tr(MERGE_NAMES[model], lang),
+                    marker_color=colour, hovertemplate="%{y:.1f} %")
+    fig.update_layout(title=tr("plots_lab.merge_title", lang), barmode="group", **_LAYOUT)
+    fig.update_xaxes(title=tr("plots_lab.true_digit", lang), type="category")
+    fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[0, 101])
     return fig
 
 
-def omit_per_class_figure(summary: pd.DataFrame, omitted: int, *, bias: float = 0.0) -> go.Figure:
+def omit_per_class_figure(summary: pd.DataFrame, omitted: int, *, bias: float = 0.0, lang: str = "en") -> go.Figure:
     """Per-digit test accuracy of the student that never saw ``omitted``. ``summary``: ``mean_std(per_class, "digit", "acc")``."""
     s = summary.sort_values("digit")
     colours = [RED if d == omitted else BLUE for d in s["digit"]]
     fig = go.Figure(go.Bar(x=s["digit"].astype(str), y=_pct(s["acc_mean"]), error_y=_err(s["acc_std"]), marker_color=colours,
                            hovertemplate="%{y:.1f} %<extra></extra>"))
     n = int(s["n"].max()) if len(s) else 0
-    fig.update_layout(title=f"Per-digit test accuracy at bias {bias:g} ({n} seed{'s' * (n != 1)})",
+    fig.update_layout(title=tr("plots_lab.omit_title", lang, bias=bias, seeds=_seeds(n, lang)),
                       **{**_LAYOUT, "hovermode": "closest"})
-    fig.update_xaxes(title=f"true digit (red: {omitted}, never in the transfer set)", type="category")
-    fig.update_yaxes(title="test accuracy (%)", range=[0, 101])
+    fig.update_xaxes(title=tr("plots_lab.omit_x", lang, digit=omitted), type="category")
+    fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[0, 101])
     return fig
 
 
-def bias_figure(summary: pd.DataFrame, omitted: int, *, bias: float, best_bias: float | None = None) -> go.Figure:
+def bias_figure(summary: pd.DataFrame, omitted: int, *, bias: float, best_bias: float | None = None,
+                lang: str = "en") -> go.Figure:
     """The omitted digit's and all digits' test accuracy as a bias is added to its logit.
 
     ``summary``: ``mean_std(curves, "bias", ["omitted_acc", "acc"])`` of :func:`kdviz.lab.omit_class`.
     """
     s = summary.sort_values("bias")
     fig = go.Figure()
-    for col, name, colour in (("omitted_acc", f"digit {omitted}", RED), ("acc", "all digits", BLUE)):
+    for col, name, colour in (("omitted_acc", tr("plots_lab.digit_n", lang, digit=omitted), RED),
+                              ("acc", tr("plots_lab.all_digits", lang), BLUE)):
         m, sd = _pct(s[f"{col}_mean"]), _pct(s[f"{col}_std"].fillna(0.0))
         fig.add_scatter(x=np.r_[s["bias"], s["bias"][::-1]], y=np.r_[m + sd, (m - sd)[::-1]], fill="toself", fillcolor=colour,
                         opacity=0.15, line=dict(width=0), hoverinfo="skip", showlegend=False)
         fig.add_scatter(x=s["bias"], y=m, mode="lines", name=name, line=dict(color=colour), hovertemplate="%{y:.1f} %")
-    fig.add_vline(x=bias, line=dict(color="black"), annotation_text=f"slider: {bias:g}", annotation_position="bottom right")
+    fig.add_vline(x=bias, line=dict(color="black"), annotation_text=tr("plots_lab.slider", lang, bias=bias),
+                  annotation_position="bottom right")
     if best_bias is not None:
-        fig.add_vline(x=best_bias, line=dict(color=GREEN, dash="dash"), annotation_text=f"chosen on held-out train (seed mean): {best_bias:.2f}",
+        fig.add_vline(x=best_bias, line=dict(color=GREEN, dash="dash"), annotation_text=tr("plots_lab.best_bias", lang, bias=best_bias),
                       annotation_position="top left")
-    fig.update_layout(title=f"Test accuracy vs the bias on digit {omitted}'s logit", **_LAYOUT)
-    fig.update_xaxes(title=f"bias added to the logit of digit {omitted}")
-    fig.update_yaxes(title="test accuracy (%)", range=[0, 101])
+    fig.update_layout(title=tr("plots_lab.bias_title", lang, digit=omitted), **_LAYOUT)
+    fig.update_xaxes(title=tr("plots_lab.bias_x", lang, digit=omitted))
+    fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[0, 101])
     return fig
 
 
-def sweep_heatmap(cells: pd.DataFrame) -> go.Figure:
+def sweep_heatmap(cells: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     """Mean test accuracy over (T, γ), the std and seed count on hover. ``cells``: :func:`kdviz.sweep.summarise_sweep`."""
     mean = cells.pivot(index="gamma", columns="T", values="test_acc_mean").sort_index()
     std = cells.pivot(index="gamma", columns="T", values="test_acc_std").reindex_like(mean)
@@ -159,11 +181,12 @@ def sweep_heatmap(cells: pd.DataFrame) -> go.Figure:
     ys = [f"{g:g}" for g in mean.index]
     custom = np.dstack([_pct(std.fillna(np.nan).to_numpy()), n.to_numpy(dtype=float)])
     fig = go.Figure(go.Heatmap(
-        z=_pct(mean.to_numpy()), x=xs, y=ys, customdata=custom, colorscale="Viridis", colorbar=dict(title="test acc %"),
+        z=_pct(mean.to_numpy()), x=xs, y=ys, customdata=custom, colorscale="Viridis", colorbar=dict(title=tr("plots_lab.acc_pct", lang)),
         text=[[f"{v:.1f}" for v in row] for row in _pct(mean.to_numpy())], texttemplate="%{text}",
-        hovertemplate="T = %{x}, γ = %{y}<br>test accuracy %{z:.2f} % ± %{customdata[0]:.2f}<br>seeds: %{customdata[1]}<extra></extra>",
+        hovertemplate=tr("plots_lab.sweep_hover", lang, T="%{x}", gamma="%{y}", acc="%{z:.2f}", std="%{customdata[0]:.2f}",
+                         n="%{customdata[1]}") + "<extra></extra>",
     ))
-    fig.update_layout(title="Mean test accuracy over seeds (std on hover)", height=420, margin=dict(l=10, r=10, t=50, b=10))
-    fig.update_xaxes(title="temperature T", type="category")
-    fig.update_yaxes(title="γ (weight of the soft loss)", type="category")
+    fig.update_layout(title=tr("plots_lab.sweep_title", lang), height=420, margin=dict(l=10, r=10, t=50, b=10))
+    fig.update_xaxes(title=tr("plots_lab.temperature", lang), type="category")
+    fig.update_yaxes(title=tr("plots_lab.gamma", lang), type="category")
     return fig

@@ -2,6 +2,8 @@
 
 A link such as ``?T=8&gamma=0.5&digit=123&seed=1&lang=zh`` opens the same view on any
 page. Each bad value is dropped with a one-line message; the rest of the link still works.
+The message is a :class:`Problem`: an English ``str`` that also carries its key in
+:mod:`kdviz.i18n` (``url.``) and fields, so ``problem.text("zh")`` gives it in Chinese.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import math
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-__all__ = ["PARAMS", "parse_query", "to_query"]
+from .i18n import tr
+
+__all__ = ["PARAMS", "Problem", "parse_query", "to_query"]
 
 # name → (kind, low, high, default); the pages' widgets use the same ranges
 PARAMS: dict[str, tuple[str, float | None, float | None, object]] = {
@@ -23,32 +27,54 @@ PARAMS: dict[str, tuple[str, float | None, float | None, object]] = {
 LANGS = ("en", "zh")
 
 
-def _one(name: str, raw) -> tuple[object | None, str | None]:
+class Problem(str):
+    """One bad link parameter: the English one-line message, with its catalog key and fields.
+
+    ``Problem("url.not_number", name="T", value="'abc'")`` equals (and is) the string
+    ``"T='abc' is not a number; using the default"``; ``.text("zh")`` is the Chinese line.
+    """
+
+    key: str
+    fields: dict
+
+    def __new__(cls, key: str, **fields) -> "Problem":
+        self = super().__new__(cls, tr(key, "en", **fields))
+        self.key, self.fields = key, fields
+        return self
+
+    def __getnewargs_ex__(self):  # copy and pickle rebuild it from the key
+        return (self.key,), dict(self.fields)
+
+    def text(self, lang: str = "en") -> str:
+        """The one-line message in ``lang`` ("en" or "zh")."""
+        return tr(self.key, lang, **self.fields)
+
+
+def _one(name: str, raw) -> tuple[object | None, Problem | None]:
     kind, low, high, _ = PARAMS[name]
     if isinstance(raw, (list, tuple)):
         raw = raw[-1] if raw else ""
     text = str(raw).strip()
     if kind == "choice":
-        return (text, None) if text in LANGS else (None, f"lang={text!r} is not one of {', '.join(LANGS)}; using the default")
+        return (text, None) if text in LANGS else (None, Problem("url.not_choice", name=name, value=repr(text), choices=", ".join(LANGS)))
     try:
         value = float(text) if kind == "float" else int(text)
     except ValueError:
-        what = "a number" if kind == "float" else "a whole number"
-        return None, f"{name}={text!r} is not {what}; using the default"
+        return None, Problem("url.not_number" if kind == "float" else "url.not_whole", name=name, value=repr(text))
     if kind == "float" and not math.isfinite(value):
-        return None, f"{name}={text!r} is not a finite number; using the default"
+        return None, Problem("url.not_finite", name=name, value=repr(text))
     if not low <= value <= high:
-        return None, f"{name}={text} is outside [{low:g}, {high:g}]; using the default"
+        return None, Problem("url.outside", name=name, value=text, low=low, high=high)
     return value, None
 
 
-def parse_query(params: Mapping[str, object]) -> tuple[dict[str, object], list[str]]:
+def parse_query(params: Mapping[str, object]) -> tuple[dict[str, object], list[Problem]]:
     """Validate the known query parameters; unknown names are ignored.
 
     Returns
     -------
     values : dict of the valid known parameters (name → float, int or str)
-    problems : list of one-line messages, one per rejected parameter
+    problems : list of one-line messages (:class:`Problem`, a ``str`` in English), one per rejected parameter
     """
     values, problems = {}, []
     for name in PARAMS:

@@ -1,6 +1,7 @@
 """Your own digit: MNIST-style preprocessing, and a clear one-line refusal of bad input."""
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ import torch
 from PIL import Image
 
 from kdviz.digits import DigitError, decode_image, digit_from_upload, from_canvas, preprocess
+from kdviz.i18n import MESSAGES
 from kdviz.train import predict_logits
 
 
@@ -67,18 +69,51 @@ BAD = {
 }
 
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _in_both_languages(err: DigitError) -> None:
+    """One English line (``str``), the same through the catalog, and one Chinese line."""
+    assert "\n" not in str(err)
+    assert err.key in MESSAGES and err.text("en") == str(err) == err.text()
+    zh = err.text("zh")
+    assert "\n" not in zh and CJK.search(zh) and zh == MESSAGES[err.key]["zh"].format(**err.fields)
+
+
 @pytest.mark.parametrize("name", list(BAD))
 def test_bad_bytes(name):
     data, words = BAD[name]
     with pytest.raises(DigitError, match=words) as info:
         decode_image(data)
-    assert "\n" not in str(info.value)
+    _in_both_languages(info.value)
 
 
-def _one_line(fn, *args, match):
+def _one_line(fn, *args, match=None):
     with pytest.raises(DigitError, match=match) as info:
         fn(*args)
-    assert "\n" not in str(info.value)
+    _in_both_languages(info.value)
+    return str(info.value)
+
+
+def test_english_messages_unchanged():
+    """The English one-liners are those the library gave before they came from the catalog."""
+    assert _one_line(decode_image, b"") == "the file is empty"
+    assert _one_line(decode_image, b"\x89PNG" + b"0" * (5 * 1024 * 1024 + 10)) == "the file is 5.2 MB; the limit is 5 MB"
+    assert _one_line(decode_image, png_bytes(Image.new("L", (40, 40)), "GIF")) == "a GIF file is not supported; upload a PNG or JPEG"
+    assert _one_line(decode_image, png_bytes(Image.new("L", (2, 3)))) == "the image is 2×3 pixels; it needs to be at least 8×8"
+    big = png_bytes(Image.new("L", (5000, 5000), 255), optimize=True)
+    assert _one_line(decode_image, big) == "the image is 5000×5000 pixels; the limit is 16,777,216 pixels"
+    assert _one_line(decode_image, b"hello" * 20) == "the file is not a readable PNG or JPEG image"
+    assert _one_line(from_canvas, None) == "the canvas is empty: draw a digit first"
+    assert _one_line(from_canvas, np.zeros((3,), np.uint8)) == "the canvas returned no usable image"
+    assert _one_line(preprocess, np.zeros((28, 28))) == "no ink found: the image is blank"
+
+
+def test_a_plain_message_is_kept_in_every_language():
+    err = DigitError("already in the reader's language")
+    assert err.key is None and str(err) == err.text("zh") == "already in the reader's language"
+    with pytest.raises(ValueError):  # still a ValueError
+        raise DigitError(key="digits.blank")
 
 
 def test_huge_dimensions_refused_from_header():

@@ -1,8 +1,43 @@
-"""The message catalog: every key in both languages, with the same fields."""
+"""English / 中文: one catalog (kdviz.i18n.MESSAGES) for every piece of UI text.
 
+* every key has both languages with the same ``{fields}`` and format specs;
+* every key the sources use exists, and every key in the catalog is used;
+* every page (AppTest) opens with ``?lang=zh`` without an exception, with a Chinese title and
+  no English sentence left on it, and with ``?lang=en`` with its English title;
+* the figure builders give Chinese titles, axes and legends with ``lang="zh"``;
+* the compression lab's method, family, note and progress labels and the library's one-line
+  problems (kdviz.digits, kdviz.urlstate) are English as before in "en" and Chinese in "zh".
+"""
+
+import ast
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
 import pytest
+import torch
+from PIL import Image
+from streamlit.testing.v1 import AppTest
 
-from kdviz.i18n import LANGS, MESSAGES, fields_of, tr
+from kdviz import compress as kc
+from kdviz import explore, lab, plots, plots_compress, plots_lab
+from kdviz.i18n import LANGS, MESSAGES, fields_of, specs_of, tr
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "pages").glob("*.py")),
+           *[p for p in sorted((ROOT / "kdviz").glob("*.py")) if p.name != "i18n.py"]]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+WORD = re.compile(r"[A-Za-z]{3,}")  # an English word: a text with one must also hold Chinese in zh
+TR_CALL = re.compile(r"""\btr\(\s*(["'])([^"'{}]+)\1""")  # tr("key", …), ui.tr("key", …), i18n.tr("key", …)
+START_PAGE = re.compile(r"""\bstart_page\(\s*(["'])([^"']+)\1""")
+KEY_LIKE = re.compile(r"[a-z_]+\.[A-Za-z0-9_]+")
+MESSAGE_ONLY = {"ui", "nav", "common", "home", "temp", "losses", "train", "comp", "mine", "plots", "plots_lab", "plots_compress",
+                "digits", "url"}  # namespaces no widget key uses
+
+
+# ---------------------------------------------------------------- the catalog
 
 
 @pytest.mark.parametrize("key", sorted(MESSAGES))
@@ -11,8 +46,335 @@ def test_every_key_in_every_language(key):
     assert set(entry) == set(LANGS), key
     assert all(entry[lang].strip() for lang in LANGS)
     assert fields_of(entry["en"]) == fields_of(entry["zh"]), key
+    assert specs_of(entry["en"]) == specs_of(entry["zh"]), key  # numbers formatted alike
 
 
 def test_tr_formats_and_falls_back():
-    assert tr("url.bad", "zh", problem="T=-1") == "链接中的参数已忽略:T=-1"
+    assert tr("url.bad", "zh", problem="T=-1") == "链接中的参数已忽略：T=-1"
     assert tr("url.bad", "fr", problem="x") == "Ignored in the link: x"
+    assert tr("home.fewer", "en", ratio=12.345) == "12.3× fewer"
+
+
+def test_chinese_is_chinese():
+    """Every zh message with an English word in it also holds Chinese, unless it is the same in both (a name)."""
+    def words(text):  # without the {fields}
+        return WORD.search(re.sub(r"\{[^}]*\}", "", text))
+
+    left = [k for k, e in MESSAGES.items() if e["zh"] != e["en"] and words(e["zh"]) and not CJK.search(e["zh"])]
+    assert not left, left
+
+
+def _sources() -> dict[Path, str]:
+    return {p: p.read_text(encoding="utf-8") for p in SOURCES}
+
+
+def test_every_key_used_in_the_sources_exists():
+    missing = []
+    for path, text in _sources().items():
+        for _, key in TR_CALL.findall(text):
+            if key not in MESSAGES:
+                missing.append(f"{path.name}: tr({key!r})")
+        for _, title in START_PAGE.findall(text):
+            if KEY_LIKE.fullmatch(title) and title not in MESSAGES:
+                missing.append(f"{path.name}: start_page({title!r})")
+        for node in ast.walk(ast.parse(text)):  # keys in tables (ui.PAGES, plots.NAMES, …)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and KEY_LIKE.fullmatch(node.value):
+                if node.value.split(".")[0] in MESSAGE_ONLY and node.value not in MESSAGES:
+                    missing.append(f"{path.name}: {node.value!r}")
+    assert not missing, missing
+    assert sum(len(TR_CALL.findall(t)) for t in _sources().values()) > 200  # the regex does find the calls
+
+
+def test_every_key_in_the_catalog_is_used():
+    literals = set()
+    for text in _sources().values():
+        literals |= {node.value for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Constant) and isinstance(node.value, str)}
+    assert not sorted(set(MESSAGES) - literals)
+
+
+# ---------------------------------------------------------------- the pages
+
+PAGES = {  # script → (title key, words of the English title)
+    "app.py": ("home.title", "kdviz"),
+    "pages/1_Temperature.py": ("temp.title", "Temperature"),
+    "pages/2_Losses.py": ("losses.title", "Losses"),
+    "pages/3_Train.py": ("train.title", "Train"),
+    "pages/4_Lab.py": ("lab.title", "Distillation lab"),
+    "pages/5_Compression.py": ("comp.title", "Compression lab"),
+    "pages/6_Your_digit.py": ("mine.title", "Your digit"),
+}
+
+
+def open_page(script: str, lang: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / script), default_timeout=120)
+    at.query_params["lang"] = lang
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown_texts(at: AppTest) -> list[str]:
+    """The text of what a page shows: headings, prose, messages, metric and widget labels, options, help, tabs."""
+    out = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success")
+           for e in at.get(kind)]
+    out += [m.label for m in at.metric] + [t.label for t in at.tabs]
+    for kind in ("slider", "select_slider", "selectbox", "multiselect", "radio", "number_input", "toggle", "checkbox",
+                 "button", "download_button", "file_uploader", "page_link"):
+        for w in at.get(kind):
+            proto = w.proto
+            if getattr(proto, "id", "").endswith("-lang") or getattr(w, "key", None) == "lang":
+                continue  # the language box names each language in itself
+            out += [proto.label] + ([proto.help] if getattr(proto, "help", "") else [])
+            if kind in ("selectbox", "multiselect", "radio"):
+                out += list(proto.options)
+    return [t for t in out if t]
+
+
+def english_left(at: AppTest) -> list[str]:
+    return [t for t in shown_texts(at) if WORD.search(t) and not CJK.search(t)]
+
+
+@pytest.mark.parametrize("script", list(PAGES))
+def test_page_in_chinese(script):
+    at = open_page(script, "zh")
+    title = at.title[0].value
+    assert CJK.search(title) and title == tr(PAGES[script][0], "zh")
+    assert at.session_state["lang"] == "zh"
+    assert not english_left(at), english_left(at)
+
+
+@pytest.mark.parametrize("script", list(PAGES))
+def test_page_in_english(script):
+    at = open_page(script, "en")
+    title = at.title[0].value
+    assert title == tr(PAGES[script][0], "en") and PAGES[script][1] in title and not CJK.search(title)
+    assert not any(CJK.search(t) for t in shown_texts(at))
+
+
+def test_switching_language_in_the_sidebar_keeps_the_view():
+    at = open_page("pages/1_Temperature.py", "en")
+    at.slider(key="T").set_value(8.0).run()
+    at.selectbox(key="lang").set_value("zh").run()
+    assert not at.exception
+    assert at.title[0].value == tr("temp.title", "zh") and at.slider(key="T").value == 8.0
+    assert at.slider(key="T").label == "温度 T"
+
+
+def test_train_run_in_chinese(res):
+    at = open_page("pages/3_Train.py", "zh")
+    at.number_input(key="_train_epochs").set_value(2)
+    at.selectbox(key="_train_size").set_value("784-32-10")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert tr("train.history", "zh") in [s.value for s in at.subheader]
+    assert any(m.value.startswith("#### 第 1 次运行：784-32-10") for m in at.markdown)
+    assert not english_left(at), english_left(at)
+
+
+def test_lab_run_in_chinese(res, tmp_path, monkeypatch):
+    monkeypatch.setenv("KDVIZ_CACHE_DIR", str(tmp_path))
+    at = open_page("pages/4_Lab.py", "zh")
+    at.multiselect(key="fewer.fractions").set_value([0.1])
+    at.number_input(key="fewer.seeds").set_value(1)
+    at.number_input(key="fewer.epochs").set_value(1)
+    at.button(key="fewer.run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(m.value.startswith("10% 的标签：蒸馏 **") for m in at.markdown)
+    assert not english_left(at), english_left(at)
+
+
+def test_your_digit_in_chinese(res):
+    buf = io.BytesIO()
+    Image.fromarray(255 - res.data.images_test[11]).resize((140, 140), Image.BILINEAR).save(buf, format="PNG")
+    at = open_page("pages/6_Your_digit.py", "zh")
+    at.radio(key="_mine_source").set_value("upload").run()
+    at.file_uploader(key="_upload").upload("mine.png", buf.getvalue(), "image/png").run()
+    assert not at.exception and not at.warning
+    assert {m.label for m in at.metric} == {"教师模型认为", "学生模型认为"}
+    assert not english_left(at), english_left(at)
+
+
+def test_losses_options_are_stable_values():
+    at = open_page("pages/2_Losses.py", "zh")
+    at.radio(key="_loss_scope").set_value("all").run()
+    assert not at.exception
+    assert list(at.radio(key="_loss_scope").options) == ["所选数字", "全部 1,000 个测试数字"]
+
+
+# ---------------------------------------------------------------- the figures
+
+
+def figure_texts(fig) -> list[str]:
+    """Title, axis and colour-bar titles, legend names and annotations of a plotly figure."""
+    lay = fig.layout
+    out = [lay.title.text] + [a.text for a in lay.annotations]
+    out += [ax.title.text for name in dir(lay) if re.fullmatch(r"[xy]axis\d*", name) for ax in [getattr(lay, name)]]
+    for trace in fig.data:
+        if trace.showlegend is not False and trace.name:
+            out.append(trace.name)
+        colorbar = getattr(getattr(trace, "colorbar", None), "title", None)
+        if colorbar is not None:
+            out.append(colorbar.text)
+    return [t for t in out if t]
+
+
+def all_figures(res, lang: str) -> dict[str, object]:
+    g = torch.Generator().manual_seed(0)
+    s, t, y = torch.randn(8, 10, generator=g), torch.randn(8, 10, generator=g) * 3, torch.randint(0, 10, (8,), generator=g)
+    z = t[0]
+    hist = pd.DataFrame({"epoch": [1, 2], "test_acc": [0.9, 0.92], "total": [1.0, 0.8], "soft": [0.5, 0.4], "hard": [0.4, 0.3]})
+    runs = pd.DataFrame({"run": [1], "T": [4.0], "gamma": [0.9], "distilled_acc": [0.95], "baseline_acc": [0.94]})
+    rng = np.random.default_rng(0)
+    fewer = pd.DataFrame({"fraction": [0.1, 0.1, 1.0, 1.0], "seed": [0, 1, 0, 1], "distilled_acc": rng.random(4), "baseline_acc": rng.random(4)})
+    gens = pd.DataFrame({"generation": [0, 1, 2], "test_acc": [0.9, 0.91, 0.92]})
+    arms = pd.DataFrame({"arm": ["phase 1", "phase 1", "labels only", "self-distilled"], "epoch": [1, 2, 3, 3], "test_acc": [0.8, 0.85, 0.86, 0.87]})
+    merge = pd.DataFrame([{"model": m, "digit": d, "acc": 0.9} for m in plots_lab.MERGE_COLOURS for d in range(10)])
+    omit = pd.DataFrame({"digit": range(10), "acc": rng.random(10)})
+    curves = pd.DataFrame({"bias": [0.0, 1.0, 2.0], "omitted_acc": [0.1, 0.5, 0.8], "acc": [0.9, 0.92, 0.91]})
+    cells = pd.DataFrame({"T": [2.0, 4.0], "gamma": [0.5, 0.5], "test_acc_mean": [0.9, 0.91], "test_acc_std": [0.01, 0.02], "n": [2, 2]})
+    return {
+        "logits_figure": plots.logits_figure(z, lang=lang),
+        "softmax_figure": plots.softmax_figure(z, 4.0, lang=lang),
+        "entropy_figure": plots.entropy_figure(explore.entropy_curve(z), 4.0, current=1.0, lang=lang),
+        "dark_knowledge_figure": plots.dark_knowledge_figure(np.full((10, 10), 0.1), 4.0, lang=lang),
+        "loss_curves_figure": plots.loss_curves_figure(explore.loss_curves(s, t, y, gamma=0.9), 4.0, 0.9, lang=lang),
+        "loss_heatmap_figure": plots.loss_heatmap_figure(explore.loss_grid(s, t, y), explore.T_GRID, explore.GAMMA_GRID, 4.0, 0.9, lang=lang),
+        "gradient_figure": plots.gradient_figure(explore.soft_gradient_norms(s, t, y), 4.0, lang=lang),
+        "training_figure": plots.training_figure({"distilled": hist, "baseline": hist}, epochs=2, lang=lang),
+        "confusion_figure": plots.confusion_figure(np.eye(10, dtype=int), lang=lang),
+        "per_class_figure": plots.per_class_figure({"teacher": [0.99] * 10, "distilled": [0.95] * 10, "baseline": [0.94] * 10}, lang=lang),
+        "runs_figure": plots.runs_figure(runs, lang=lang),
+        "compare_figure": plots.compare_figure({"teacher": z}, 4.0, lang=lang),
+        "digit_map_figure": plots.digit_map_figure(rng.random((20, 2)), np.arange(20) % 10, np.zeros(2), 4.0, lang=lang),
+        "fewer_labels_figure": plots_lab.fewer_labels_figure(lab.mean_std(fewer, "fraction", ["distilled_acc", "baseline_acc"]),
+                                                      teacher_acc=0.99, lang=lang),
+        "born_again_figure": plots_lab.born_again_figure(lab.mean_std(gens, "generation", "test_acc"), lang=lang),
+        "snapshot_figure": plots_lab.snapshot_figure(lab.mean_std(arms, ["arm", "epoch"], "test_acc"), 2, lang=lang),
+        "merge_figure": plots_lab.merge_figure(lab.mean_std(merge, ["model", "digit"], "acc"), lang=lang),
+        "omit_per_class_figure": plots_lab.omit_per_class_figure(lab.mean_std(omit, "digit", "acc"), 3, bias=1.0, lang=lang),
+        "bias_figure": plots_lab.bias_figure(lab.mean_std(curves, "bias", ["omitted_acc", "acc"]), 3, bias=1.0, best_bias=2.0, lang=lang),
+        "sweep_heatmap": plots_lab.sweep_heatmap(cells, lang=lang),
+    }
+
+
+def test_every_figure_builder_is_covered(res):
+    builders = {n for n in plots.__all__ + plots_lab.__all__ if n.endswith("_figure") or n == "sweep_heatmap"} - {"digit_figure"}
+    assert set(all_figures(res, "en")) == builders  # digit_figure shows the title it is given
+
+
+def test_figures_in_chinese(res):
+    for name, fig in all_figures(res, "zh").items():
+        texts = figure_texts(fig)
+        title = fig.layout.title.text or " ".join(a.text for a in fig.layout.annotations)  # training: subplot titles
+        assert CJK.search(title), (name, title)
+        left = [t for t in texts if WORD.search(t) and not CJK.search(t)]
+        assert not left, (name, left)
+
+
+def test_figures_in_english_unchanged(res):
+    figs = all_figures(res, "en")
+    assert figs["softmax_figure"].layout.title.text == "Teacher softmax at T = 1 and at T = 4"
+    assert figs["dark_knowledge_figure"].layout.title.text == "Dark knowledge: the teacher's mean probabilities at T = 4 (diagonal hidden)"
+    assert [trace.name for trace in figs["training_figure"].data][:4] == ["distilled: test acc", "distilled: total", "distilled: soft", "distilled: hard"]
+    assert figs["fewer_labels_figure"].layout.title.text == "Test accuracy vs labels kept (mean ± std over 2 seeds)"
+    assert figs["born_again_figure"].layout.title.text == "Born-again generations (1 seed)"
+    for name, fig in figs.items():
+        assert not any(CJK.search(t) for t in figure_texts(fig)), name
+
+
+# ---------------------------------------------------------------- the compression lab
+
+
+def compress_table() -> pd.DataFrame:
+    """A compare table with one row per method of the full plan (numbers made up, shapes real)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for i, (method, family, base) in enumerate(kc.plan(kc.DEFAULT)):
+        rows.append({"method": method, "family": family, "base": base, "params": 1000 + 10 * i, "size_bytes": 4000 + 100 * i,
+                     "sparse_bytes": 3000 + 50 * i, "latency_ms_1": 0.1 + 0.01 * i, "latency_ms_256": 2.0 + 0.1 * i,
+                     "test_acc": 0.85 + 0.1 * rng.random(), "test_acc_std": 0.01, "n_seeds": 3, "sparsity": 0.5})
+    rows[3]["test_acc"] = 0.2  # one model under the floor: named in an annotation
+    return pd.DataFrame(rows)
+
+
+def compress_figures(lang: str) -> dict[str, object]:
+    df = compress_table()
+    curve = pd.DataFrame({"rank": [1, 8, 64], "test_acc": [0.3, 0.9, 0.95], "params": [900, 7000, 60000]})
+    figs = {f"pareto_figure[{x}]": plots_compress.pareto_figure(df, x=x, threads=2, lang=lang) for x in plots_compress.AXES}
+    figs["rank_curve_figure"] = plots_compress.rank_curve_figure(curve, rank=8, dense_acc=0.95, dense_params=100000, lang=lang)
+    return figs
+
+
+def test_compress_figures_in_chinese():
+    assert {n for n in plots_compress.__all__ if n.endswith("_figure")} == {"pareto_figure", "rank_curve_figure"}
+    for name, fig in compress_figures("zh").items():
+        texts = figure_texts(fig)
+        assert CJK.search(fig.layout.title.text), (name, fig.layout.title.text)
+        left = [t for t in texts if WORD.search(t) and not CJK.search(t)]
+        assert not left, (name, left)
+        assert all(CJK.search(trace.hovertemplate) for trace in fig.data if trace.hovertemplate), name
+
+
+def test_compress_figures_in_english_unchanged():
+    figs = compress_figures("en")
+    fig = figs["pareto_figure[latency_ms_256]"]
+    assert fig.layout.title.text == "Test accuracy vs latency (mean ± std over 3 seeds, 2 threads)"
+    assert fig.layout.xaxis.title.text == "CPU latency, 256 images (ms, log scale)"
+    assert [t.name for t in fig.data] == [*kc.FAMILIES, "Pareto front"]
+    assert fig.data[0].hovertemplate == ("<b>%{customdata[0]}</b><br>from the %{customdata[1]}<br>%{x:.3g}, %{y:.1f} %<br>"
+                                         "%{customdata[2]:,} parameters<extra>baseline</extra>")
+    assert fig.layout.annotations[0].text.startswith("below 80 %, not drawn:<br>teacher · prune per-layer L1 70% (20.0 %)")
+    assert figs["pareto_figure[size_bytes]"].layout.title.text == "Test accuracy vs size (mean ± std over 3 seeds)"
+    assert figs["rank_curve_figure"].layout.title.text == "Student: truncated SVD of its linear layers"
+    for name, fig in figs.items():
+        assert not any(CJK.search(t) for t in figure_texts(fig)), name
+
+
+@pytest.mark.parametrize("config", [kc.DEFAULT, kc.QUICK], ids=["full", "quick"])
+def test_compress_labels(config):
+    """Methods, families, bases, notes and progress: the library's English text in "en", Chinese in "zh"."""
+    for method, family, base in kc.plan(config):
+        assert plots_compress.method_label(method, "en") == method
+        zh = plots_compress.method_label(method, "zh")
+        assert CJK.search(zh) and not re.search(r"prune|rebuilt|dynamic|static|linear|rank|fine-tune|labels|distilled|teacher|student", zh), zh
+        for lang, check in (("en", lambda t: t == message), ("zh", CJK.search)):
+            for message in (f"seed 0: {method}", "seed 1: baseline student", "timing every model on 1 image",
+                            "timing every model on 256 images", "read from the cache", "done"):
+                assert check(plots_compress.progress_label(message, lang)), (lang, message)
+    for family in kc.FAMILIES:
+        assert plots_compress.family_label(family, "en") == family and CJK.search(plots_compress.family_label(family, "zh"))
+        assert plots_compress.family_note(family, "en") == kc.NOTES[family] and CJK.search(plots_compress.family_note(family, "zh"))
+    assert [plots_compress.base_label(b, "zh") for b in ("teacher", "student")] == ["教师模型", "学生模型"]
+    assert plots_compress.method_label("something new", "zh") == "something new"  # unknown: shown as is
+
+
+def test_compress_notes_are_the_library_notes():
+    df = compress_table()
+    df["sparsity"] = np.linspace(0.0, 0.9, len(df))
+    bases = {r["base"]: r for r in df.to_dict(orient="records") if r["family"] == "baseline"}
+    for row in df.to_dict(orient="records"):
+        assert plots_compress.note_label(row, bases[row["base"]], "en") == kc._note(row, bases[row["base"]])
+        zh = plots_compress.note_label(row, bases[row["base"]], "zh")
+        assert CJK.search(zh) and "\n" not in zh
+
+
+def test_compression_run_in_chinese(res, tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setenv("KDVIZ_CACHE_DIR", str(tmp_path))
+    at = open_page("pages/5_Compression.py", "zh")
+    assert at.radio(key="compress.preset").value == "quick"  # the quickest settings
+    at.button(key="compress.run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error and not at.warning
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2
+    for chart in charts:
+        spec = json.loads(chart.proto.spec)
+        title = spec["layout"]["title"]["text"]
+        assert CJK.search(title) and not WORD.search(re.sub(r"SVD", "", title)), title
+    table = at.dataframe[0].value
+    assert list(table.columns)[:2] == ["方法", "类别"]
+    assert all(CJK.search(m) for m in table["方法"]) and all(CJK.search(n) for n in table["得失"])
+    assert {m.label for m in at.metric} == {"测试准确率", "参数量"}
+    assert not english_left(at), english_left(at)

@@ -1,8 +1,13 @@
 """Query parameters: valid values pass, bad ones are dropped with one line each."""
 
+import copy
+import pickle
+import re
+
 import pytest
 
-from kdviz.urlstate import parse_query, to_query
+from kdviz.i18n import MESSAGES
+from kdviz.urlstate import Problem, parse_query, to_query
 
 
 def test_valid_round_trip():
@@ -30,3 +35,26 @@ def test_bad_values_dropped_with_one_line(params, name):
 
 def test_list_values_take_the_last():
     assert parse_query({"T": ["2", "3"]})[0] == {"T": 3.0}
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize(
+    "params, english",
+    [
+        ({"T": "-1"}, "T=-1 is outside [0.5, 20]; using the default"),
+        ({"T": "abc"}, "T='abc' is not a number; using the default"),
+        ({"T": "inf"}, "T='inf' is not a finite number; using the default"),
+        ({"digit": "2.5"}, "digit='2.5' is not a whole number; using the default"),
+        ({"lang": "fr"}, "lang='fr' is not one of en, zh; using the default"),
+    ],
+)
+def test_problems_are_english_strings_that_know_their_message(params, english):
+    """Each problem is the English line (a str), and carries its catalog key: the pages show it in Chinese too."""
+    problem = parse_query(params)[1][0]
+    assert isinstance(problem, str) and isinstance(problem, Problem) and problem == english
+    assert problem.key in MESSAGES and problem.text("en") == english
+    zh = problem.text("zh")
+    assert "\n" not in zh and CJK.search(zh) and zh.startswith(next(iter(params)) + "=")
+    assert copy.deepcopy(problem).text("zh") == pickle.loads(pickle.dumps(problem)).text("zh") == zh

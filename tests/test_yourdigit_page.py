@@ -4,6 +4,7 @@ The bad inputs tried here (uploads through the page's uploader, and links) are t
 """
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +55,7 @@ BAD_LINKS = {  # query → the parameter named in the one-line message
 def upload_page() -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
-    at.radio(key="_mine_source").set_value("Upload a PNG or JPEG").run()
+    at.radio(key="_mine_source").set_value("upload").run()
     assert not at.exception
     return at
 
@@ -98,3 +99,35 @@ def test_bad_link_parameter_is_one_line(query):
     assert not at.exception
     warnings = [w.value for w in at.warning]
     assert len(warnings) == 1 and "\n" not in warnings[0] and f"{BAD_LINKS[query]}=" in warnings[0], warnings
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("name", ["empty file", "GIF renamed .png", "25 megapixels in a small file", "blank white page"])
+def test_bad_upload_in_chinese_is_one_chinese_line(name):
+    data, _ = BAD_UPLOADS[name]
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["lang"] = "zh"
+    at.run()
+    at.radio(key="_mine_source").set_value("upload").run()
+    at.file_uploader(key="_upload").upload(f"{name}.png", data, "image/png").run()
+    assert not at.exception, [e.value for e in at.exception]
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1 and "\n" not in warnings[0] and CJK.search(warnings[0]), warnings
+    with pytest.raises(digits.DigitError) as info:
+        digits.digit_from_upload(data)
+    assert warnings[0] == info.value.text("zh") and warnings[0] != str(info.value)
+
+
+@pytest.mark.parametrize("query", ["T=-1", "gamma=abc", "digit=3.5", "T=inf"])
+def test_bad_link_in_chinese_is_one_chinese_line(query):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    name, value = query.split("=")
+    at.query_params[name] = value
+    at.query_params["lang"] = "zh"
+    at.run()
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 1 and "\n" not in warnings[0] and CJK.search(warnings[0]) and f"{name}=" in warnings[0], warnings
+    assert warnings[0].startswith("链接中的参数已忽略：") and "using the default" not in warnings[0]
