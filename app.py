@@ -16,8 +16,9 @@ with intro:
     st.markdown(ui.tr("home.intro"))
     st.markdown(ui.tr("home.setup"))
 with formula:
-    st.latex(r"\text{total} = \gamma\cdot\underbrace{T^2\,\mathrm{KL}\big(\sigma(z_t/T)\,\|\,\sigma(z_s/T)\big)}_{\text{soft}}"
-             r" + (1-\gamma)\cdot\underbrace{\mathrm{CE}\big(\sigma(z_s),\,y\big)}_{\text{hard}}")
+    st.latex(r"\begin{aligned}\text{total} &= \gamma\cdot\text{soft} + (1-\gamma)\cdot\text{hard}\\"
+             r"\text{soft} &= T^2\,\mathrm{KL}\big(\sigma(z_t/T)\,\|\,\sigma(z_s/T)\big)\\"
+             r"\text{hard} &= \mathrm{CE}\big(\sigma(z_s),\,y\big)\end{aligned}")
     st.markdown(ui.tr("home.gamma_note"))
 
 if res is None:

@@ -11,19 +11,21 @@
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
+
 import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
-
-from pathlib import Path
 
 from kdviz import explore, i18n, urlstate
 from kdviz import resources as kdviz_resources
 from kdviz.resources import Resources
 
 ROOT = Path(__file__).resolve().parent
-# Every tensor op the pages run is tiny. One intra-op thread per op lets many sessions' script
-# threads share the 2 cores; torch's default (one OpenMP thread per core, per op) made them spin against each other.
+# Every tensor op the pages run is tiny: one intra-op thread each, so that many sessions' script
+# threads share the cores instead of each op asking for all of them (torch's default).
 torch.set_num_threads(1)
 PAGES = [  # (script, icon, label key in kdviz.i18n)
     ("app.py", ":material/home:", "nav.home"),
@@ -77,6 +79,7 @@ def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
     ``title``: a key of ``kdviz.i18n.MESSAGES`` (shown in the chosen language), or plain text kept as is.
     """
     state = st.session_state
+    state["_run_started"] = (time.perf_counter(), title)
     if "_view_read" not in state:  # first run of this session: the link's view wins over the defaults
         state["_view_read"] = True
         values, problems = urlstate.parse_query(st.query_params.to_dict())
@@ -115,8 +118,18 @@ def gamma_slider(where=st, **kwargs) -> float:
     return where.slider(tr("ui.gamma_label"), 0.0, 1.0, step=0.05, key="gamma", help=tr("ui.gamma_help"), **kwargs)
 
 
+def _log_run_time() -> None:
+    """With ``$KDVIZ_TIMING_LOG`` set (benchmarks only), append this script run's server time: ``page<TAB>ms``."""
+    path = os.environ.get("KDVIZ_TIMING_LOG")
+    started = st.session_state.get("_run_started")
+    if path and started:
+        with open(path, "a") as f:  # one short line per run: appends from many sessions don't interleave
+            f.write(f"{started[1]}\t{1000 * (time.perf_counter() - started[0]):.1f}\n")
+
+
 def end_page() -> None:
     """Write the view into the URL (so the address bar is always a shareable link) and show it."""
+    _log_run_time()
     view = {name: st.session_state[name] for name in SHARED}
     query = urlstate.to_query(view)
     current = urlstate.to_query(urlstate.parse_query(st.query_params.to_dict())[0])

@@ -22,17 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from browser import Server, launch, wait_idle  # noqa: E402
+from browser import CHART_SIGNATURE, Server, launch, wait_idle  # noqa: E402
 
 T_SLIDER = "Temperature T"  # accessible name of the T slider's thumb (prefix)
-CHART_SIGNATURE = """() => {
-    const sig = [];
-    for (const p of document.querySelectorAll('.js-plotly-plot'))
-        for (const tr of (p.data || [])) sig.push(JSON.stringify(tr.y || tr.z || []));
-    return sig.join('|');
-}"""
-
-
 def percentile(values: list[float], q: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]

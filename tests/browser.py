@@ -23,6 +23,12 @@ FLAGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
 ]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHART_SIGNATURE = """() => {
+    const sig = [];
+    for (const p of document.querySelectorAll('.js-plotly-plot'))
+        for (const tr of (p.data || [])) sig.push(JSON.stringify(tr.y || tr.z || []));
+    return sig.join('|');
+}"""  # changes when any plotly chart on the page holds new data
 
 
 def missing() -> str | None:

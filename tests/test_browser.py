@@ -172,6 +172,6 @@ def test_draw_a_digit(browser, server):
     said = body.split("Teacher says", 1)[1].split()[0]
     assert said == "7", body[:600]
     assert_clean(page)
-    shoot(page, "Your_digit.png")
+    shoot(page, "Your_digit-drawn.png")
     assert not errors, errors
     page.close()
