@@ -158,7 +158,8 @@ async def _run(sessions: int, seconds: float, warmup: float, seed: int, server: 
         async def sample() -> None:
             await opened.wait()
             report.rss_mb["start"] = server.rss_mb()  # every session open
-            await asyncio.sleep(warmup)
+            # after the warm-up, but always before the sessions stop (a slow machine opens them late)
+            await asyncio.sleep(max(0.0, min(warmup, deadline - 15.0 - time.monotonic())))
             report.rss_mb["warm"] = server.rss_mb()
 
         sampler = asyncio.create_task(sample())

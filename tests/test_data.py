@@ -90,7 +90,8 @@ def test_teacher_logits_cache_is_exact_and_rebuilt_when_corrupt(tmp_path, monkey
     files = list(tmp_path.glob("teacher-logits-*.npz"))
     assert len(files) == 1
     again = cached_teacher_logits(res.teacher, res.teacher_meta, res.data)  # reads
-    assert torch.equal(again.train, first.train) and torch.equal(again.test, res.logits.test)
+    assert torch.equal(again.train, first.train) and torch.equal(again.test, first.test)  # bit for bit
+    torch.testing.assert_close(again.test, res.logits.test)  # the same teacher (thread counts may differ in the last bits)
     files[0].write_bytes(files[0].read_bytes()[:200])  # truncated
     rebuilt = cached_teacher_logits(res.teacher, res.teacher_meta, res.data)
     assert torch.equal(rebuilt.test, first.test)

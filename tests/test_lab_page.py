@@ -1,5 +1,6 @@
 """AppTest of pages/4_Lab.py: opens without training, runs quick experiments by their buttons, shows one-line errors."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,39 @@ def test_teacher_error_is_one_line(monkeypatch):
         assert len(at.tabs) == 0
     finally:
         st.cache_resource.clear()
+
+
+def plotly_values(y) -> list:
+    """A trace's y as a list: plotly sends numpy arrays base64-encoded ({"dtype", "bdata"})."""
+    if isinstance(y, dict) and "bdata" in y:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
+    return list(y or [])
+
+
+def test_self_distillation_tab_runs(app, res):
+    app.number_input(key="self.seeds").set_value(1)
+    app.number_input(key="self.epochs").set_value(3)
+    app.number_input(key="self.generations").set_value(1)
+    app.run(timeout=60)
+    app.button(key="self.run").click().run(timeout=120)
+    assert not app.exception, app.exception
+    assert {c.proto.id.split("-")[-1] for c in app.get("plotly_chart")} >= {"self.ba", "self.sn"}
+    ba = lab.born_again(res, 1, [0], TrainConfig(epochs=3))
+    shown = json.loads(next(c for c in app.get("plotly_chart") if c.proto.id.endswith("self.ba")).proto.spec)
+    ys = [float(y) for tr in shown["data"] for y in plotly_values(tr.get("y"))]
+    for acc in ba["test_acc"]:  # the generations' accuracies, as percentages on the chart
+        assert any(abs(y - 100 * acc) < 1e-6 or abs(y - acc) < 1e-9 for y in ys), (ys, list(ba["test_acc"]))
+
+
+def test_merge_tab_runs(app):
+    app.number_input(key="merge.seeds").set_value(1)
+    app.number_input(key="merge.epochs").set_value(1)
+    app.button(key="merge.run").click().run(timeout=180)  # trains the two half teachers once (cached)
+    assert not app.exception, app.exception
+    labels = [m.label for m in app.metric]
+    assert len(app.metric) == 4 and all(m.value.endswith("%") for m in app.metric), labels
+    assert len(app.get("plotly_chart")) == 1

@@ -25,4 +25,5 @@ def test_twenty_sessions_at_once():
     assert report.isolation == [], report.isolation[:5]
     assert s["actions"]["slider"] >= 20 and s["actions"]["page"] >= 5, s
     assert s["driver_timeouts"] <= 0.1 * sum(s["actions"].values()), report.driver[:5]
+    assert {"start", "warm", "end"} <= set(report.rss_mb), f"the sessions did not all open in time: {s}"
     assert s["rss_growth_after_warmup"] <= 0.10, s

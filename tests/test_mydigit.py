@@ -28,5 +28,5 @@ def test_nearest_test_digit_of_a_test_digit_is_itself(res):
     near = mydigit.nearest_test_digits(res.logits.test, res.logits.test[42], 4.0, k=5)
     assert near["index"].iloc[0] == 42 and near["distance"].iloc[0] < 1e-6
     assert near["distance"].is_monotonic_increasing
-    same = (res.data.y_test[near["index"].to_numpy()] == res.data.y_test[42]).float().mean()
+    same = (res.data.y_test[near["index"].tolist()] == res.data.y_test[42]).float().mean()
     assert same >= 0.8
