@@ -47,9 +47,7 @@ import copy
 import hashlib
 import json
 import math
-import os
 import statistics
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -63,6 +61,7 @@ from torch import nn
 from torch.nn.utils import prune
 
 from .data import MNISTSplit, cache_dir
+from .diskcache import write_atomic
 from .models import StudentMLP, TeacherCNN, count_params
 from .resources import Resources
 from .teacher import TeacherError, load_teacher, save_model
@@ -948,19 +947,9 @@ def load_cached_compare(key: dict, folder: Path | str | None = None) -> pd.DataF
 
 def _write_cache(key: dict, df: pd.DataFrame, per_seed: list[dict], meta: dict, folder: Path | str | None) -> None:
     """Atomic: a temporary file in the same folder, then ``os.replace``. A failure only warns."""
-    path = compare_cache_path(key, folder)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump({"key": key, "meta": meta, "rows": to_json_rows(df), "per_seed": per_seed}, f, allow_nan=False)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except (OSError, ValueError) as err:
-        warnings.warn(f"kdviz: could not write the compression cache {path}: {err}", stacklevel=3)
+    blob = {"key": key, "meta": meta, "rows": to_json_rows(df), "per_seed": per_seed}
+    write_atomic(compare_cache_path(key, folder), lambda f: json.dump(blob, f, allow_nan=False), binary=False,
+                 what="the compression cache", errors=(OSError, ValueError))  # ValueError: a NaN in the rows
 
 
 # ---------------------------------------------------------------- compare

@@ -11,11 +11,13 @@ import hashlib
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
-__all__ = ["checksum", "load_arrays", "save_arrays"]
+__all__ = ["checksum", "load_arrays", "save_arrays", "write_atomic"]
 
 
 def checksum(*arrays: np.ndarray) -> str:
@@ -43,18 +45,29 @@ def load_arrays(path: Path, spec: dict[str, tuple[tuple[int, ...], np.dtype]]) -
     return arrays if stored == checksum(*arrays.values()) else None
 
 
-def save_arrays(path: Path, **arrays: np.ndarray) -> None:
-    """Write ``arrays`` and their checksum to ``path`` atomically (a temporary file, then ``os.replace``)."""
+def write_atomic(path: Path, write: Callable[[IO], None], *, binary: bool = True, what: str = "the cache file",
+                 errors: tuple[type[BaseException], ...] = (OSError,)) -> None:
+    """Call ``write(f)`` on a temporary file beside ``path``, then ``os.replace`` it onto ``path``.
+
+    Readers see the old file or the new one, never half of one. ``errors`` raised while
+    writing (a read-only home, a full disk, …) become a warning naming ``what``; no
+    temporary file is left behind.
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays, checksum=np.array(checksum(*arrays.values())))
+            with os.fdopen(fd, "wb" if binary else "w") as f:
+                write(f)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-    except OSError as err:
-        warnings.warn(f"kdviz: could not write the cache file {path}: {err}", stacklevel=3)
+    except errors as err:
+        warnings.warn(f"kdviz: could not write {what} {path}: {err}", stacklevel=3)
+
+
+def save_arrays(path: Path, **arrays: np.ndarray) -> None:
+    """Write ``arrays`` and their checksum to ``path`` atomically (see :func:`write_atomic`)."""
+    write_atomic(path, lambda f: np.savez(f, **arrays, checksum=np.array(checksum(*arrays.values()))))

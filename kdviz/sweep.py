@@ -31,10 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -43,6 +40,7 @@ import pandas as pd
 import torch
 
 from .data import MNISTSplit, cache_dir
+from .diskcache import write_atomic
 from .resources import Resources
 from .train import TeacherLogits, TrainConfig, train_student
 
@@ -112,19 +110,8 @@ def load_cached_sweep(key: dict, folder: Path | str | None = None) -> pd.DataFra
 
 def _write_cache(key: dict, df: pd.DataFrame, folder: Path | str | None, meta: dict) -> None:
     """Atomic: a temporary file in the same folder, then ``os.replace``. A failure only warns."""
-    path = sweep_cache_path(key, folder)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                json.dump({"key": key, "meta": meta, "rows": df.to_dict(orient="records")}, f)
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError as err:
-        warnings.warn(f"kdviz: could not write the sweep cache {path}: {err}", stacklevel=3)
+    blob = {"key": key, "meta": meta, "rows": df.to_dict(orient="records")}
+    write_atomic(sweep_cache_path(key, folder), lambda f: json.dump(blob, f), binary=False, what="the sweep cache")
 
 
 def _arrays(res: Resources) -> dict[str, np.ndarray]:
