@@ -44,16 +44,8 @@ with s_col:
     c.metric(ui.tr("home.test_acc"), ui.tr("home.train_it"), help=ui.tr("home.train_it_help"))
 
 st.subheader(ui.tr("home.explore"), divider="gray")
-PAGES = [  # (script, label key, description key)
-    ("pages/1_Temperature.py", "nav.temperature", "home.card_temperature"),
-    ("pages/2_Losses.py", "nav.losses", "home.card_losses"),
-    ("pages/3_Train.py", "nav.train", "home.card_train"),
-    ("pages/4_Lab.py", "nav.lab", "home.card_lab"),
-    ("pages/5_Compression.py", "nav.compression", "home.card_compression"),
-    ("pages/6_Your_digit.py", "nav.your_digit", "home.card_your_digit"),
-]
-PAGES = [p for p in PAGES if (Path(__file__).parent / p[0]).exists()]
-for col, (page, label, what) in zip(st.columns(len(PAGES)), PAGES):
+cards = [(script, label, card) for script, _, label, card, _ in ui.PAGES if card and (Path(__file__).parent / script).exists()]
+for col, (page, label, what) in zip(st.columns(len(cards)), cards):
     with col.container(border=True):
         st.page_link(page, label=f"**{ui.tr(label)}**")
         st.caption(ui.tr(what))

@@ -19,7 +19,7 @@ import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
 
-from kdviz import explore, i18n, urlstate
+from kdviz import explore, i18n, shipped, urlstate
 from kdviz import resources as kdviz_resources
 from kdviz.resources import Resources
 
@@ -27,14 +27,14 @@ ROOT = Path(__file__).resolve().parent
 # Every tensor op the pages run is tiny: one intra-op thread each, so that many sessions' script
 # threads share the cores instead of each op asking for all of them (torch's default).
 torch.set_num_threads(1)
-PAGES = [  # (script, icon, label key in kdviz.i18n)
-    ("app.py", ":material/home:", "nav.home"),
-    ("pages/1_Temperature.py", ":material/thermostat:", "nav.temperature"),
-    ("pages/2_Losses.py", ":material/balance:", "nav.losses"),
-    ("pages/3_Train.py", ":material/model_training:", "nav.train"),
-    ("pages/4_Lab.py", ":material/science:", "nav.lab"),
-    ("pages/5_Compression.py", ":material/compress:", "nav.compression"),
-    ("pages/6_Your_digit.py", ":material/draw:", "nav.your_digit"),
+PAGES = [  # the one page list: script, icon, label key, home-card key, page-title key (kdviz.i18n)
+    ("app.py", ":material/home:", "nav.home", None, "home.title"),
+    ("pages/1_Temperature.py", ":material/thermostat:", "nav.temperature", "home.card_temperature", "temp.title"),
+    ("pages/2_Losses.py", ":material/balance:", "nav.losses", "home.card_losses", "losses.title"),
+    ("pages/3_Train.py", ":material/model_training:", "nav.train", "home.card_train", "train.title"),
+    ("pages/4_Lab.py", ":material/science:", "nav.lab", "home.card_lab", "lab.title"),
+    ("pages/5_Compression.py", ":material/compress:", "nav.compression", "home.card_compression", "comp.title"),
+    ("pages/6_Your_digit.py", ":material/draw:", "nav.your_digit", "home.card_your_digit", "mine.title"),
 ]
 SHARED = ("T", "gamma", "digit", "seed", "lang")  # per-session view, kept across pages and in the URL
 
@@ -92,7 +92,7 @@ def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
     st.set_page_config(page_title=f"kdviz: {name}", page_icon=icon, layout="wide")
     with st.sidebar:
         try:
-            for script, icon, label in PAGES:
+            for script, icon, label, _, _ in PAGES:
                 if (ROOT / script).exists():
                     st.page_link(script, label=tr(label), icon=icon)
         except StreamlitAPIException:  # a page run on its own (AppTest.from_file of a page) has no app to link
@@ -142,3 +142,45 @@ def end_page() -> None:
     with st.sidebar:
         st.caption(tr("link.copy"), help=tr("link.help"))
         st.code(f"{base}?{query}", language=None, wrap_lines=True)  # the code block has a copy button
+
+
+def run_with_progress(label: str, fn, *args, failed: str = "common.failed", **kwargs):
+    """Call ``fn(*args, progress=..., **kwargs)`` under a progress bar that shows its messages in this
+    session's language. On failure: one ``st.error`` line (the message key ``failed``), no traceback,
+    and None."""
+    bar = st.progress(0.0, text=label)
+    try:
+        out = fn(*args, progress=lambda done, message: bar.progress(
+            done, text=tr("common.progress", label=label, message=i18n.render(message, lang()))), **kwargs)
+    except Exception as err:  # one line, never a traceback
+        bar.empty()
+        st.error(tr(failed, label=label, error=one_line(err)))
+        return None
+    bar.empty()
+    return out
+
+
+def shipped_result(name: str, from_json, *, empty: str):
+    """The full run ``name`` shipped with kdviz (:mod:`kdviz.shipped`), to draw when this session has none.
+
+    ``from_json(result)`` turns the shipped JSON into what the page draws; a file it refuses
+    (``ValueError``, ``KeyError``, ``TypeError``) counts as none. Shows the caption that says where
+    the figures were measured, or one line: ``empty`` when nothing usable is shipped, the reason
+    when the result is stale (another data split or teacher). Returns the value, or None.
+    """
+    res = resources()
+    found = shipped.load(name, data_fingerprint=res.data.fingerprint, teacher_sha256=str(res.teacher_meta.get("sha256", "")))
+    if found is not None and found.stale is not None:
+        st.warning(i18n.render(found.stale, lang()))
+        return None
+    try:
+        value = None if found is None else from_json(found.result)
+    except (ValueError, KeyError, TypeError):  # a damaged file: as if none were shipped
+        value = None
+    if value is None:
+        st.info(empty)
+        return None
+    prov = found.provenance
+    st.caption(tr("shipped.source", date=prov.get("date", "?"), machine=prov.get("machine", "?"), command=prov.get("command", "?"),
+                  seeds=", ".join(str(s) for s in found.result.get("seeds", []))))
+    return value

@@ -1,12 +1,18 @@
 """kdviz: an interactive visual explorer for knowledge distillation (library part; no Streamlit here)."""
 
+__version__ = "0.4.0"
+
 from .data import MNISTSplit, cache_dir, load_mnist
 from .losses import DistillationLoss, distillation_loss, soften
 from .models import StudentMLP, TeacherCNN, architecture, build_model, count_params, describe, size_bytes
-from .teacher import TEACHER_PATH, TeacherError, load_teacher, save_model, train_teacher
+from .modelfile import ModelFileError, load_model, save_model
+from .teacher import TEACHER_PATH, TeacherError, load_teacher, train_teacher
 from .train import TeacherLogits, TrainConfig, TrainResult, predict_logits, teacher_logits, train_student
 
 __all__ = [
+    "__version__",
+    "ModelFileError",
+    "load_model",
     "MNISTSplit",
     "cache_dir",
     "load_mnist",

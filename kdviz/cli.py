@@ -3,23 +3,28 @@
     python -m kdviz distill --temperature 4 --gamma 0.9 --epochs 30 --hidden 128 --seed 0 [--baseline] [--json]
     python -m kdviz train-teacher
     python -m kdviz distill [--label-fraction 0.1] [--omit-class 3] ...    (the distillation lab, kdviz.lab)
-    python -m kdviz self-distill --generations 3 --seeds 0 1 2 [--json]
-    python -m kdviz merge --seeds 0 1 2 [--json]
-    python -m kdviz sweep [--temperatures ...] [--gammas ...] [--seeds ...] [--epochs 30] [--n-jobs 2] [--json]
-    python -m kdviz compress [--quick] [--seeds 0 1 2] [--threads 1] [--no-cache] [--json]    (kdviz.compress)
+    python -m kdviz fewer-labels --fractions 0.01 0.1 --seeds 0 1 2 [--json] [--ship]
+    python -m kdviz self-distill --generations 3 --seeds 0 1 2 [--json] [--ship]
+    python -m kdviz merge --seeds 0 1 2 [--json] [--ship]
+    python -m kdviz omit-class --digit 3 --seeds 0 1 2 [--json] [--ship]
+    python -m kdviz sweep [--temperatures ...] [--gammas ...] [--seeds ...] [--epochs 30] [--n-jobs 2] [--json] [--ship]
+    python -m kdviz compress [--quick] [--seeds 0 1 2] [--threads 1] [--no-cache] [--json] [--ship]    (kdviz.compress)
 
-A bad argument exits with status 2 and one line on stderr; no traceback.
+``--ship`` also writes the result, with where it was measured, to ``kdviz/results/<name>.json``
+(:mod:`kdviz.shipped`): the Lab page opens with these. Progress goes to stderr in English
+(:func:`kdviz.i18n.render`), except with ``--json``. A bad argument exits with status 2 and
+one line on stderr; a library problem with status 1 and one line; never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
-import math
 import sys
 import time
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,85 +32,81 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _positive_float(name: str):
-    def parse(text: str) -> float:
+def _argtype(check):
+    """An argparse type from ``check(text) -> value``: its one-line ``ValueError`` becomes argparse's error."""
+    def parse(text: str):
         try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number > 0, got {text!r}") from None
-        if not math.isfinite(value) or value <= 0:
-            raise argparse.ArgumentTypeError(f"{name} must be a finite number > 0, got {text!r}")
-        return value
+            return check(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
 
     return parse
 
 
-def _unit_float(name: str):
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a number in [0, 1], got {text!r}") from None
-        if not 0.0 <= value <= 1.0:
-            raise argparse.ArgumentTypeError(f"{name} must be in [0, 1], got {text!r}")
-        return value
-
-    return parse
+def _library(module: str, name: str):
+    """The argparse type of the library's check ``kdviz.<module>.<name>``, imported only when used (torch loads slowly)."""
+    return _argtype(lambda text: getattr(importlib.import_module(f".{module}", __package__), name)(text))
 
 
 def _int_at_least(name: str, low: int):
-    def parse(text: str) -> int:
+    def check(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number ≥ {low}, got {text!r}") from None
+            raise ValueError(f"{name} must be a whole number ≥ {low}, got {text!r}") from None
         if value < low:
-            raise argparse.ArgumentTypeError(f"{name} must be ≥ {low}, got {text!r}")
+            raise ValueError(f"{name} must be ≥ {low}, got {text!r}")
         return value
 
-    return parse
+    return _argtype(check)
 
 
-def _label_fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"label fraction must be a number in (0, 1], got {text!r}") from None
-    if not 0.0 < value <= 1.0:  # also rejects NaN
-        raise argparse.ArgumentTypeError(f"label fraction must be in (0, 1], got {text!r}")
-    return value
+def _positive_float(name: str):
+    def check(text: str) -> float:
+        value = float("nan")
+        try:
+            value = float(text)
+        except ValueError:
+            pass
+        if not value > 0 or value == float("inf"):  # NaN fails the first test
+            raise ValueError(f"{name} must be a finite number > 0, got {text!r}")
+        return value
+
+    return _argtype(check)
 
 
-def _digit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"omit-class must be a digit 0..9, got {text!r}") from None
-    if not 0 <= value <= 9:
-        raise argparse.ArgumentTypeError(f"omit-class must be a digit 0..9, got {text!r}")
-    return value
+TEMPERATURE = _library("losses", "check_temperature")
+GAMMA = _library("losses", "check_gamma")
+LABEL_FRACTION = _library("lab.labels", "check_label_fraction")
+DIGIT = _library("lab.omitted", "check_digit")
 
 
-def _add_lab_options(p: argparse.ArgumentParser, *, gamma: bool = True) -> None:
-    """Options of the lab subcommands (self-distill, merge): several seeds, no --seed."""
-    p.add_argument("--temperature", "-T", type=_positive_float("temperature"), default=4.0, help="T > 0 (default 4)")
-    if gamma:
-        p.add_argument("--gamma", type=_unit_float("gamma"), default=0.9, help="weight of the soft loss, in [0, 1] (default 0.9)")
+def _add_lab_options(p: argparse.ArgumentParser, *, T: float = 4.0, gamma: float | None = 0.9) -> None:
+    """Options of the lab subcommands: several seeds, no --seed; ``gamma=None``: no --gamma (γ is fixed)."""
+    p.add_argument("--temperature", "-T", type=TEMPERATURE, default=T, help=f"T > 0 (default {T:g})")
+    if gamma is not None:
+        p.add_argument("--gamma", type=GAMMA, default=gamma, help=f"weight of the soft loss, in [0, 1] (default {gamma:g})")
     p.add_argument("--epochs", type=_int_at_least("epochs", 1), default=30, help="default 30")
     p.add_argument("--hidden", type=_int_at_least("hidden size", 1), nargs="+", default=[128], help="student hidden sizes (default 128)")
     p.add_argument("--seeds", type=_int_at_least("seed", 0), nargs="+", default=[0], help="student seeds (default 0); mean ± std over them")
+    _add_output_options(p)
+
+
+def _add_output_options(p: argparse.ArgumentParser, *, ship: bool = True) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    if ship:
+        p.add_argument("--ship", action="store_true", help="also write the result to kdviz/results/ (the Lab page opens with it)")
 
 
 def _add_student_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--temperature", "-T", type=_positive_float("temperature"), default=4.0, help="T > 0 (default 4)")
-    p.add_argument("--gamma", type=_unit_float("gamma"), default=0.9, help="weight of the soft loss, in [0, 1] (default 0.9)")
+    p.add_argument("--temperature", "-T", type=TEMPERATURE, default=4.0, help="T > 0 (default 4)")
+    p.add_argument("--gamma", type=GAMMA, default=0.9, help="weight of the soft loss, in [0, 1] (default 0.9)")
     p.add_argument("--epochs", type=_int_at_least("epochs", 1), default=30, help="default 30")
     p.add_argument("--hidden", type=_int_at_least("hidden size", 1), nargs="+", default=[128], help="hidden sizes, e.g. --hidden 800 800 (default 128)")
     p.add_argument("--lr", type=_positive_float("learning rate"), default=1e-3, help="Adam learning rate (default 1e-3)")
     p.add_argument("--batch-size", type=_int_at_least("batch size", 1), default=64, help="default 64")
     p.add_argument("--seed", type=_int_at_least("seed", 0), default=0, help="default 0")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_output_options(p, ship=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,10 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("distill", help="train a student against the shipped teacher")
     _add_student_options(p)
     p.add_argument("--baseline", action="store_true", help="also train gamma = 0 from the same initialisation")
-    p.add_argument("--label-fraction", type=_label_fraction, default=1.0, help="keep this stratified fraction of the train labels, in (0, 1] (default 1)")
-    p.add_argument("--omit-class", type=_digit, default=None, help="remove this digit from the transfer set; report its accuracy and the bias fix")
+    p.add_argument("--label-fraction", type=LABEL_FRACTION, default=1.0, help="keep this stratified fraction of the train labels, in (0, 1] (default 1)")
+    p.add_argument("--omit-class", type=DIGIT, default=None, help="remove this digit from the transfer set; report its accuracy and the bias fix")
 
     sub.add_parser("train-teacher", help="rebuild the shipped teacher (kdviz/assets/teacher.*)")
+
+    p = sub.add_parser("fewer-labels", help="distilled vs labels-only students as the kept fraction of the labels shrinks")
+    _add_lab_options(p)
+    p.add_argument("--fractions", type=LABEL_FRACTION, nargs="+", default=[0.01, 0.05, 0.1, 0.25, 1.0],
+                   help="label fractions, each in (0, 1] (default 0.01 0.05 0.1 0.25 1)")
 
     p = sub.add_parser("self-distill", help="born-again generations, and a snapshot of the student teaching its last epochs")
     _add_lab_options(p)
@@ -126,26 +132,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--switch-epoch", type=_int_at_least("switch epoch", 1), default=None, help="snapshot taken after this epoch (default: 2/3 of --epochs)")
 
     p = sub.add_parser("merge", help="teachers on digits 0-4 and 5-9 distilled into one student without labels")
-    _add_lab_options(p, gamma=False)
+    _add_lab_options(p, gamma=None)
     p.add_argument("--teacher-epochs", type=_int_at_least("teacher epochs", 1), default=15, help="epochs of each teacher (default 15; cached on disk)")
 
+    p = sub.add_parser("omit-class", help="a digit removed from the transfer set, and the logit bias that brings it back")
+    _add_lab_options(p, T=8.0, gamma=1.0)
+    p.add_argument("--digit", type=DIGIT, default=3, help="the digit never seen, 0-9 (default 3)")
+
     p = sub.add_parser("sweep", help="test accuracy over a T x gamma grid and several seeds, in parallel, cached")
-    p.add_argument("--temperatures", type=_positive_float("temperature"), nargs="+", default=[1.0, 2.0, 4.0, 8.0, 16.0], help="default 1 2 4 8 16")
-    p.add_argument("--gammas", type=_unit_float("gamma"), nargs="+", default=[0.0, 0.25, 0.5, 0.75, 0.9, 1.0], help="default 0 0.25 0.5 0.75 0.9 1")
+    p.add_argument("--temperatures", type=TEMPERATURE, nargs="+", default=[1.0, 2.0, 4.0, 8.0, 16.0], help="default 1 2 4 8 16")
+    p.add_argument("--gammas", type=GAMMA, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 0.9, 1.0], help="default 0 0.25 0.5 0.75 0.9 1")
     p.add_argument("--seeds", type=_int_at_least("seed", 0), nargs="+", default=[0, 1, 2], help="default 0 1 2")
     p.add_argument("--epochs", type=_int_at_least("epochs", 1), default=30, help="default 30")
     p.add_argument("--hidden", type=_int_at_least("hidden size", 1), nargs="+", default=[128], help="default 128")
     p.add_argument("--n-jobs", type=_int_at_least("n-jobs", 1), default=2, help="joblib workers, 1 torch thread each (default 2)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the on-disk result cache")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_output_options(p)
 
     p = sub.add_parser("compress", help="pruning, int8 quantization, low-rank, compact filters and distillation: size, latency, accuracy")
     p.add_argument("--quick", action="store_true", help="every method once, tiny training, no fine-tuning (seconds; for a first look and CI)")
     p.add_argument("--seeds", type=_int_at_least("seed", 0), nargs="+", default=None, help="training seeds (default 0 1 2; --quick: 0)")
     p.add_argument("--threads", type=_int_at_least("threads", 1), default=1, help="torch threads for the latency measurement (default 1)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the on-disk result cache")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    _add_output_options(p)  # --ship: kdviz/results/compress.json, which the Compression page opens with
     return parser
+
+
+def _resources():
+    from .resources import load_resources
+
+    return load_resources()
 
 
 def _config(args):
@@ -157,20 +173,61 @@ def _config(args):
     )
 
 
+def _lab_config(args):
+    from .train import TrainConfig
+
+    if len(set(args.seeds)) != len(args.seeds):
+        raise ValueError(f"seeds must be distinct, got {args.seeds}")
+    return TrainConfig(hidden=tuple(args.hidden), epochs=args.epochs, T=args.temperature, gamma=getattr(args, "gamma", 1.0))
+
+
+def _with_progress(args, fn, *a, **kw):
+    """``fn(*a, progress=..., **kw)``, its progress on stderr in English unless ``--json``."""
+    if args.json:
+        return fn(*a, **kw)
+    from .i18n import render
+
+    out = fn(*a, progress=lambda done, message: print(f"\r{done:4.0%} {render(message, 'en')[:60]:<60}", end="",
+                                                      file=sys.stderr, flush=True), **kw)
+    print(file=sys.stderr)
+    return out
+
+
+def _ship(args, name: str, res, out: dict) -> dict:
+    """With ``--ship``: write ``out`` to ``kdviz/results/<name>.json`` (:func:`kdviz.shipped.save`) with the command that made it."""
+    if args.ship:
+        from . import shipped
+
+        words = [a for a in args.argv if a not in ("--json", "--ship")]
+        path = shipped.save(name, out, command=" ".join(["python -m kdviz", *words]), data_fingerprint=res.data.fingerprint,
+                            teacher_sha256=str(res.teacher_meta.get("sha256", "")), folder=shipped.RESULTS)
+        print(f"wrote {path}", file=sys.stderr)
+    return out
+
+
+def _pm(mean: float, std: float | None) -> str:
+    """``0.9512 ± 0.0031``, or just the mean when there is no std (one seed)."""
+    from .stats import plus_minus
+
+    return plus_minus(mean, std, digits=4)
+
+
 def cmd_distill(args) -> dict:
-    from .experiments import distill
-    from .resources import load_resources
-
     if args.label_fraction < 1.0 or args.omit_class is not None:
-        from .lab import lab_distill
+        from .lab.results import distill_json
 
-        return lab_distill(load_resources(), _config(args), label_fraction=args.label_fraction, omit=args.omit_class, baseline=args.baseline)
-    return distill(load_resources(), _config(args), baseline=args.baseline)
+        return distill_json(_resources(), _config(args), label_fraction=args.label_fraction, omit=args.omit_class,
+                            baseline=args.baseline)
+    from .experiments import distill
+
+    return distill(_resources(), _config(args), baseline=args.baseline)
 
 
 def print_distill(out: dict) -> None:
+    from .models import describe
+
     c = out["config"]
-    print(f"student MLP 784-{'-'.join(map(str, c['hidden']))}-10, T={c['T']}, gamma={c['gamma']}, {c['epochs']} epochs, seed {c['seed']}")
+    print(f"student {describe({'kind': 'mlp', 'hidden': c['hidden']})}, T={c['T']}, gamma={c['gamma']}, {c['epochs']} epochs, seed {c['seed']}")
     print(f"teacher test acc   {out['teacher_test_acc']:.4f}")
     print(f"student test acc   {out['student_test_acc']:.4f}   ({out['seconds']:.1f} s)")
     if "baseline_test_acc" in out:
@@ -194,22 +251,35 @@ def cmd_train_teacher(args) -> dict:
     return meta
 
 
-def _pm(mean: float, sd: float | None) -> str:
-    """``0.9512 ± 0.0031``, or just the mean when there is no std (one seed)."""
-    return f"{mean:.4f}" + ("" if sd is None or sd != sd else f" ± {sd:.4f}")
+def cmd_fewer_labels(args) -> dict:
+    from .lab import fewer_labels
+    from .lab.results import fewer_labels_json
+
+    res, config = _resources(), _lab_config(args)
+    fractions = sorted(set(args.fractions))
+    df = _with_progress(args, fewer_labels, res, fractions, args.seeds, config)
+    return _ship(args, "fewer_labels", res, fewer_labels_json(df, config))
 
 
-def _lab_config(args):
-    from .train import TrainConfig
-
-    return TrainConfig(hidden=tuple(args.hidden), epochs=args.epochs, T=args.temperature, gamma=getattr(args, "gamma", 1.0))
+def print_fewer_labels(out: dict) -> None:
+    labelled = {r["fraction"]: r["n_labelled"] for r in out["rows"]}
+    for r in out["summary"]:
+        print(f"{r['fraction']:>5.0%} labels ({labelled[r['fraction']]:>4}): distilled {_pm(r['distilled_acc_mean'], r['distilled_acc_std'])}"
+              f"   labels only {_pm(r['baseline_acc_mean'], r['baseline_acc_std'])}   gain {_pm(r['gain_mean'], r['gain_std'])}")
+    print(f"(seeds {out['seeds']})")
 
 
 def cmd_self_distill(args) -> dict:
-    from .lab import self_distill_summary
-    from .resources import load_resources
+    from .lab import born_again, snapshot_self_distill
+    from .lab.results import self_distill_json
 
-    return self_distill_summary(load_resources(), args.generations, args.seeds, _lab_config(args), switch_epoch=args.switch_epoch)
+    res, config = _resources(), _lab_config(args)
+    born = _with_progress(args, born_again, res, args.generations, args.seeds, config)
+    switch, snapshot = None, None
+    if config.epochs >= 2:
+        switch = min(args.switch_epoch if args.switch_epoch is not None else max(1, (2 * config.epochs) // 3), config.epochs - 1)
+        snapshot = _with_progress(args, snapshot_self_distill, res, switch, args.seeds, config)
+    return _ship(args, "self_distill", res, self_distill_json(born, snapshot, config, switch))
 
 
 def print_self_distill(out: dict) -> None:
@@ -223,11 +293,14 @@ def print_self_distill(out: dict) -> None:
 
 
 def cmd_merge(args) -> dict:
-    from .lab import merge_summary
-    from .resources import load_resources
+    from .lab import merge_teachers
+    from .lab.results import merge_json
     from .teacher import TeacherConfig
 
-    return merge_summary(load_resources(), args.seeds, _lab_config(args), teacher_config=TeacherConfig(epochs=args.teacher_epochs))
+    res, config = _resources(), _lab_config(args)
+    per_class, summary = _with_progress(args, merge_teachers, res, args.seeds, config,
+                                        teacher_config=TeacherConfig(epochs=args.teacher_epochs))
+    return _ship(args, "merge", res, merge_json(per_class, summary, config))
 
 
 def print_merge(out: dict) -> None:
@@ -237,26 +310,34 @@ def print_merge(out: dict) -> None:
           f"joint student (all labels): {_pm(out['joint_student_acc'], out['joint_student_std'])}   (seeds {out['seeds']})")
 
 
+def cmd_omit_class(args) -> dict:
+    from .lab import omit_class
+    from .lab.results import omit_class_json
+
+    res, config = _resources(), _lab_config(args)
+    runs, per_class, curves = _with_progress(args, omit_class, res, args.digit, args.seeds, config)
+    return _ship(args, "omit_class", res, omit_class_json(args.digit, runs, per_class, curves, config))
+
+
+def print_omit_class(out: dict) -> None:
+    d, c = out["omitted_class"], out["config"]
+    print(f"digit {d} never in the transfer set ({out['n_transfer']} digits); T={c['T']}, gamma={c['gamma']}, {c['epochs']} epochs")
+    print(f"test {d}s right: {_pm(out['omitted_class_acc'], out['omitted_class_acc_std'])} with no bias, "
+          f"{_pm(out['omitted_class_acc_after_bias'], out['omitted_class_acc_after_bias_std'])} with the bias chosen on held-out "
+          f"train digits ({', '.join(f'{b:g}' for b in out['best_bias'])} by seed)")
+    print(f"all test digits: {_pm(out['test_acc'], out['test_acc_std'])} -> {_pm(out['test_acc_after_bias'], out['test_acc_after_bias_std'])}"
+          f"   (seeds {out['seeds']})")
+
+
 def cmd_sweep(args) -> dict:
-    from .resources import load_resources
-    from .sweep import sweep, summarise_sweep
+    from .lab.results import sweep_json
+    from .sweep import sweep
     from .train import TrainConfig
 
-    df = sweep(
-        load_resources(), args.temperatures, args.gammas, args.seeds, TrainConfig(hidden=tuple(args.hidden), epochs=args.epochs),
-        n_jobs=args.n_jobs, use_cache=not args.no_cache,
-        progress=None if args.json else lambda f, msg: print(f"\r{f:4.0%} {msg:<50}", end="", file=sys.stderr, flush=True),
-    )
-    if not args.json:
-        print(file=sys.stderr)
-    return {
-        "rows": df.to_dict(orient="records"),
-        "cells": [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in c.items()} for c in summarise_sweep(df).to_dict(orient="records")],
-        "wall_seconds": round(df.attrs["wall_seconds"], 2),
-        "cached": bool(df.attrs["cached"]),
-        "n_jobs": args.n_jobs,
-        "epochs": args.epochs,
-    }
+    res = _resources()
+    df = _with_progress(args, sweep, res, args.temperatures, args.gammas, args.seeds,
+                        TrainConfig(hidden=tuple(args.hidden), epochs=args.epochs), n_jobs=args.n_jobs, use_cache=not args.no_cache)
+    return _ship(args, "sweep", res, sweep_json(df, n_jobs=args.n_jobs))
 
 
 def print_sweep(out: dict) -> None:
@@ -269,45 +350,30 @@ def print_sweep(out: dict) -> None:
 
 
 def cmd_compress(args) -> dict:
-    import torch
-
     from . import compress
-    from .resources import load_resources
 
     config = (compress.QUICK if args.quick else compress.DEFAULT).replace(threads=args.threads)
     if args.seeds is not None:
         if len(set(args.seeds)) != len(args.seeds):
             raise ValueError(f"seeds must be distinct, got {args.seeds}")
         config = config.replace(seeds=tuple(args.seeds))
-    df = compress.compare(
-        load_resources(), config=config, use_cache=not args.no_cache,
-        progress=None if args.json else lambda f, msg: print(f"\r{f:4.0%} {msg[:60]:<60}", end="", file=sys.stderr, flush=True),
-    )
-    if not args.json:
-        print(file=sys.stderr)
-    return {
-        "rows": compress.to_json_rows(df),
-        "per_seed": df.attrs["per_seed"],
-        "threads": config.threads,
-        "seeds": list(config.seeds),
-        "quantized_engine": df.attrs["engine"],
-        "torch": torch.__version__,
-        "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.__dict__.items()},
-        "wall_seconds": round(df.attrs["wall_seconds"], 2),
-        "cached": bool(df.attrs["cached"]),
-        "command": "python -m kdviz compress" + (" --quick" if args.quick else ""),
-    }
+    res = _resources()
+    df = _with_progress(args, compress.compare, res, config=config, use_cache=not args.no_cache)
+    out = compress.to_result(df, config=config, command="python -m kdviz compress" + (" --quick" if args.quick else ""))
+    return _ship(args, "compress", res, out)
 
 
 def print_compress(out: dict) -> None:
     import pandas as pd
+
+    from .stats import plus_minus
 
     df = pd.DataFrame(out["rows"])
     table = pd.DataFrame({
         "method": df["method"], "family": df["family"], "params": df["params"],
         "kB": (df["size_bytes"] / 1e3).round(1), "CSR kB": (df["sparse_bytes"] / 1e3).round(1),
         "ms/1": df["latency_ms_1"].round(3), "ms/256": df["latency_ms_256"].round(2),
-        "test acc %": [f"{100 * m:.1f}" + ("" if s is None or s != s else f" ± {100 * s:.1f}") for m, s in zip(df["test_acc"], df["test_acc_std"])],
+        "test acc %": [plus_minus(m, s, scale=100) for m, s in zip(df["test_acc"], df["test_acc_std"])],
         "s": df["seconds"].round(2), "sparsity": df["sparsity"].round(3),
     })
     print(table.to_string(index=False))
@@ -318,23 +384,28 @@ def print_compress(out: dict) -> None:
 COMMANDS = {  # subcommand → (run, print for humans)
     "distill": (cmd_distill, print_distill),
     "train-teacher": (cmd_train_teacher, None),
+    "fewer-labels": (cmd_fewer_labels, print_fewer_labels),
     "self-distill": (cmd_self_distill, print_self_distill),
     "merge": (cmd_merge, print_merge),
+    "omit-class": (cmd_omit_class, print_omit_class),
     "sweep": (cmd_sweep, print_sweep),
     "compress": (cmd_compress, print_compress),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # what --ship records as the command
     run, show = COMMANDS[args.command]
-    from .teacher import TeacherError
+    from .modelfile import ModelFileError
 
     start = time.perf_counter()
     try:
         out = run(args)
-    except (TeacherError, ValueError) as err:
-        print(f"python -m kdviz: error: {err}", file=sys.stderr)
+    except (ModelFileError, ValueError, OSError) as err:
+        lines = str(err).strip().splitlines() or [type(err).__name__]
+        print(f"python -m kdviz: error: {lines[0]}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("python -m kdviz: interrupted", file=sys.stderr)

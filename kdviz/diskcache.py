@@ -1,4 +1,5 @@
-"""Arrays cached on disk: ``.npz`` without pickle, a sha256 over the arrays, atomic writes.
+"""Results cached on disk: arrays as ``.npz`` without pickle with a sha256 over them, JSON keyed by
+what it depends on, every write atomic, and "load, else build and save".
 
 A file that is missing, truncated, altered or of the wrong shape reads as ``None`` and is
 rebuilt by the caller; a cache that can't be written (read-only home, full disk) is skipped
@@ -8,16 +9,20 @@ with a warning, never an error.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import numpy as np
 
-__all__ = ["checksum", "load_arrays", "save_arrays", "write_atomic"]
+__all__ = ["checksum", "load_arrays", "save_arrays", "write_atomic", "key_digest", "keyed_path", "load_json", "save_json",
+           "load_or_build"]
+
+T = TypeVar("T")
 
 
 def checksum(*arrays: np.ndarray) -> str:
@@ -60,6 +65,7 @@ def write_atomic(path: Path, write: Callable[[IO], None], *, binary: bool = True
         try:
             with os.fdopen(fd, "wb" if binary else "w") as f:
                 write(f)
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600; the file is data anyone may read
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -71,3 +77,49 @@ def write_atomic(path: Path, write: Callable[[IO], None], *, binary: bool = True
 def save_arrays(path: Path, **arrays: np.ndarray) -> None:
     """Write ``arrays`` and their checksum to ``path`` atomically (see :func:`write_atomic`)."""
     write_atomic(path, lambda f: np.savez(f, **arrays, checksum=np.array(checksum(*arrays.values()))))
+
+
+# ---------------------------------------------------------------- JSON results keyed by what they depend on
+
+
+def key_digest(key: dict, length: int = 16) -> str:
+    """The first ``length`` hex digits of the sha256 of ``key`` as canonical JSON (sorted keys)."""
+    return hashlib.sha256(json.dumps(key, sort_keys=True, default=list).encode()).hexdigest()[:length]
+
+
+def keyed_path(folder: Path | str, kind: str, key: dict, *, suffix: str = ".json", length: int = 16) -> Path:
+    """``<folder>/<kind>-<key_digest(key)><suffix>``: one file per distinct key."""
+    return Path(folder) / f"{kind}-{key_digest(key, length)}{suffix}"
+
+
+def load_json(path: Path | str) -> dict | None:
+    """The JSON object in ``path``, or None when it is missing, unreadable, not JSON or not an object."""
+    try:
+        blob = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return blob if isinstance(blob, dict) else None
+
+
+def save_json(path: Path | str, blob: dict, *, what: str = "the cache file") -> None:
+    """Write ``blob`` as JSON atomically (see :func:`write_atomic`). NaN is refused: a row holding
+    one is not written (a warning says so) rather than written as invalid JSON."""
+    write_atomic(Path(path), lambda f: json.dump(blob, f, allow_nan=False, ensure_ascii=False, indent=1), binary=False,
+                 what=what, errors=(OSError, ValueError))
+
+
+def load_or_build(load: Callable[[], T | None], build: Callable[[], T], save: Callable[[T], None], *,
+                  use_cache: bool = True) -> tuple[T, bool]:
+    """``(load(), True)`` when the cache holds a good result, else ``(build(), False)`` after ``save``-ing it.
+
+    ``load`` returns None for a missing or bad entry (the checks are the caller's); with
+    ``use_cache=False`` neither ``load`` nor ``save`` is called.
+    """
+    if use_cache:
+        hit = load()
+        if hit is not None:
+            return hit, True
+    value = build()
+    if use_cache:
+        save(value)
+    return value, False

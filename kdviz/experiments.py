@@ -6,7 +6,7 @@ from .metrics import per_class_accuracy
 from .resources import Resources
 from .train import TrainConfig, TrainResult, train_student
 
-__all__ = ["distill", "summarise"]
+__all__ = ["distill", "summarise", "distill_report"]
 
 
 def summarise(result: TrainResult, res: Resources) -> dict:
@@ -21,17 +21,16 @@ def summarise(result: TrainResult, res: Resources) -> dict:
     }
 
 
-def distill(res: Resources, config: TrainConfig = TrainConfig(), *, baseline: bool = False) -> dict:
-    """Distil a student from the shipped teacher; with ``baseline`` also train gamma = 0 from the same initialisation.
+def distill_report(res: Resources, student: TrainResult, baseline: TrainResult | None = None) -> dict:
+    """What ``python -m kdviz distill --json`` prints, from finished runs.
 
     Returns
     -------
     dict with ``teacher_test_acc``, ``student_test_acc``, ``per_class_acc`` (10 floats),
-    ``agreement``, ``seconds`` (training wall time), ``config``, ``history`` (per-epoch
-    rows) and, with ``baseline``, ``baseline_test_acc``, ``baseline_per_class_acc``,
-    ``baseline_seconds``.
+    ``agreement``, ``seconds`` (training wall time), ``config`` (the student's),
+    ``history`` (per-epoch rows) and, given ``baseline``, ``baseline_test_acc``,
+    ``baseline_per_class_acc``, ``baseline_seconds``.
     """
-    student = train_student(res.data, res.logits, config)
     s = summarise(student, res)
     out = {
         "teacher_test_acc": float(res.teacher_meta["test_acc"]),
@@ -39,10 +38,20 @@ def distill(res: Resources, config: TrainConfig = TrainConfig(), *, baseline: bo
         "per_class_acc": s["per_class_acc"],
         "agreement": s["agreement"],
         "seconds": s["seconds"],
-        "config": {**config.__dict__, "hidden": list(config.hidden)},
+        "config": student.config.to_dict(),
         "history": student.history.to_dict(orient="records"),
     }
-    if baseline:
-        b = summarise(train_student(res.data, res.logits, config.replace(gamma=0.0)), res)
+    if baseline is not None:
+        b = summarise(baseline, res)
         out.update(baseline_test_acc=b["test_acc"], baseline_per_class_acc=b["per_class_acc"], baseline_seconds=b["seconds"])
     return out
+
+
+def distill(res: Resources, config: TrainConfig = TrainConfig(), *, baseline: bool = False) -> dict:
+    """Distil a student from the shipped teacher; with ``baseline`` also train gamma = 0 from the same initialisation.
+
+    Returns :func:`distill_report` of the run(s).
+    """
+    student = train_student(res.data, res.logits, config)
+    base = train_student(res.data, res.logits, config.replace(gamma=0.0)) if baseline else None
+    return distill_report(res, student, base)

@@ -1,4 +1,5 @@
-"""The teacher (a small CNN) and the student (an MLP whose hidden sizes are a parameter).
+"""The teacher (a small CNN) and the student (an MLP whose hidden sizes are a parameter), and the
+compression lab's models (:mod:`kdviz.compress`): a compact CNN and the two factorised layers.
 
 Both take normalised images of shape (N, 1, 28, 28) and return logits of shape (N, 10).
 ``architecture(model)`` / ``build_model(arch)`` round-trip a model through a plain,
@@ -7,6 +8,7 @@ JSON-able dict, so saved weights carry the shape they need.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import torch
@@ -20,6 +22,10 @@ __all__ = [
     "count_params",
     "size_bytes",
     "describe",
+    "CompactCNN",
+    "LowRankLinear",
+    "SeparableConv",
+    "trainable_copy",
 ]
 
 
@@ -96,11 +102,77 @@ def size_bytes(model: nn.Module) -> int:
     return sum(t.numel() * t.element_size() for t in tensors)
 
 
-def describe(model: nn.Module) -> str:
-    """A one-line human description, e.g. ``MLP 784-128-10`` or ``CNN conv32-conv64-128-10``."""
-    if isinstance(model, StudentMLP):
-        return "MLP " + "-".join(str(s) for s in (784, *model.hidden, 10))
-    if isinstance(model, TeacherCNN):
-        c1, c2 = model.channels
-        return f"CNN conv{c1}-conv{c2}-{model.hidden}-10"
-    return type(model).__name__
+def describe(model: nn.Module | dict) -> str:
+    """A one-line human description of a model or of its :func:`architecture` dict, e.g.
+    ``MLP 784-128-10`` or ``CNN conv32-conv64-128-10``."""
+    arch = model if isinstance(model, dict) else None
+    if arch is None:
+        try:
+            arch = architecture(model)
+        except TypeError:
+            return type(model).__name__
+    if arch.get("kind") == "mlp":
+        return "MLP " + "-".join(str(int(s)) for s in (784, *arch["hidden"], 10))
+    if arch.get("kind") == "cnn":
+        c1, c2 = arch["channels"]
+        return f"CNN conv{c1}-conv{c2}-{arch['hidden']}-10"
+    raise ValueError(f"unknown model kind {arch.get('kind')!r} (expected 'cnn' or 'mlp')")
+
+
+# ---------------------------------------------------------------- the compression lab's models
+
+
+class CompactCNN(nn.Module):
+    """A small CNN whose second convolution is depthwise-separable.
+
+    (N,1,28,28) → conv 3×3 c1 → ReLU → pool → (N,c1,14,14) → depthwise 3×3 (one filter per
+    channel) → pointwise 1×1 to c2 → ReLU → pool → (N,c2,7,7) → flatten → linear(hidden) →
+    ReLU → linear(10). With c1 = 16, c2 = 32: the separable pair has 16·9 + 16 + 16·32 + 32 = 704
+    parameters where a full 3×3 convolution 16 → 32 has 4,640.
+    """
+
+    def __init__(self, channels: Sequence[int] = (16, 32), hidden: int = 32):
+        super().__init__()
+        c1, c2 = (int(c) for c in channels)
+        self.channels, self.hidden = (c1, c2), int(hidden)
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (N, c1, 14, 14)
+            nn.Conv2d(c1, c1, 3, padding=1, groups=c1),  # depthwise: (N, c1, 14, 14)
+            nn.Conv2d(c1, c2, 1), nn.ReLU(), nn.MaxPool2d(2),  # pointwise: (N, c2, 7, 7)
+        )
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(c2 * 49, self.hidden), nn.ReLU(), nn.Linear(self.hidden, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))  # (N, 10)
+
+
+class LowRankLinear(nn.Sequential):
+    """``in → rank → out``: two linear layers whose product is a rank-``rank`` matrix (the second has the bias)."""
+
+    def __init__(self, in_features: int, out_features: int, rank: int):
+        super().__init__(nn.Linear(in_features, rank, bias=False), nn.Linear(rank, out_features))
+        self.rank = int(rank)
+
+
+class SeparableConv(nn.Sequential):
+    """A k×k convolution replaced by a k×1 convolution to ``rank`` channels and a 1×k convolution to the outputs.
+
+    (N, C_in, H, W) → (N, rank, H', W) → (N, C_out, H', W'); same output shape as the k×k
+    convolution it replaces (same stride and padding, split between the two).
+    """
+
+    def __init__(self, conv: nn.Conv2d, rank: int):
+        (kh, kw), (sh, sw), (ph, pw) = conv.kernel_size, conv.stride, conv.padding
+        super().__init__(
+            nn.Conv2d(conv.in_channels, rank, (kh, 1), stride=(sh, 1), padding=(ph, 0), bias=False),
+            nn.Conv2d(rank, conv.out_channels, (1, kw), stride=(1, sw), padding=(0, pw), bias=conv.bias is not None),
+        )
+        self.rank = int(rank)
+
+
+def trainable_copy(model: nn.Module) -> nn.Module:
+    """A deep copy in eval mode with gradients on (a shared, frozen model is never modified in place)."""
+    m = copy.deepcopy(model)
+    for p in m.parameters():
+        p.requires_grad_(True)
+    return m.eval()

@@ -1,27 +1,26 @@
 """Plotly figure builders for the compression lab (``pages/5_Compression.py``), and its labels. No Streamlit here.
 
-Every builder takes the table of :func:`kdviz.compress.compare` (or of
+Every builder takes the table of :func:`kdviz.compress.compare` (or the rows of
 :func:`kdviz.compress.svd_rank_curve`). Accuracies are fractions in the data and
 percentages on the axes; sizes are bytes in the data and kB on the axes. Every builder
 takes ``lang`` ("en" or "zh") for its titles, axes, legend, hovers and annotations
-(:mod:`kdviz.i18n`).
+(:mod:`kdviz.i18n`). Data go into the figures as lists, so a figure's JSON holds plain numbers.
 
-The data keep their internal English ids (method, family, base, note, progress messages
-of :mod:`kdviz.compress`); :func:`method_label`, :func:`family_label`, :func:`base_label`,
-:func:`family_note`, :func:`note_label` and :func:`progress_label` show them in a language.
-In English each gives back exactly the text of :mod:`kdviz.compress`.
+The table names each method by a catalog key with fields (columns ``key``, ``fields``)
+and its note likewise (``note_key``, ``note_fields``): :func:`method_names` and
+:func:`note_texts` show them in a language. A family (:data:`kdviz.compress.FAMILIES`)
+and a base ("teacher" / "student") are ids: :func:`family_label`, :func:`family_note`
+and :func:`base_label` show them.
 """
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from .compress import FAMILIES, pareto_front
-from .i18n import tr
+from .i18n import render, tr
 
 __all__ = [
     "FAMILY_COLOURS",
@@ -31,9 +30,8 @@ __all__ = [
     "family_label",
     "base_label",
     "family_note",
-    "method_label",
-    "note_label",
-    "progress_label",
+    "method_names",
+    "note_texts",
 ]
 
 FAMILY_COLOURS = {  # one colour per family, the same on every chart
@@ -52,7 +50,7 @@ _AXIS_KEYS = {  # column → (axis title key, scale to the unit shown)
     "params": ("plots_compress.x_params", 1.0),
 }
 AXES = {col: (tr(key, "en"), scale) for col, (key, scale) in _AXIS_KEYS.items()}  # column → (axis title in English, scale)
-_FAMILY_KEYS = {
+_FAMILY_KEYS = {  # family id → (label key, note key)
     "baseline": ("plots_compress.f_baseline", "plots_compress.note_baseline"),
     "pruning": ("plots_compress.f_pruning", "plots_compress.note_pruning"),
     "quantization": ("plots_compress.f_quantization", "plots_compress.note_quantization"),
@@ -61,99 +59,33 @@ _FAMILY_KEYS = {
     "distillation": ("plots_compress.f_distillation", "plots_compress.note_distillation"),
 }
 _BASE_KEYS = {"teacher": "plots_compress.teacher", "student": "plots_compress.student"}
-_METHODS = [  # a method name of kdviz.compress (after "teacher · " / "student · ") → its message; groups are fields
-    (r"teacher \(CNN, fp32\)", "plots_compress.m_teacher"),
-    (r"student \((?P<arch>MLP [0-9-]+), labels only\)", "plots_compress.m_student"),
-    (r"prune per-layer L1 (?P<pct>[0-9.]+%)", "plots_compress.m_prune_layer"),
-    (r"prune global L1 (?P<pct>[0-9.]+%)", "plots_compress.m_prune_global"),
-    (r"prune channels L2 (?P<pct>[0-9.]+%), rebuilt", "plots_compress.m_prune_channels"),
-    (r"int8 dynamic \(linear layers\)", "plots_compress.m_int8_dynamic"),
-    (r"int8 static \(all layers\)", "plots_compress.m_int8_static"),
-    (r"SVD linear rank (?P<r>[0-9]+)", "plots_compress.m_svd"),
-    (r"conv 3×3 → 3×1 \+ 1×3, rank (?P<r>[0-9]+)", "plots_compress.m_conv"),
-    (r"depthwise-separable CNN \(labels only\)", "plots_compress.m_compact_labels"),
-    (r"depthwise-separable CNN \(distilled, T=(?P<T>[^,]+), γ=(?P<gamma>[^)]+)\)", "plots_compress.m_compact_distilled"),
-    (r"distilled MLP (?P<arch>[0-9-]+)", "plots_compress.m_distilled"),
-]
-_FINETUNE = re.compile(r"(?P<what>.+) \+ fine-tune (?P<epochs>[0-9]+) ep")
-_ON = re.compile(r"(?P<base>teacher|student) · (?P<what>.+)")
-_PROGRESS = {
-    "read from the cache": "plots_compress.p_cache",
-    "done": "plots_compress.p_done",
-    "timing every model on 1 image": "plots_compress.p_timing_1",
-    "timing every model on 256 images": "plots_compress.p_timing_256",
-}
 
 
 def family_label(family: str, lang: str = "en") -> str:
     """A family id of :data:`kdviz.compress.FAMILIES` as shown (the id itself in English)."""
-    return tr(_FAMILY_KEYS[family][0], lang) if family in _FAMILY_KEYS else family
+    return tr(_FAMILY_KEYS[family][0], lang)
 
 
 def base_label(base: str, lang: str = "en") -> str:
     """``"teacher"`` / ``"student"`` as shown."""
-    return tr(_BASE_KEYS[base], lang) if base in _BASE_KEYS else base
+    return tr(_BASE_KEYS[base], lang)
 
 
 def family_note(family: str, lang: str = "en") -> str:
-    """What a family trades (:data:`kdviz.compress.NOTES` in English)."""
+    """What a family trades, in a paragraph."""
     return tr(_FAMILY_KEYS[family][1], lang)
 
 
-def _method_body(text: str, lang: str) -> str | None:
-    for pattern, key in _METHODS:
-        m = re.fullmatch(pattern, text)
-        if m:
-            return tr(key, lang, **m.groupdict())
-    return None
+def method_names(df: pd.DataFrame, lang: str = "en") -> list[str]:
+    """Each row's method name in ``lang``, from its ``key`` and ``fields`` (in English: the ``method`` column)."""
+    return [render((key, fields), lang) for key, fields in zip(df["key"], df["fields"])]
 
 
-def method_label(method: str, lang: str = "en") -> str:
-    """A method name of :func:`kdviz.compress.plan` as shown; a name it does not know is shown as is."""
-    text, epochs = method, None
-    m = _FINETUNE.fullmatch(text)
-    if m:
-        text, epochs = m["what"], m["epochs"]
-    m = _ON.fullmatch(text)
-    body = _method_body(m["what"] if m else text, lang)
-    if body is None:
-        return method
-    if m:
-        body = tr("plots_compress.m_on", lang, base=base_label(m["base"], lang), what=body)
-    return tr("plots_compress.m_finetune", lang, what=body, epochs=epochs) if epochs is not None else body
+def note_texts(df: pd.DataFrame, lang: str = "en") -> list[str]:
+    """Each row's measured note in ``lang``, from its ``note_key`` and ``note_fields`` (in English: the ``note`` column)."""
+    return [render((key, fields), lang) for key, fields in zip(df["note_key"], df["note_fields"])]
 
 
-def note_label(row, base_row, lang: str = "en") -> str:
-    """The measured one-line note of a row against its base (the ``note`` column of compare) in ``lang``.
-
-    ``row`` / ``base_row``: rows of the compare table (dicts or Series), the second the
-    baseline row of the same base. The library writes its note before it rounds the
-    latencies to 4 decimals, so from a finished table the speed-up may differ from the
-    ``note`` column in its last digit; the page shows that column itself in English.
-    """
-    if row["family"] == "baseline":
-        return tr("plots_compress.n_reference", lang)
-    size = row["size_bytes"] / base_row["size_bytes"]
-    speed = base_row["latency_ms_256"] / row["latency_ms_256"]
-    parts = [tr("plots_compress.n_bytes", lang, size=size, base=base_label(row["base"], lang)),
-             tr("plots_compress.n_speed", lang, speed=speed),
-             tr("plots_compress.n_acc", lang, delta=100 * (row["test_acc"] - base_row["test_acc"]))]
-    if row["family"] == "pruning" and "rebuilt" not in row["method"]:
-        parts.insert(0, tr("plots_compress.n_zeros", lang, sparsity=row["sparsity"], csr=row["sparse_bytes"] / base_row["size_bytes"]))
-    elif row["family"] == "pruning":
-        parts.insert(0, tr("plots_compress.n_removed", lang, removed=1 - row["params"] / base_row["params"]))
-    return tr("plots_compress.n_sep", lang).join(parts)
-
-
-def progress_label(message: str, lang: str = "en") -> str:
-    """A progress message of :func:`kdviz.compress.compare` in ``lang`` (unknown ones as they are)."""
-    if message in _PROGRESS:
-        return tr(_PROGRESS[message], lang)
-    m = re.fullmatch(r"seed (?P<seed>[0-9]+): (?P<what>.+)", message)
-    if m:
-        what = tr("plots_compress.p_student", lang) if m["what"] == "baseline student" else method_label(m["what"], lang)
-        return tr("plots_compress.p_seed", lang, seed=m["seed"], what=what)
-    return message
 _LAYOUT = dict(height=480, margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.18))
 
 
@@ -185,29 +117,28 @@ def pareto_figure(df: pd.DataFrame, *, x: str = "size_bytes", threads: int | Non
             continue
         std = part["test_acc_std"].fillna(0.0).to_numpy(float)
         fig.add_scatter(
-            x=part[x].to_numpy(float) * scale, y=100 * part["test_acc"].to_numpy(float), mode="markers", name=family_label(fam, lang),
+            x=(part[x].to_numpy(float) * scale).tolist(), y=(100 * part["test_acc"].to_numpy(float)).tolist(), mode="markers", name=family_label(fam, lang),
             marker=dict(color=FAMILY_COLOURS[fam], size=11 if fam == "baseline" else 9, symbol="diamond" if fam == "baseline" else "circle",
                         line=dict(width=1, color="white")),
-            error_y=dict(type="data", array=100 * std, visible=bool(std.any()), thickness=1),
-            customdata=np.stack([[method_label(m, lang) for m in part["method"]], [base_label(b, lang) for b in part["base"]],
-                                 part["params"]], axis=1),
+            error_y=dict(type="data", array=(100 * std).tolist(), visible=bool(std.any()), thickness=1),
+            customdata=np.stack([method_names(part, lang), [base_label(b, lang) for b in part["base"]], part["params"]], axis=1),
             hovertemplate=tr("plots_compress.hover", lang, method="%{customdata[0]}", base="%{customdata[1]}", x="%{x:.3g}",
                              y="%{y:.1f}", params="%{customdata[2]:,}") + "<extra>" + family_label(fam, lang) + "</extra>",
         )
     front = df[pareto_front(df, x)].sort_values(x)
     if len(front) > 1:
-        fig.add_scatter(x=front[x].to_numpy(float) * scale, y=100 * front["test_acc"].to_numpy(float), mode="lines", name=tr("plots_compress.front", lang),
+        fig.add_scatter(x=(front[x].to_numpy(float) * scale).tolist(), y=(100 * front["test_acc"].to_numpy(float)).tolist(), mode="lines", name=tr("plots_compress.front", lang),
                         line=dict(color="#7f7f7f", dash="dash", shape="hv"), hoverinfo="skip")
     what = tr("plots_compress.what_latency" if x.startswith("latency") else "plots_compress.what_size", lang)
     n = int(df["n_seeds"].max()) if len(df) else 0
-    seeds = tr("plots_compress.seed" if n == 1 else "plots_compress.seeds", lang, n=n)
+    seeds = tr("plots_compress.seeds", lang, n=n)
     suffix = ""
     if threads is not None and x.startswith("latency"):
-        suffix = tr("plots_compress.thread" if threads == 1 else "plots_compress.threads", lang, n=threads)
+        suffix = tr("plots_compress.threads", lang, n=threads)
     fig.update_layout(title=tr("plots_compress.pareto_title", lang, what=what, seeds=seeds, threads=suffix), **_LAYOUT)
     if len(hidden):
-        names = [tr("plots_compress.hidden_item", lang, method=method_label(m, lang), acc=100 * a)
-                 for m, a in zip(hidden["method"], hidden["test_acc"])]
+        names = [tr("plots_compress.hidden_item", lang, method=m, acc=100 * a)
+                 for m, a in zip(method_names(hidden, lang), hidden["test_acc"])]
         fig.add_annotation(text=tr("plots_compress.hidden", lang, floor=100 * floor) + "<br>" + "<br>".join(names), xref="paper", yref="paper",
                            x=1, y=0.02, xanchor="right", yanchor="bottom", align="right", showarrow=False, font=dict(size=11, color="#7f7f7f"))
     fig.update_xaxes(type="log", title=title)
@@ -219,13 +150,13 @@ def rank_curve_figure(curve: pd.DataFrame, *, rank: int | None = None, dense_acc
                       lang: str = "en") -> go.Figure:
     """Test accuracy and parameters of the SVD-factorised student against the rank.
 
-    ``curve``: :func:`kdviz.compress.svd_rank_curve`. ``rank`` marks the slider's rank;
+    ``curve``: :func:`kdviz.compress.svd_rank_curve` (or the ``rows`` of :func:`kdviz.compress.rank_study`). ``rank`` marks the slider's rank;
     ``dense_acc`` / ``dense_params`` draw the unfactorised student as reference lines; ``lang``: "en" or "zh".
     """
     c = curve.sort_values("rank")
     fig = go.Figure()
-    fig.add_scatter(x=c["rank"], y=100 * c["test_acc"], mode="lines+markers", name=tr("plots_compress.test_acc", lang), line=dict(color=FAMILY_COLOURS["low-rank"]))
-    fig.add_scatter(x=c["rank"], y=c["params"], mode="lines", name=tr("plots_compress.parameters", lang), yaxis="y2", line=dict(color="#7f7f7f", dash="dot"))
+    fig.add_scatter(x=c["rank"].tolist(), y=(100 * c["test_acc"]).tolist(), mode="lines+markers", name=tr("plots_compress.test_acc", lang), line=dict(color=FAMILY_COLOURS["low-rank"]))
+    fig.add_scatter(x=c["rank"].tolist(), y=c["params"].tolist(), mode="lines", name=tr("plots_compress.parameters", lang), yaxis="y2", line=dict(color="#7f7f7f", dash="dot"))
     if dense_acc is not None:
         fig.add_hline(y=100 * dense_acc, line=dict(color="#000000", dash="dot", width=1), annotation_text=tr("plots_compress.unfactorised", lang), annotation_position="bottom right")
     if dense_params is not None:

@@ -1,10 +1,11 @@
 """Plotly figure builders for the distillation lab (``pages/4_Lab.py``). No Streamlit here.
 
-Every builder takes the summaries of :func:`kdviz.lab.mean_std` (or
+Every builder takes the summaries of :func:`kdviz.stats.mean_std` (or
 :func:`kdviz.sweep.summarise_sweep`): means with sample stds over seeds, drawn as error
 bars or bands. Accuracies are fractions in the data and percentages on the axes. Every
 builder takes ``lang`` ("en" or "zh") for its titles, axes, legend and annotations
-(:mod:`kdviz.i18n`); the data's own names (arms, models) stay the internal English ones.
+(:mod:`kdviz.i18n`); the data name its arms and models by id (:data:`kdviz.lab.ARMS`,
+:data:`kdviz.lab.MODELS`), each shown through its message key here.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _err(std) -> dict:
 
 def _seeds(n: int, lang: str) -> str:
     """``1 seed`` / ``3 seeds``."""
-    return tr("plots_lab.seed", lang, n=n) if n == 1 else tr("plots_lab.seeds", lang, n=n)
+    return tr("plots_lab.seeds", lang, n=n)
 
 
 def fewer_labels_figure(summary: pd.DataFrame, *, teacher_acc: float | None = None, lang: str = "en") -> go.Figure:
@@ -80,7 +81,8 @@ def born_again_figure(summary: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     return fig
 
 
-ARM_NAMES = {"phase 1": "plots_lab.phase1", "labels only": "plots_lab.labels_only", "self-distilled": "plots_lab.self_distilled"}
+ARM_NAMES = {"phase1": "plots_lab.phase1", "labels_only": "plots_lab.labels_only", "self_distilled": "plots_lab.self_distilled"}
+ARM_COLOURS = {"phase1": GREY, "labels_only": ORANGE, "self_distilled": BLUE}  # arm id → colour
 
 
 def snapshot_figure(summary: pd.DataFrame, switch_epoch: int, *, lang: str = "en") -> go.Figure:
@@ -89,13 +91,12 @@ def snapshot_figure(summary: pd.DataFrame, switch_epoch: int, *, lang: str = "en
     ``summary``: ``mean_std(df, ["arm", "epoch"], "test_acc")`` of :func:`kdviz.lab.snapshot_self_distill`.
     """
     fig = go.Figure()
-    colours = {"phase 1": GREY, "labels only": ORANGE, "self-distilled": BLUE}
-    start = summary[(summary["arm"] == "phase 1") & (summary["epoch"] == switch_epoch)]
-    for arm, colour in colours.items():
+    start = summary[(summary["arm"] == "phase1") & (summary["epoch"] == switch_epoch)]
+    for arm, colour in ARM_COLOURS.items():
         s = summary[summary["arm"] == arm].sort_values("epoch")
         if s.empty:
             continue
-        if arm != "phase 1":  # both arms start from the snapshot's weights: join them to phase 1
+        if arm != "phase1":  # both arms start from the snapshot's weights: join them to phase 1
             s = pd.concat([start, s])
         m, sd = _pct(s["test_acc_mean"]), _pct(s["test_acc_std"].fillna(0.0))
         fig.add_scatter(x=np.r_[s["epoch"], s["epoch"][::-1]], y=np.r_[m + sd, (m - sd)[::-1]], fill="toself", fillcolor=colour,
@@ -110,9 +111,9 @@ def snapshot_figure(summary: pd.DataFrame, switch_epoch: int, *, lang: str = "en
     return fig
 
 
-MERGE_COLOURS = {"teacher A": GREEN, "teacher B": PURPLE, "teachers concatenated": GREY, "merged student": BLUE, "joint student": ORANGE}
-MERGE_NAMES = {"teacher A": "plots_lab.teacher_a", "teacher B": "plots_lab.teacher_b", "teachers concatenated": "plots_lab.concat",
-               "merged student": "plots_lab.merged", "joint student": "plots_lab.joint"}  # model → message key
+MERGE_COLOURS = {"teacher_a": GREEN, "teacher_b": PURPLE, "concat": GREY, "merged": BLUE, "joint": ORANGE}  # model id → colour
+MERGE_NAMES = {"teacher_a": "plots_lab.teacher_a", "teacher_b": "plots_lab.teacher_b", "concat": "plots_lab.concat",
+               "merged": "plots_lab.merged", "joint": "plots_lab.joint"}  # model id → message key
 
 
 def merge_figure(summary: pd.DataFrame, *, lang: str = "en") -> go.Figure:

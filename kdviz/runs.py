@@ -23,8 +23,10 @@ from .train import TrainConfig, TrainResult
 
 __all__ = [
     "Run", "make_run", "model_bytes", "model_from_bytes", "history_table", "results_table", "per_class",
-    "student_confusion", "disagreements",
+    "student_confusion", "disagreements", "MODELS",
 ]
+
+MODELS = ("teacher", "distilled", "baseline")  # the rows of results_table
 
 
 def model_bytes(model: nn.Module, meta: dict | None = None) -> bytes:
@@ -82,7 +84,7 @@ def make_run(run_id: int, distilled: TrainResult, baseline: TrainResult | None =
     return Run(
         run_id=run_id, config=c, history=distilled.history.copy(), test_logits=distilled.test_logits.clone(),
         seconds=distilled.seconds, params=count_params(distilled.model), size_bytes=size_bytes(distilled.model),
-        weights=model_bytes(distilled.model, {"config": {**c.__dict__, "hidden": list(c.hidden)}}),
+        weights=model_bytes(distilled.model, {"config": c.to_dict()}),
         baseline_history=None if baseline is None else baseline.history.copy(),
         baseline_test_logits=None if baseline is None else baseline.test_logits.clone(),
         baseline_seconds=float("nan") if baseline is None else baseline.seconds,
@@ -110,12 +112,15 @@ def history_table(runs: list[Run]) -> pd.DataFrame:
 
 
 def results_table(run: Run, res: Resources) -> pd.DataFrame:
-    """Teacher, distilled student and baseline side by side: test accuracy, agreement, parameters, size."""
+    """Teacher, distilled student and baseline side by side: test accuracy, agreement, parameters, size.
+
+    One row per model, ``model`` being one of :data:`MODELS` (``teacher``, ``distilled``,
+    ``baseline``; the baseline only when it was trained).
+    """
     y, t_pred = res.data.y_test, res.logits.test.argmax(1)
-    rows = [{"model": "teacher (CNN)", "test_acc": float(res.teacher_meta["test_acc"]), "agreement": 1.0,
+    rows = [{"model": "teacher", "test_acc": float(res.teacher_meta["test_acc"]), "agreement": 1.0,
              "params": count_params(res.teacher), "size_kB": size_bytes(res.teacher) / 1000, "seconds": float(res.teacher_meta.get("train_seconds", "nan"))}]
-    for name, logits, secs in (("distilled student", run.test_logits, run.seconds),
-                               ("baseline student (γ = 0)", run.baseline_test_logits, run.baseline_seconds)):
+    for name, logits, secs in (("distilled", run.test_logits, run.seconds), ("baseline", run.baseline_test_logits, run.baseline_seconds)):
         if logits is None:
             continue
         pred = logits.argmax(1)

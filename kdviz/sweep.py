@@ -29,10 +29,8 @@ at γ = 0 and its accuracy is reported for every T (``shared_gamma0`` is True on
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +38,8 @@ import pandas as pd
 import torch
 
 from .data import MNISTSplit, cache_dir
-from .diskcache import write_atomic
+from .diskcache import keyed_path, load_json, load_or_build, save_json
+from .progress import Progress, report
 from .resources import Resources
 from .train import TeacherLogits, TrainConfig, train_student
 
@@ -82,8 +81,7 @@ def sweep_key(res: Resources, temperatures, gammas, seeds, config: TrainConfig) 
 
 def sweep_cache_path(key: dict, folder: Path | str | None = None) -> Path:
     """``<folder>/sweep-<hash of key>.json``; default folder ``cache_dir()/sweeps``."""
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
-    return (Path(folder) if folder is not None else cache_dir() / "sweeps") / f"sweep-{digest}.json"
+    return keyed_path(folder if folder is not None else cache_dir() / "sweeps", "sweep", key)
 
 
 def _valid_rows(rows, key: dict) -> bool:
@@ -98,20 +96,10 @@ def _valid_rows(rows, key: dict) -> bool:
 
 def load_cached_sweep(key: dict, folder: Path | str | None = None) -> pd.DataFrame | None:
     """The cached sweep for ``key``, or None when it is missing, corrupt or for another key."""
-    path = sweep_cache_path(key, folder)
-    try:
-        blob = json.loads(path.read_text())
-        if blob.get("key") != key or not _valid_rows(blob.get("rows"), key):
-            return None
-        return pd.DataFrame(blob["rows"], columns=list(ROW_KEYS))
-    except (OSError, ValueError, AttributeError, TypeError):
+    blob = load_json(sweep_cache_path(key, folder))
+    if blob is None or blob.get("key") != key or not _valid_rows(blob.get("rows"), key):
         return None
-
-
-def _write_cache(key: dict, df: pd.DataFrame, folder: Path | str | None, meta: dict) -> None:
-    """Atomic: a temporary file in the same folder, then ``os.replace``. A failure only warns."""
-    blob = {"key": key, "meta": meta, "rows": df.to_dict(orient="records")}
-    write_atomic(sweep_cache_path(key, folder), lambda f: json.dump(blob, f), binary=False, what="the sweep cache")
+    return pd.DataFrame(blob["rows"], columns=list(ROW_KEYS))
 
 
 def _arrays(res: Resources) -> dict[str, np.ndarray]:
@@ -138,6 +126,39 @@ def _one_run(arrays: dict[str, np.ndarray], config: dict) -> tuple[float, float]
     return result.test_acc, result.seconds
 
 
+def _train_grid(res: Resources, temperatures: list[float], gammas: list[float], seeds: list[int], config: TrainConfig,
+                n_jobs: int, progress: Progress) -> pd.DataFrame:
+    """Train every distinct run of the grid (joblib) and return one row per (T, γ, seed)."""
+    import joblib
+
+    # the distinct runs: at γ = 0, T does not matter, so one run per seed (at the first T)
+    jobs = sorted({(temperatures[0] if g == 0 else t, g, s) for t in temperatures for g in gammas for s in seeds})
+    base = config.to_dict()
+    arrays = _arrays(res)
+    start = time.perf_counter()
+    if int(n_jobs) == 1:
+        outputs = ((job, _one_run(arrays, {**base, "T": job[0], "gamma": job[1], "seed": job[2]})) for job in jobs)
+    else:
+        tasks = (joblib.delayed(_one_run)(arrays, {**base, "T": t, "gamma": g, "seed": s}) for t, g, s in jobs)
+        outputs = zip(jobs, joblib.Parallel(n_jobs=int(n_jobs), return_as="generator")(tasks))
+    results: dict[tuple, tuple[float, float]] = {}
+    for i, (job, out) in enumerate(outputs, start=1):
+        results[job] = out
+        report(progress, i / len(jobs), "progress.sweep_run", i=i, n=len(jobs), T=job[0], gamma=job[1], seed=job[2])
+    wall = time.perf_counter() - start
+
+    rows = []
+    for t in temperatures:
+        for g in gammas:
+            for s in seeds:
+                acc, secs = results[(temperatures[0] if g == 0 else t, g, s)]
+                rows.append({"T": t, "gamma": g, "seed": s, "test_acc": acc, "seconds": round(secs, 3),
+                             "shared_gamma0": g == 0 and t != temperatures[0]})
+    df = pd.DataFrame(rows, columns=list(ROW_KEYS))
+    df.attrs.update(wall_seconds=wall, cached=False, n_jobs=int(n_jobs), runs=len(jobs))
+    return df
+
+
 def sweep(
     res: Resources,
     temperatures: Sequence[float] = DEFAULT_TEMPERATURES,
@@ -148,7 +169,7 @@ def sweep(
     n_jobs: int = 2,
     use_cache: bool = True,
     folder: Path | str | None = None,
-    progress: Callable[[float, str], object] | None = None,
+    progress: Progress = None,
 ) -> pd.DataFrame:
     """Train one student per (T, γ, seed) and return one row per run.
 
@@ -158,17 +179,17 @@ def sweep(
     config : the student config; its T, γ and seed are replaced per run, ``num_threads`` is 1
     n_jobs : joblib workers (loky processes unless a ``joblib.parallel_config`` says
         otherwise); 1 runs in this process, serially
-    use_cache : read and write the result under :func:`sweep_cache_path`
-    progress : called with (fraction done, message) after each run
+    use_cache : read and write the result under :func:`sweep_cache_path` (checked when read,
+        written atomically; a bad file is rebuilt)
+    progress : told (fraction done, message) after each run (:mod:`kdviz.progress`)
 
     Returns
     -------
     DataFrame with columns T, gamma, seed, test_acc, seconds (training time of that run),
     shared_gamma0 (True where the γ = 0 run of that seed was reused for this T). It
-    carries ``df.attrs["wall_seconds"]`` (0 when read from the cache) and ``df.attrs["cached"]``.
+    carries ``df.attrs["wall_seconds"]`` (0 when read from the cache), ``df.attrs["cached"]``
+    and ``df.attrs["key"]`` (:func:`sweep_key`).
     """
-    import joblib
-
     temperatures = [float(t) for t in temperatures]
     gammas = [float(g) for g in gammas]
     seeds = [int(s) for s in seeds]
@@ -180,42 +201,19 @@ def sweep(
         config.replace(gamma=g)
     config = config.replace(num_threads=1)
     key = sweep_key(res, temperatures, gammas, seeds, config)
-    if use_cache:
-        cached = load_cached_sweep(key, folder)
-        if cached is not None:
-            cached.attrs.update(wall_seconds=0.0, cached=True)
-            if progress is not None:
-                progress(1.0, "read from the cache")
-            return cached
 
-    # the distinct runs: at γ = 0, T does not matter, so one run per seed (at the first T)
-    jobs = sorted({(temperatures[0] if g == 0 else t, g, s) for t in temperatures for g in gammas for s in seeds})
-    base = {**config.__dict__, "hidden": list(config.hidden)}
-    arrays = _arrays(res)
-    tasks = (joblib.delayed(_one_run)(arrays, {**base, "T": t, "gamma": g, "seed": s}) for t, g, s in jobs)
-    start = time.perf_counter()
-    results: dict[tuple, tuple[float, float]] = {}
-    if int(n_jobs) == 1:
-        outputs = ((job, _one_run(arrays, {**base, "T": job[0], "gamma": job[1], "seed": job[2]})) for job in jobs)
-    else:
-        parallel = joblib.Parallel(n_jobs=int(n_jobs), return_as="generator")
-        outputs = zip(jobs, parallel(tasks))
-    for i, (job, out) in enumerate(outputs, start=1):
-        results[job] = out
-        if progress is not None:
-            progress(i / len(jobs), f"run {i}/{len(jobs)}: T={job[0]:g}, γ={job[1]:g}, seed {job[2]}")
-    wall = time.perf_counter() - start
+    def save(df: pd.DataFrame) -> None:
+        meta = {"wall_seconds": round(df.attrs["wall_seconds"], 2), "n_jobs": df.attrs["n_jobs"], "runs": df.attrs["runs"]}
+        save_json(sweep_cache_path(key, folder), {"key": key, "meta": meta, "rows": df.to_dict(orient="records")},
+                  what="the sweep cache")
 
-    rows = []
-    for t in temperatures:
-        for g in gammas:
-            for s in seeds:
-                acc, secs = results[(temperatures[0] if g == 0 else t, g, s)]
-                rows.append({"T": t, "gamma": g, "seed": s, "test_acc": acc, "seconds": round(secs, 3), "shared_gamma0": g == 0 and t != temperatures[0]})
-    df = pd.DataFrame(rows, columns=list(ROW_KEYS))
-    if use_cache:
-        _write_cache(key, df, folder, {"wall_seconds": round(wall, 2), "n_jobs": int(n_jobs), "runs": len(jobs)})
-    df.attrs.update(wall_seconds=wall, cached=False)
+    df, cached = load_or_build(lambda: load_cached_sweep(key, folder),
+                               lambda: _train_grid(res, temperatures, gammas, seeds, config, n_jobs, progress), save,
+                               use_cache=use_cache)
+    if cached:
+        df.attrs.update(wall_seconds=0.0, cached=True)
+        report(progress, 1.0, "progress.sweep_cached")
+    df.attrs["key"] = key
     return df
 
 

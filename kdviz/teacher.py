@@ -8,22 +8,18 @@ trains; ``python -m kdviz train-teacher`` rebuilds both files.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
 from torch import nn
 
 from .data import MNISTSplit
-from .models import TeacherCNN, architecture, build_model, count_params
-from .train import torch_threads
+from .modelfile import ModelFileError, load_model, save_model
+from .models import TeacherCNN, architecture, count_params
+from .train import to_plain, torch_threads
 
 __all__ = ["TeacherError", "TeacherConfig", "train_teacher", "save_model", "load_teacher", "TEACHER_PATH", "REBUILD_COMMAND"]
 
@@ -32,9 +28,7 @@ TEACHER_PATH = ASSETS / "teacher.safetensors"
 REBUILD_COMMAND = "python -m kdviz train-teacher"
 
 
-class TeacherError(RuntimeError):
-    """A teacher weights file is missing, truncated or does not match; the message is one line."""
-
+TeacherError = ModelFileError  # the name earlier code and tests catch
 
 @dataclass(frozen=True)
 class TeacherConfig:
@@ -49,6 +43,10 @@ class TeacherConfig:
     max_shift: int = 2  # random translation of ±2 px per digit, per epoch
     seed: int = 0
     num_threads: int = 2  # convolutions do use both cores
+
+    def to_dict(self) -> dict:
+        """The fields as JSON-able values (tuples as lists)."""
+        return to_plain(asdict(self))
 
 
 def random_shift(x: torch.Tensor, max_shift: int, background: float, generator: torch.Generator) -> torch.Tensor:
@@ -121,37 +119,13 @@ def train_teacher(
         "seed": config.seed,
         "test_acc": acc,
         "train_seconds": round(seconds, 1),
-        "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.__dict__.items()},
+        "config": config.to_dict(),
         "torch": torch.__version__,
         "command": REBUILD_COMMAND,
     }
     if classes is not None:
         meta["classes"] = classes
     return model, meta
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def save_model(model: nn.Module, path: Path, meta: dict) -> None:
-    """Write ``path`` (safetensors) and ``path.with_suffix('.json')`` atomically; meta gains the sha256."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    os.close(fd)
-    try:
-        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, tmp)
-        meta = {**meta, "sha256": _sha256(Path(tmp))}
-        meta_tmp = tmp + ".json"
-        Path(meta_tmp).write_text(json.dumps(meta, indent=2) + "\n")
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600
-        os.replace(tmp, path)
-        os.replace(meta_tmp, path.with_suffix(".json"))
-    finally:
-        for leftover in (tmp, tmp + ".json"):
-            if os.path.exists(leftover):
-                os.unlink(leftover)
 
 
 def load_teacher(path: Path | str = TEACHER_PATH, *, data: MNISTSplit | None = None) -> tuple[nn.Module, dict]:
@@ -162,32 +136,7 @@ def load_teacher(path: Path | str = TEACHER_PATH, *, data: MNISTSplit | None = N
     TeacherError
         One line naming the file and the rebuild command, when the weights or their
         JSON are missing, truncated, altered, of another shape, or (given ``data``)
-        trained on another split.
+        trained on another split (see :func:`kdviz.modelfile.load_model`).
     """
-    path = Path(path)
-    meta_path = path.with_suffix(".json")
-    fix = f"rebuild it with: {REBUILD_COMMAND}"
-    if not path.is_file():
-        raise TeacherError(f"teacher weights {path} not found; {fix}")
-    if not meta_path.is_file():
-        raise TeacherError(f"teacher metadata {meta_path} not found; {fix}")
-    try:
-        meta = json.loads(meta_path.read_text())
-        arch = meta["architecture"]
-    except (ValueError, KeyError, TypeError):
-        raise TeacherError(f"teacher metadata {meta_path} is not valid; {fix}") from None
-    if meta.get("sha256") != _sha256(path):
-        raise TeacherError(f"teacher weights {path} are truncated or altered (sha256 mismatch); {fix}")
-    try:
-        state = load_file(str(path))
-        model = build_model(arch)
-        model.load_state_dict(state, strict=True)
-    except Exception as err:  # header errors, missing keys, shape mismatches
-        reason = str(err).strip().splitlines()[0][:160]
-        raise TeacherError(f"teacher weights {path} do not match their architecture ({reason}); {fix}") from None
-    if data is not None and meta.get("split_fingerprint") != data.fingerprint:
-        raise TeacherError(f"teacher weights {path} were trained on another data split; {fix}")
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)  # shared between sessions: never trained further in place
-    return model, meta
+    return load_model(path, what="teacher", fix=f"rebuild it with: {REBUILD_COMMAND}",
+                      fingerprint=None if data is None else data.fingerprint)

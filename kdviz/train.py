@@ -69,6 +69,19 @@ class TrainConfig:
         """A copy with some fields changed (validated again)."""
         return TrainConfig(**{**asdict(self), **changes})
 
+    def to_dict(self) -> dict:
+        """The fields as JSON-able values (tuples as lists): ``TrainConfig(**c.to_dict()) == c``."""
+        return to_plain(asdict(self))
+
+
+def to_plain(value):
+    """Tuples (nested too) as lists, for JSON."""
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, (tuple, list)):
+        return [to_plain(v) for v in value]
+    return value
+
 
 @dataclass(frozen=True)
 class TeacherLogits:

@@ -84,9 +84,9 @@ with view:
                                     T=run.config.T, gamma=run.config.gamma, seed=run.config.seed))
         st.plotly_chart(plots.training_figure(histories, epochs=run.config.epochs, lang=ui.lang()), key="curves")
         table = kruns.results_table(run, res)
-        model_names = {"teacher (CNN)": ui.tr("train.model_teacher"), "distilled student": ui.tr("train.model_distilled"),
-                  "baseline student (γ = 0)": ui.tr("train.model_baseline")}  # kdviz.runs' row names → shown
-        table["model"] = [model_names.get(m, m) for m in table["model"]]
+        model_names = {"teacher": "train.model_teacher", "distilled": "train.model_distilled",
+                       "baseline": "train.model_baseline"}  # kdviz.runs.MODELS → message key
+        table["model"] = [ui.tr(model_names[m]) for m in table["model"]]
         st.dataframe(table, hide_index=True, width="stretch", column_config={
             "model": st.column_config.TextColumn(ui.tr("train.col_model")),
             "test_acc": st.column_config.NumberColumn(ui.tr("train.col_test_acc"), format="percent"),

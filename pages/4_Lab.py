@@ -1,8 +1,9 @@
 """Distillation lab: fewer labels, self-distillation, two teachers into one, a digit never seen, T × γ sweep.
 
-Read widgets → call kdviz.lab / kdviz.sweep → show. Nothing trains on open: each tab has
-a Run button (quick defaults) and keeps its last result in the session; the sweep tab
-opens a finished sweep from the disk cache.
+Read widgets → call kdviz.lab / kdviz.sweep → show. Nothing trains on open: each tab shows
+the full runs shipped with kdviz (kdviz/results/, written by the CLI's ``--ship``) until its
+Run button (quick defaults) computes a result of this session; the sweep tab also opens a
+finished sweep of the chosen grid from the disk cache.
 """
 
 import streamlit as st
@@ -11,6 +12,8 @@ import ui
 from kdviz import lab
 from kdviz import plots_lab as pl
 from kdviz import sweep as sw
+from kdviz.lab import results as labres
+from kdviz.stats import mean_std, plus_minus
 from kdviz.train import TrainConfig
 
 res = ui.start_page("lab.page_title")
@@ -26,22 +29,6 @@ for key in ("fewer", "self", "merge", "omit", "sweep"):
         st.session_state[f"lab.{key}"] = None
 
 
-one_line = ui.one_line
-
-
-def run_with_progress(label: str, fn, *args, **kwargs):
-    """Call ``fn(..., progress=...)`` under a progress bar; on failure show one st.error line and return None."""
-    bar = st.progress(0.0, text=label)
-    try:
-        out = fn(*args, progress=lambda f, msg: bar.progress(f, text=f"{label}: {msg}"), **kwargs)
-    except Exception as err:  # one line, never a traceback
-        bar.empty()
-        st.error(ui.tr("lab.failed", label=label, error=one_line(err)))
-        return None
-    bar.empty()
-    return out
-
-
 def seeds_epochs_ui(key: str, *, max_epochs: int = 60) -> tuple[list[int], int]:
     c1, c2 = st.columns(2)
     n = c1.number_input(ui.tr("common.seeds"), 1, 10, QUICK[key]["seeds"], key=f"{key}.seeds", help=ui.tr("lab.seeds_help"))
@@ -49,9 +36,14 @@ def seeds_epochs_ui(key: str, *, max_epochs: int = 60) -> tuple[list[int], int]:
     return list(range(int(n))), int(epochs)
 
 
-def pm(mean: float, std: float) -> str:
+def pm(mean: float, std: float | None) -> str:
     """``95.2 ± 0.4 %`` (no ± with one seed)."""
-    return f"{100 * mean:.1f} %" if std != std else f"{100 * mean:.1f} ± {100 * std:.1f} %"
+    return plus_minus(mean, std, scale=100, unit=" %")
+
+
+def shown(run, name: str, from_json, *, empty: str):
+    """What a tab draws: this session's Run, else the full run ``name`` shipped with kdviz (see ``ui.shipped_result``)."""
+    return run if run is not None else ui.shipped_result(name, from_json, empty=empty)
 
 
 # ---------------------------------------------------------------- tab 1
@@ -67,15 +59,13 @@ def fewer_labels_tab(res) -> None:
     with right:
         st.markdown(ui.tr("lab.fewer_explain"))
     if run:
-        cfg = TrainConfig(epochs=epochs)
-        df = run_with_progress(ui.tr("lab.fewer_name"), lab.fewer_labels, res, sorted(fractions), seeds, cfg)
+        df = ui.run_with_progress(ui.tr("lab.fewer_name"), lab.fewer_labels, res, sorted(fractions), seeds, TrainConfig(epochs=epochs))
         if df is not None:
             st.session_state["lab.fewer"] = df
-    df = st.session_state["lab.fewer"]
+    df = shown(st.session_state["lab.fewer"], "fewer_labels", labres.fewer_labels_frames, empty=ui.tr("lab.fewer_empty"))
     if df is None:
-        st.info(ui.tr("lab.fewer_empty"))
         return
-    summary = lab.mean_std(df, "fraction", ["distilled_acc", "baseline_acc"])
+    summary = mean_std(df, "fraction", ["distilled_acc", "baseline_acc"])
     st.plotly_chart(pl.fewer_labels_figure(summary, teacher_acc=float(res.teacher_meta["test_acc"]), lang=ui.lang()),
                     key="fewer.chart")
     for r in summary.itertuples():
@@ -102,21 +92,21 @@ def self_distill_tab(res) -> None:
         st.markdown(ui.tr("lab.self_explain"))
     if run:
         cfg = TrainConfig(epochs=epochs, T=T)
-        ba = run_with_progress(ui.tr("lab.born_again"), lab.born_again, res, int(generations), seeds, cfg)
-        sn = run_with_progress(ui.tr("lab.snapshot"), lab.snapshot_self_distill, res, int(switch), seeds, cfg) if ba is not None else None
+        ba = ui.run_with_progress(ui.tr("lab.born_again"), lab.born_again, res, int(generations), seeds, cfg)
+        sn = ui.run_with_progress(ui.tr("lab.snapshot"), lab.snapshot_self_distill, res, int(switch), seeds, cfg) if ba is not None else None
         if sn is not None:
             st.session_state["lab.self"] = (ba, sn, int(switch), epochs)
-    if st.session_state["lab.self"] is None:
-        st.info(ui.tr("common.press_run"))
+    out = shown(st.session_state["lab.self"], "self_distill", labres.self_distill_frames, empty=ui.tr("common.press_run"))
+    if out is None:
         return
-    ba, sn, switch, epochs = st.session_state["lab.self"]
+    ba, sn, switch, epochs = out
     c1, c2 = st.columns(2)
-    c1.plotly_chart(pl.born_again_figure(lab.mean_std(ba, "generation", "test_acc"), lang=ui.lang()), key="self.ba")
-    c2.plotly_chart(pl.snapshot_figure(lab.mean_std(sn, ["arm", "epoch"], "test_acc"), switch, lang=ui.lang()), key="self.sn")
-    last = lab.mean_std(sn[sn["epoch"] == epochs], "arm", "test_acc").set_index("arm")
+    c1.plotly_chart(pl.born_again_figure(mean_std(ba, "generation", "test_acc"), lang=ui.lang()), key="self.ba")
+    c2.plotly_chart(pl.snapshot_figure(mean_std(sn, ["arm", "epoch"], "test_acc"), switch, lang=ui.lang()), key="self.sn")
+    last = mean_std(sn[sn["epoch"] == epochs], "arm", "test_acc").set_index("arm")
     st.write(ui.tr("lab.self_result", epochs=epochs,
-                   labels=pm(last.loc["labels only", "test_acc_mean"], last.loc["labels only", "test_acc_std"]),
-                   self=pm(last.loc["self-distilled", "test_acc_mean"], last.loc["self-distilled", "test_acc_std"]),
+                   labels=pm(last.loc["labels_only", "test_acc_mean"], last.loc["labels_only", "test_acc_std"]),
+                   self=pm(last.loc["self_distilled", "test_acc_mean"], last.loc["self_distilled", "test_acc_std"]),
                    seeds=sorted(ba["seed"].unique().tolist())))
 
 
@@ -132,19 +122,19 @@ def merge_tab(res) -> None:
     with right:
         st.markdown(ui.tr("lab.merge_explain"))
     if run:
-        out = run_with_progress(ui.tr("lab.two_teachers"), lab.merge_teachers, res, seeds, TrainConfig(epochs=epochs, T=T, gamma=1.0))
+        out = ui.run_with_progress(ui.tr("lab.two_teachers"), lab.merge_teachers, res, seeds, TrainConfig(epochs=epochs, T=T, gamma=1.0))
         if out is not None:
             st.session_state["lab.merge"] = out
-    if st.session_state["lab.merge"] is None:
-        st.info(ui.tr("common.press_run"))
+    out = shown(st.session_state["lab.merge"], "merge", labres.merge_frames, empty=ui.tr("common.press_run"))
+    if out is None:
         return
-    per_class, s = st.session_state["lab.merge"]
+    per_class, s = out
     c = st.columns(4)
     c[0].metric(ui.tr("lab.teacher_a"), f"{100 * s['teacher_a_acc']:.1f} %")
     c[1].metric(ui.tr("lab.teacher_b"), f"{100 * s['teacher_b_acc']:.1f} %")
     c[2].metric(ui.tr("lab.merged"), pm(s["merged_student_acc"], s["merged_student_std"]))
     c[3].metric(ui.tr("lab.joint"), pm(s["joint_student_acc"], s["joint_student_std"]))
-    st.plotly_chart(pl.merge_figure(lab.mean_std(per_class, ["model", "digit"], "acc"), lang=ui.lang()), key="merge.chart")
+    st.plotly_chart(pl.merge_figure(mean_std(per_class, ["model", "digit"], "acc"), lang=ui.lang()), key="merge.chart")
     st.caption(ui.tr("lab.merge_caption", acc=100 * s["concat_teacher_acc"], seeds=s["seeds"]))
 
 
@@ -162,22 +152,22 @@ def omit_tab(res) -> None:
         st.markdown(ui.tr("lab.omit_explain"))
     if run:
         cfg = lab.OMIT_CONFIG.replace(epochs=epochs, T=T)
-        out = run_with_progress(ui.tr("lab.omit_name"), lab.omit_class, res, int(digit), seeds, cfg)
+        out = ui.run_with_progress(ui.tr("lab.omit_name"), lab.omit_class, res, int(digit), seeds, cfg)
         if out is not None:
             st.session_state["lab.omit"] = (int(digit), *out)
-    if st.session_state["lab.omit"] is None:
-        st.info(ui.tr("lab.omit_empty"))
+    out = shown(st.session_state["lab.omit"], "omit_class", labres.omit_class_frames, empty=ui.tr("lab.omit_empty"))
+    if out is None:
         return
-    d, runs, per_class, curves = st.session_state["lab.omit"]
+    d, runs, per_class, curves = out
     best = float(runs["best_bias"].mean())
     bias = st.slider(ui.tr("lab.bias", digit=d), 0.0, float(lab.DEFAULT_BIASES[-1]), 0.0, 0.25, key="omit.bias")
     at = per_class[per_class["bias"] == bias]
     c1, c2 = st.columns(2)
-    c1.plotly_chart(pl.omit_per_class_figure(lab.mean_std(at, "digit", "acc"), d, bias=bias, lang=ui.lang()), key="omit.per_class")
-    c2.plotly_chart(pl.bias_figure(lab.mean_std(curves, "bias", ["omitted_acc", "acc"]), d, bias=bias, best_bias=best, lang=ui.lang()),
+    c1.plotly_chart(pl.omit_per_class_figure(mean_std(at, "digit", "acc"), d, bias=bias, lang=ui.lang()), key="omit.per_class")
+    c2.plotly_chart(pl.bias_figure(mean_std(curves, "bias", ["omitted_acc", "acc"]), d, bias=bias, best_bias=best, lang=ui.lang()),
                     key="omit.curve")
-    here = lab.mean_std(curves[curves["bias"] == bias].assign(k=0), "k", ["omitted_acc", "acc"]).iloc[0]
-    zero = lab.mean_std(runs.assign(k=0), "k", ["omitted_class_acc", "best_bias", "omitted_class_acc_after_bias", "test_acc_after_bias"]).iloc[0]
+    here = mean_std(curves[curves["bias"] == bias].assign(k=0), "k", ["omitted_acc", "acc"]).iloc[0]
+    zero = mean_std(runs.assign(k=0), "k", ["omitted_class_acc", "best_bias", "omitted_class_acc_after_bias", "test_acc_after_bias"]).iloc[0]
     st.write(ui.tr(
         "lab.omit_result", bias=bias, digit=d, here=pm(here.omitted_acc_mean, here.omitted_acc_std),
         here_all=pm(here.acc_mean, here.acc_std), zero=pm(zero.omitted_class_acc_mean, zero.omitted_class_acc_std),
@@ -210,22 +200,27 @@ def sweep_tab(res) -> None:
         label = ui.tr("lab.run_again") if cached is not None else ui.tr("lab.run_sweep")
         run = st.button(label, key="sweep.run", type="primary", disabled=not grid_ok)
     if run:
-        df = run_with_progress(ui.tr("lab.sweep_name"), sw.sweep, res, sorted(temps), sorted(gammas), seeds, cfg, n_jobs=int(n_jobs), use_cache=cached is None)
+        df = ui.run_with_progress(ui.tr("lab.sweep_name"), sw.sweep, res, sorted(temps), sorted(gammas), seeds, cfg,
+                                  n_jobs=int(n_jobs), use_cache=cached is None)
         if df is not None:
             st.session_state["lab.sweep"] = (key, df)
+    session = st.session_state["lab.sweep"]
     if cached is not None and not run:
         df = cached
         st.caption(ui.tr("lab.from_cache"))
-    elif st.session_state["lab.sweep"] is not None and st.session_state["lab.sweep"][0] == key:
-        df = st.session_state["lab.sweep"][1]
-    else:
-        st.info(ui.tr("lab.sweep_empty") if grid_ok else ui.tr("lab.sweep_choose"))
+    elif not grid_ok:
+        st.info(ui.tr("lab.sweep_choose"))
         return
+    else:
+        df = shown(session[1] if session is not None and session[0] == key else None, "sweep",
+                   lambda result: labres.sweep_frame(result, key), empty=ui.tr("lab.sweep_empty"))
+        if df is None:
+            return
     cells = sw.summarise_sweep(df)
     st.plotly_chart(pl.sweep_heatmap(cells, lang=ui.lang()), key="sweep.chart")
     best = cells.loc[cells["test_acc_mean"].idxmax()]
     st.write(ui.tr("lab.best_cell", T=best["T"], gamma=best["gamma"], acc=pm(best["test_acc_mean"], best["test_acc_std"]),
-                   seeds=seeds, epochs=epochs))
+                   seeds=sorted(df["seed"].unique().tolist()), epochs=epochs))
 
 
 # ---------------------------------------------------------------- page

@@ -57,7 +57,7 @@ def page_paths() -> list[str]:
 class Server:
     """``streamlit run app.py`` on 127.0.0.1; ``started`` is the wall time of the spawn."""
 
-    def __init__(self, *, timeout: float = 60.0):
+    def __init__(self, *, timeout: float = 60.0, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile("w+", prefix=f"kdviz-server-{self.port}-", suffix=".log", delete=False)
@@ -66,7 +66,7 @@ class Server:
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.address", "127.0.0.1", "--server.port", str(self.port)],
             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
         deadline = time.time() + timeout
         while time.time() < deadline:

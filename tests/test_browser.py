@@ -3,6 +3,8 @@
 * every page opened by deep link on a freshly started server (one server per page);
 * the T slider moved on the Temperature page, and the chart follows;
 * a default training run (30 epochs, a few seconds) on the Train page adds a row to the run history;
+* the Lab (every tab) and the Compression page show their charts on a new machine (an empty
+  cache) without pressing Run: the shipped results;
 * no exception or traceback anywhere; a screenshot of each page.
 
 Screenshots go to ``$KDVIZ_SCREENSHOTS`` (default ``artifacts/screenshots``); the README's
@@ -175,3 +177,49 @@ def test_draw_a_digit(browser, server):
     shoot(page, "Your_digit-drawn.png")
     assert not errors, errors
     page.close()
+
+
+def _drawn_charts(page) -> int:
+    """Plotly charts drawn and visible, each with at least one trace holding data."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.js-plotly-plot')].filter(p =>
+            p.offsetParent !== null && (p._fullData || []).some(t => t.visible !== false &&
+                ['x', 'y', 'z'].some(k => t[k] && t[k].length > 0))).length"""
+    )
+
+
+def _wait_for_charts(page, at_least: int = 1) -> int:
+    n = 0
+    for _ in range(100):  # plotly draws a moment after the script ends
+        n = _drawn_charts(page)
+        if n >= at_least:
+            break
+        page.wait_for_timeout(100)
+    return n
+
+
+def test_lab_and_compression_open_with_results_on_a_new_machine(browser, tmp_path):
+    """An empty KDVIZ_CACHE_DIR, as on a new machine: every Lab tab and the Compression page show charts, no Run pressed."""
+    server = Server(env={"KDVIZ_CACHE_DIR": str(tmp_path)})
+    try:
+        page, errors = open_page(browser, f"{server.url}/Lab?lang=en")
+        tabs = page.get_by_role("tab")
+        assert tabs.count() == 5, tabs.count()
+        for i in range(tabs.count()):
+            tabs.nth(i).click()
+            page.wait_for_timeout(300)
+            name = tabs.nth(i).inner_text()
+            assert _wait_for_charts(page) >= 1, f"the Lab tab {name!r} shows no chart"
+            assert "Measured on" in page.locator('[role="tabpanel"]:visible').first.inner_text(), name
+        assert_clean(page)
+        assert not errors, errors
+        page.close()
+        page, errors = open_page(browser, f"{server.url}/Compression?lang=en")
+        assert _wait_for_charts(page, 2) >= 2, "the Compression page shows no charts"
+        assert "Measured on" in page.inner_text("body")
+        assert_clean(page)
+        assert not errors, errors
+        page.close()
+        assert not list(tmp_path.rglob("compare-*.json")), "the page ran the comparison instead of showing the shipped one"
+    finally:
+        server.stop()

@@ -2,7 +2,9 @@
 
 import importlib
 import json
+import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,7 +14,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from kdviz import compress as kc
+from kdviz import shipped
 from kdviz.cli import main
+from kdviz.i18n import render
 from kdviz.models import StudentMLP, TeacherCNN, count_params
 from kdviz.train import TrainConfig, train_student
 
@@ -148,8 +152,10 @@ def test_saved_bytes_is_the_safetensors_file_and_csr_pays_off_only_when_sparse(t
 
 
 def test_csr_round_trip():
+    from kdviz.compress.measure import _csr
+
     w = kc.finish_pruning(kc.prune_unstructured(tiny_cnn(), 0.8)).features[3].weight.detach()  # (8, 4, 3, 3)
-    csr = kc._csr(w)
+    csr = _csr(w)
     crow, col, val = csr["crow"].numpy(), csr["col"].numpy(), csr["values"].numpy()
     mat = np.zeros((8, 36), np.float32)
     for i in range(8):  # CSR by hand: row i holds values crow[i]:crow[i+1] at columns col[...]
@@ -291,10 +297,9 @@ def test_compact_cnn_shapes_and_training(data, res):
 
 def test_latency_and_measure(data):
     model = tiny_mlp()
-    assert kc.latency_ms(model, data.x_test[:4], repeats=3, warmup=1) > 0
     lat = kc.latencies({"a": model, "b": tiny_cnn()}, data.x_test[:4], repeats=3, warmup=1)
     assert set(lat) == {"a", "b"} and all(v > 0 for v in lat.values())
-    m = kc.measure(model, data, repeats_1=2, repeats_256=2, warmup=0)
+    m = kc.measure(model)
     assert m["params"] == count_params(model) and m["size_bytes"] == kc.saved_bytes(model) and m["sparsity"] == 0.0
 
 
@@ -305,15 +310,59 @@ def test_pareto_front():
 
 def test_plans_cover_every_family():
     for config in (kc.QUICK, kc.DEFAULT):
-        rows = kc.plan(config)
+        rows = [(m.name, m.family, m.base) for m in kc.plan(config)]
         assert {f for _, f, _ in rows} == set(kc.FAMILIES)
         assert {b for _, _, b in rows} == {"teacher", "student"}
         assert len({m for m, _, _ in rows}) == len(rows)
-    assert any("fine-tune" in m for m, _, _ in kc.plan(kc.DEFAULT)) and not any("fine-tune" in m for m, _, _ in kc.plan(kc.QUICK))
+        assert len({(m.key, json.dumps(m.message[1], sort_keys=True)) for m in kc.plan(config)}) == len(rows)  # keys + fields identify
+    assert any("fine-tune" in m.name for m in kc.plan(kc.DEFAULT)) and not any("fine-tune" in m.name for m in kc.plan(kc.QUICK))
     with pytest.raises(ValueError):
         kc.QUICK.replace(seeds=(0, 0))
     with pytest.raises(ValueError):
         kc.QUICK.replace(prune_amounts=(1.0,))
+
+
+def test_the_plan_is_plain_data():
+    """Every method names a module-level function and JSON-able arguments; nothing hides in a closure."""
+    import inspect
+
+    plan_module = importlib.import_module("kdviz.compress.methods")
+    from kdviz.i18n import MESSAGES
+
+    for m in kc.plan(kc.DEFAULT):
+        assert m.key in MESSAGES and m.family in kc.FAMILIES and m.base in kc.BASES
+        assert inspect.isfunction(m.build) and m.build.__qualname__ == m.build.__name__  # not a lambda, not nested
+        assert getattr(plan_module, m.build.__name__) is m.build
+        json.dumps(m.args)
+        json.dumps(m.fields)
+        assert set(inspect.signature(m.build).parameters) == {"src", *m.args}
+        assert m.rebuild == (m.build is plan_module.prune_channels)
+        assert (m.finetune > 0) == ("fine-tune" in m.name) and m.fields.get("epochs", 0) == m.finetune
+    assert kc.CompressConfig.from_dict(kc.DEFAULT.to_dict()) == kc.DEFAULT
+    assert kc.CompressConfig.from_dict({**kc.QUICK.to_dict(), "added_later": 1}) == kc.QUICK
+
+
+@pytest.mark.parametrize("bad", [{}, {"config": {}, "threads": 1, "rows": []}, {"config": {}, "threads": 1, "rows": [{"method": "x"}]},
+                                 {"config": {"seeds": "x"}, "threads": 1, "rows": []}, []])
+def test_from_result_rejects_what_is_not_a_result(bad):
+    with pytest.raises(ValueError, match="not a compression result") as err:
+        kc.from_result(bad)
+    assert "\n" not in str(err.value)
+
+
+def test_rank_study_and_break_even(data):
+    model = tiny_mlp()
+    assert kc.break_even_rank(784, 128) == 110
+    for n_in, n_out in ((784, 128), (784, 16), (16, 10)):  # r·(in + out) ≤ in·out up to the break-even rank, not above
+        r = kc.break_even_rank(n_in, n_out)
+        assert r * (n_in + n_out) <= n_in * n_out < (r + 1) * (n_in + n_out)
+    study = kc.rank_study(model, data, (2, 8))
+    assert (study["n_in"], study["n_out"], study["break_even"]) == (784, 16, 15)
+    assert study["dense_params"] == count_params(model) and study["dense_acc"] == kc.accuracy_on_test(model, data)
+    low = kc.svd_linear(model, 8, only_if_smaller=False)
+    row = study["rows"][1]
+    assert row["rank"] == 8 and row["params"] == count_params(low) and row["test_acc"] == kc.accuracy_on_test(low, data)
+    json.dumps(study)
 
 
 # ---------------------------------------------------------------- the comparison through the CLI
@@ -324,10 +373,13 @@ def test_cli_compress_quick_json_and_cache(tmp_path, monkeypatch, capsys, res):
     assert main(["compress", "--quick", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     rows = {r["method"]: r for r in out["rows"]}
-    assert [(r["method"], r["family"], r["base"]) for r in out["rows"]] == kc.plan(kc.QUICK)
-    for r in out["rows"]:
+    assert [(r["method"], r["family"], r["base"]) for r in out["rows"]] == [(m.name, m.family, m.base) for m in kc.plan(kc.QUICK)]
+    for r, m in zip(out["rows"], kc.plan(kc.QUICK)):
         for k in ("method", "family", "base", "params", "size_bytes", "latency_ms_1", "latency_ms_256", "test_acc", "seconds", "sparsity", "note"):
             assert k in r
+        assert set(r) == set(kc.ROW_KEYS)
+        assert r["key"] == m.key and render((r["key"], r["fields"]), "en") == r["method"]  # the identity, and its English text
+        assert render((r["note_key"], r["note_fields"]), "en") == r["note"]
         assert r["family"] in kc.FAMILIES and r["base"] in ("teacher", "student")
         assert 0 < r["test_acc"] <= 1 and r["latency_ms_1"] > 0 and r["latency_ms_256"] > 0
     teacher = rows["teacher (CNN, fp32)"]
@@ -348,10 +400,27 @@ def test_cli_compress_quick_json_and_cache(tmp_path, monkeypatch, capsys, res):
     again = json.loads(capsys.readouterr().out)
     assert again["cached"] is True and [r["test_acc"] for r in again["rows"]] == [r["test_acc"] for r in out["rows"]]
     assert main(["compress", "--quick"]) == 0  # for humans: the table and how it was measured
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
+    assert "read from the cache" in captured.err  # progress, in English, on stderr
     assert "teacher (CNN, fp32)" in text and "1 torch thread(s), engine" in text and "(cached)" in text
-    # a corrupt cache is ignored (and would be rebuilt)
+    # --ship writes what --json prints, with where it was measured (here into tmp_path, never into kdviz/results)
+    real = shipped.RESULTS / "compress.json"
+    before = real.read_bytes() if real.exists() else None
+    monkeypatch.setattr(shipped, "RESULTS", tmp_path)
+    assert main(["compress", "--quick", "--json", "--ship"]) == 0
+    assert (real.read_bytes() if real.exists() else None) == before  # the shipped file is the full run's, untouched
+    printed = json.loads(capsys.readouterr().out)
+    blob = json.loads((tmp_path / "compress.json").read_text())
+    assert blob["result"] == printed and blob["provenance"]["command"] == "python -m kdviz compress --quick"
+    ship = shipped.load("compress", data_fingerprint=res.data.fingerprint, teacher_sha256=res.teacher_meta["sha256"], folder=tmp_path)
+    assert ship.stale is None
+    table, config = kc.from_result(ship.result)
+    assert config == kc.QUICK and list(table.columns) == list(kc.ROW_KEYS)
     key = kc.compare_key(res, kc.QUICK)
+    assert kc.to_json_rows(table) == kc.to_json_rows(kc.load_cached_compare(key)) == printed["rows"]
+    assert table.attrs["rank_study"]["rows"][0]["rank"] == kc.CURVE_RANKS[0]
+    # a corrupt cache is ignored (and would be rebuilt)
     path = kc.compare_cache_path(key)
     assert kc.load_cached_compare(key) is not None
     path.write_text(path.read_text()[:100])
@@ -380,13 +449,48 @@ def test_pareto_figure_one_trace_per_family_and_the_front():
         "method": ["t", "s", "q", "p"], "family": ["baseline", "baseline", "quantization", "pruning"], "base": ["teacher", "student", "student", "teacher"],
         "params": [10, 5, 5, 10], "size_bytes": [4000, 2000, 500, 4000], "test_acc": [0.98, 0.94, 0.94, 0.10],
         "test_acc_std": [0.0, 0.01, float("nan"), 0.0], "n_seeds": [3, 3, 3, 3],
+        "key": ["plots_compress.m_teacher", "plots_compress.m_student", "plots_compress.m_int8_dynamic", "plots_compress.m_prune_layer"],
+        "fields": [{}, {"arch": "MLP 784-8-10"}, {"base": ["plots_compress.student", {}]}, {"base": ["plots_compress.teacher", {}], "pct": 90.0}],
     })
     fig = pc.pareto_figure(df, x="size_bytes")
     names = [t.name for t in fig.data]
     assert names == ["baseline", "quantization", "Pareto front"]  # pruning's only model is below the floor
     front = fig.data[-1]
     assert list(front.x) == [0.5, 4.0] and list(front.y) == [94.0, 98.0]  # kB; s is beaten by q (same accuracy, smaller)
-    assert "p (10.0 %)" in fig.layout.annotations[0].text
+    assert "teacher · prune per-layer L1 90% (10.0 %)" in fig.layout.annotations[0].text
+    assert "教师模型 · 逐层 L1 剪枝 90%（10.0 %）" in pc.pareto_figure(df, x="size_bytes", lang="zh").layout.annotations[0].text
     assert [t.name for t in pc.pareto_figure(df, x="size_bytes", floor=None).data][:3] == ["baseline", "pruning", "quantization"]
     with pytest.raises(ValueError):
         pc.pareto_figure(df, x="nope")
+
+
+# ---------------------------------------------------------------- the shipped result and the README
+
+
+def _readme_table() -> list[list[str]]:
+    """The cells of the README's table under "Measured comparison"."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("### Measured comparison"):]
+    section = section[: section.index("\n### ", 5)]
+    lines = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| method")]
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+
+
+def test_readme_table_is_the_shipped_result(res):
+    """Methods, parameters, sizes and test accuracy ± std in README.md are those of kdviz/results/compress.json."""
+    from kdviz.stats import plus_minus
+
+    ship = shipped.load("compress", data_fingerprint=res.data.fingerprint, teacher_sha256=res.teacher_meta["sha256"])
+    assert ship is not None and ship.stale is None, "run: python -m kdviz compress --ship"
+    rows = ship.result["rows"]
+    assert ship.result["seeds"] == [0, 1, 2] and ship.result["config"] == kc.DEFAULT.to_dict()  # the full run
+    assert [r["method"] for r in rows] == [m.name for m in kc.plan(kc.DEFAULT)]
+    table = _readme_table()
+    assert len(table) == len(rows)
+    for cells, r in zip(table, rows):
+        method, family, base, params, size, csr = cells[:6]
+        assert (method, family, base) == (r["method"], r["family"], r["base"])
+        assert int(params.replace(",", "")) == r["params"]
+        assert size == f"{r['size_bytes'] / 1e3:.1f}" and csr == f"{r['sparse_bytes'] / 1e3:.1f}"
+        assert cells[8] == plus_minus(r["test_acc"], r["test_acc_std"], scale=100), method
+    assert re.search(r"`kdviz/results/compress\.json`", (Path(__file__).resolve().parents[1] / "README.md").read_text())

@@ -1,4 +1,5 @@
-"""AppTest of pages/5_Compression.py: opens without computing, Run (quick) shows the table, the rank slider, the cache."""
+"""AppTest of pages/5_Compression.py: opens with the shipped results without computing, Run (quick) shows the table,
+the rank slider, the cache."""
 
 from pathlib import Path
 
@@ -7,6 +8,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from kdviz import compress as kc
+from kdviz import shipped
+from kdviz.i18n import tr
 from kdviz.models import count_params
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "5_Compression.py")
@@ -21,13 +24,53 @@ def app(tmp_path, monkeypatch):
     return at
 
 
-def test_opens_without_computing(app):
+def test_opens_with_the_shipped_results_without_computing(app, res, tmp_path):
+    """An empty cache: the page shows the full comparison shipped in kdviz/results/compress.json, charts included."""
+    ship = shipped.load("compress", data_fingerprint=res.data.fingerprint, teacher_sha256=res.teacher_meta["sha256"])
     assert app.title[0].value == "Compression lab"
+    assert app.button(key="compress.run").label == "Run"
+    assert len(app.get("plotly_chart")) == 2  # the Pareto chart and the rank curve
+    table = app.dataframe[0].value
+    assert list(table["method"]) == [m.name for m in kc.plan(kc.DEFAULT)] == [r["method"] for r in ship.result["rows"]]
+    assert list(table["what it traded"]) == [r["note"] for r in ship.result["rows"]]
+    source = [c.value for c in app.caption if c.value.startswith("Measured on ")]
+    assert source == [f"Measured on {ship.provenance['date']} on {ship.provenance['machine']} with `python -m kdviz compress` "
+                      "(seeds 0, 1, 2). Press **Run** to compute them here."]
+    # the rank slider works on the curve measured with the table
+    slider = app.select_slider(key="compress.rank_measured")
+    assert list(slider.options) == [str(r) for r in kc.CURVE_RANKS] and slider.value == 16
+    here = next(r for r in ship.result["rank_study"]["rows"] if r["rank"] == 16)
+    assert app.metric[0].value == f"{100 * here['test_acc']:.1f} %" and app.metric[1].value == f"{here['params']:,}"
+    slider.set_value(8).run()
+    here = next(r for r in ship.result["rank_study"]["rows"] if r["rank"] == 8)
+    assert not app.exception and app.metric[0].value == f"{100 * here['test_acc']:.1f} %"
+    assert len(app.warning) == 0 and len(app.error) == 0
+    assert not (tmp_path / "compress").exists()  # nothing computed, nothing cached (the data and logits caches aside)
+
+
+def test_opens_without_computing_when_nothing_is_shipped(tmp_path, monkeypatch):
+    monkeypatch.setenv("KDVIZ_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(shipped, "load", lambda *a, **k: None)
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
     assert app.button(key="compress.run").label == "Run"
     assert len(app.get("plotly_chart")) == 0 and len(app.dataframe) == 0
     assert any("No comparison for these settings yet" in i.value for i in app.info)
     assert any("rank slider works on it afterwards" in i.value for i in app.info)
     assert len(app.warning) == 0 and len(app.error) == 0
+
+
+def test_stale_shipped_results_are_one_line(res, tmp_path, monkeypatch):
+    monkeypatch.setenv("KDVIZ_CACHE_DIR", str(tmp_path))
+    real = shipped.load
+    monkeypatch.setattr(shipped, "load", lambda name, **k: real(name, **{**k, "teacher_sha256": "another teacher"}))
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    date = real("compress", data_fingerprint=res.data.fingerprint, teacher_sha256=res.teacher_meta["sha256"]).provenance["date"]
+    assert [w.value for w in app.warning] == [tr("shipped.stale_teacher", "en", date=date)]
+    assert len(app.get("plotly_chart")) == 0 and len(app.dataframe) == 0
 
 
 def test_run_quick_shows_table_chart_and_rank_slider(app, res, tmp_path):
@@ -37,7 +80,7 @@ def test_run_quick_shows_table_chart_and_rank_slider(app, res, tmp_path):
     assert not app.exception, [e.value for e in app.exception]
     assert len(app.error) == 0 and len(app.warning) == 0
     table = app.dataframe[0].value
-    assert list(table["method"]) == [m for m, _, _ in kc.plan(kc.QUICK)]
+    assert list(table["method"]) == [m.name for m in kc.plan(kc.QUICK)]
     assert set(table["family"]) == set(kc.FAMILIES)
     df = kc.load_cached_compare(kc.compare_key(res, kc.QUICK))
     assert list(table["what it traded"]) == list(df["note"])  # the library's notes, shown through the catalog

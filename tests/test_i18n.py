@@ -5,12 +5,13 @@
 * every page (AppTest) opens with ``?lang=zh`` without an exception, with a Chinese title and
   no English sentence left on it, and with ``?lang=en`` with its English title;
 * the figure builders give Chinese titles, axes and legends with ``lang="zh"``;
-* the compression lab's method, family, note and progress labels and the library's one-line
-  problems (kdviz.digits, kdviz.urlstate) are English as before in "en" and Chinese in "zh".
+* the compression lab's methods, notes and progress messages (keys with fields), its families and the
+  library's one-line problems (kdviz.digits, kdviz.urlstate) are English as before in "en" and Chinese in "zh".
 """
 
 import ast
 import io
+import json
 import re
 from pathlib import Path
 
@@ -21,13 +22,14 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+import ui
 from kdviz import compress as kc
-from kdviz import explore, lab, plots, plots_compress, plots_lab
-from kdviz.i18n import LANGS, MESSAGES, fields_of, specs_of, tr
+from kdviz import explore, lab, plots, plots_compress, plots_lab, stats
+from kdviz.i18n import LANGS, MESSAGES, PLURAL_FORMS, fields_of, render, specs_of, texts_of, tr
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "pages").glob("*.py")),
-           *[p for p in sorted((ROOT / "kdviz").glob("*.py")) if p.name != "i18n.py"]]
+           *[p for p in sorted((ROOT / "kdviz").rglob("*.py")) if p.name != "i18n.py"]]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WORD = re.compile(r"[A-Za-z]{3,}")  # an English word: a text with one must also hold Chinese in zh
 TR_CALL = re.compile(r"""\btr\(\s*(["'])([^"'{}]+)\1""")  # tr("key", …), ui.tr("key", …), i18n.tr("key", …)
@@ -44,9 +46,23 @@ MESSAGE_ONLY = {"ui", "nav", "common", "home", "temp", "losses", "train", "comp"
 def test_every_key_in_every_language(key):
     entry = MESSAGES[key]
     assert set(entry) == set(LANGS), key
-    assert all(entry[lang].strip() for lang in LANGS)
-    assert fields_of(entry["en"]) == fields_of(entry["zh"]), key
-    assert specs_of(entry["en"]) == specs_of(entry["zh"]), key  # numbers formatted alike
+    texts = [t for lang in LANGS for t in texts_of(entry[lang])]
+    assert all(t.strip() for t in texts)
+    assert all(fields_of(t) == fields_of(texts[0]) for t in texts), key
+    assert all(specs_of(t) == specs_of(texts[0]) for t in texts), key  # numbers formatted alike
+    for lang in LANGS:  # a plural message has exactly the forms its language uses, and a count field
+        if isinstance(entry[lang], dict):
+            assert set(entry[lang]) == set(PLURAL_FORMS[lang]) and "n" in fields_of(texts[0]), (key, lang)
+    assert isinstance(entry["en"], dict) == isinstance(entry["zh"], dict), key
+
+
+def test_catalog_is_data():
+    """One flat JSON file per language; plural forms are keys ending in _one / _other."""
+    for lang in LANGS:
+        flat = json.loads((ROOT / "kdviz" / "locales" / f"{lang}.json").read_text(encoding="utf-8"))
+        assert all(isinstance(k, str) and isinstance(v, str) for k, v in flat.items())
+    assert tr("plots_lab.seeds", "en", n=1) == "1 seed" and tr("plots_lab.seeds", "en", n=3) == "3 seeds"
+    assert tr("plots_lab.seeds", "zh", n=1) == tr("plots_lab.seeds", "zh", n=3).replace("3", "1")
 
 
 def test_tr_formats_and_falls_back():
@@ -60,7 +76,8 @@ def test_chinese_is_chinese():
     def words(text):  # without the {fields}
         return WORD.search(re.sub(r"\{[^}]*\}", "", text))
 
-    left = [k for k, e in MESSAGES.items() if e["zh"] != e["en"] and words(e["zh"]) and not CJK.search(e["zh"])]
+    left = [k for k, e in MESSAGES.items() for zh in texts_of(e["zh"])
+            if zh not in texts_of(e["en"]) and words(zh) and not CJK.search(zh)]
     assert not left, left
 
 
@@ -94,15 +111,11 @@ def test_every_key_in_the_catalog_is_used():
 
 # ---------------------------------------------------------------- the pages
 
-PAGES = {  # script → (title key, words of the English title)
-    "app.py": ("home.title", "kdviz"),
-    "pages/1_Temperature.py": ("temp.title", "Temperature"),
-    "pages/2_Losses.py": ("losses.title", "Losses"),
-    "pages/3_Train.py": ("train.title", "Train"),
-    "pages/4_Lab.py": ("lab.title", "Distillation lab"),
-    "pages/5_Compression.py": ("comp.title", "Compression lab"),
-    "pages/6_Your_digit.py": ("mine.title", "Your digit"),
+TITLE_WORDS = {  # page-title key → words its English title holds
+    "home.title": "kdviz", "temp.title": "Temperature", "losses.title": "Losses", "train.title": "Train",
+    "lab.title": "Distillation lab", "comp.title": "Compression lab", "mine.title": "Your digit",
 }
+PAGES = {script: (title, TITLE_WORDS[title]) for script, _, _, _, title in ui.PAGES}  # script → (title key, English words)
 
 
 def open_page(script: str, lang: str) -> AppTest:
@@ -227,7 +240,7 @@ def all_figures(res, lang: str) -> dict[str, object]:
     rng = np.random.default_rng(0)
     fewer = pd.DataFrame({"fraction": [0.1, 0.1, 1.0, 1.0], "seed": [0, 1, 0, 1], "distilled_acc": rng.random(4), "baseline_acc": rng.random(4)})
     gens = pd.DataFrame({"generation": [0, 1, 2], "test_acc": [0.9, 0.91, 0.92]})
-    arms = pd.DataFrame({"arm": ["phase 1", "phase 1", "labels only", "self-distilled"], "epoch": [1, 2, 3, 3], "test_acc": [0.8, 0.85, 0.86, 0.87]})
+    arms = pd.DataFrame({"arm": ["phase1", "phase1", "labels_only", "self_distilled"], "epoch": [1, 2, 3, 3], "test_acc": [0.8, 0.85, 0.86, 0.87]})
     merge = pd.DataFrame([{"model": m, "digit": d, "acc": 0.9} for m in plots_lab.MERGE_COLOURS for d in range(10)])
     omit = pd.DataFrame({"digit": range(10), "acc": rng.random(10)})
     curves = pd.DataFrame({"bias": [0.0, 1.0, 2.0], "omitted_acc": [0.1, 0.5, 0.8], "acc": [0.9, 0.92, 0.91]})
@@ -246,13 +259,13 @@ def all_figures(res, lang: str) -> dict[str, object]:
         "runs_figure": plots.runs_figure(runs, lang=lang),
         "compare_figure": plots.compare_figure({"teacher": z}, 4.0, lang=lang),
         "digit_map_figure": plots.digit_map_figure(rng.random((20, 2)), np.arange(20) % 10, np.zeros(2), 4.0, lang=lang),
-        "fewer_labels_figure": plots_lab.fewer_labels_figure(lab.mean_std(fewer, "fraction", ["distilled_acc", "baseline_acc"]),
+        "fewer_labels_figure": plots_lab.fewer_labels_figure(stats.mean_std(fewer, "fraction", ["distilled_acc", "baseline_acc"]),
                                                       teacher_acc=0.99, lang=lang),
-        "born_again_figure": plots_lab.born_again_figure(lab.mean_std(gens, "generation", "test_acc"), lang=lang),
-        "snapshot_figure": plots_lab.snapshot_figure(lab.mean_std(arms, ["arm", "epoch"], "test_acc"), 2, lang=lang),
-        "merge_figure": plots_lab.merge_figure(lab.mean_std(merge, ["model", "digit"], "acc"), lang=lang),
-        "omit_per_class_figure": plots_lab.omit_per_class_figure(lab.mean_std(omit, "digit", "acc"), 3, bias=1.0, lang=lang),
-        "bias_figure": plots_lab.bias_figure(lab.mean_std(curves, "bias", ["omitted_acc", "acc"]), 3, bias=1.0, best_bias=2.0, lang=lang),
+        "born_again_figure": plots_lab.born_again_figure(stats.mean_std(gens, "generation", "test_acc"), lang=lang),
+        "snapshot_figure": plots_lab.snapshot_figure(stats.mean_std(arms, ["arm", "epoch"], "test_acc"), 2, lang=lang),
+        "merge_figure": plots_lab.merge_figure(stats.mean_std(merge, ["model", "digit"], "acc"), lang=lang),
+        "omit_per_class_figure": plots_lab.omit_per_class_figure(stats.mean_std(omit, "digit", "acc"), 3, bias=1.0, lang=lang),
+        "bias_figure": plots_lab.bias_figure(stats.mean_std(curves, "bias", ["omitted_acc", "acc"]), 3, bias=1.0, best_bias=2.0, lang=lang),
         "sweep_heatmap": plots_lab.sweep_heatmap(cells, lang=lang),
     }
 
@@ -286,13 +299,14 @@ def test_figures_in_english_unchanged(res):
 
 
 def compress_table() -> pd.DataFrame:
-    """A compare table with one row per method of the full plan (numbers made up, shapes real)."""
+    """A compare table with one row per method of the full plan (numbers made up, shapes and identities real)."""
     rng = np.random.default_rng(0)
     rows = []
-    for i, (method, family, base) in enumerate(kc.plan(kc.DEFAULT)):
-        rows.append({"method": method, "family": family, "base": base, "params": 1000 + 10 * i, "size_bytes": 4000 + 100 * i,
+    for i, m in enumerate(kc.plan(kc.DEFAULT)):
+        rows.append({"method": m.name, "family": m.family, "base": m.base, "params": 1000 + 10 * i, "size_bytes": 4000 + 100 * i,
                      "sparse_bytes": 3000 + 50 * i, "latency_ms_1": 0.1 + 0.01 * i, "latency_ms_256": 2.0 + 0.1 * i,
-                     "test_acc": 0.85 + 0.1 * rng.random(), "test_acc_std": 0.01, "n_seeds": 3, "sparsity": 0.5})
+                     "test_acc": 0.85 + 0.1 * rng.random(), "test_acc_std": 0.01, "n_seeds": 3, "sparsity": 0.5,
+                     "key": m.key, "fields": m.message[1]})
     rows[3]["test_acc"] = 0.2  # one model under the floor: named in an annotation
     return pd.DataFrame(rows)
 
@@ -330,42 +344,90 @@ def test_compress_figures_in_english_unchanged():
         assert not any(CJK.search(t) for t in figure_texts(fig)), name
 
 
+FULL_PLAN = [  # the English names of the full plan's methods, as the README and the CLI have always shown them
+    "teacher (CNN, fp32)", "student (MLP 784-128-10, labels only)",
+    "teacher · prune per-layer L1 50%", "teacher · prune per-layer L1 70%", "teacher · prune per-layer L1 90%",
+    "teacher · prune global L1 50%", "teacher · prune global L1 70%", "teacher · prune global L1 90%",
+    "teacher · prune global L1 90% + fine-tune 2 ep", "teacher · prune channels L2 25%, rebuilt",
+    "teacher · prune channels L2 50%, rebuilt", "teacher · prune channels L2 50%, rebuilt + fine-tune 2 ep",
+    "teacher · int8 dynamic (linear layers)", "teacher · int8 static (all layers)",
+    "student · int8 dynamic (linear layers)", "student · int8 static (all layers)",
+    "teacher · SVD linear rank 32", "teacher · conv 3×3 → 3×1 + 1×3, rank 16", "teacher · conv 3×3 → 3×1 + 1×3, rank 16 + fine-tune 2 ep",
+    "student · SVD linear rank 8", "student · SVD linear rank 16", "student · SVD linear rank 32", "student · SVD linear rank 8 + fine-tune 2 ep",
+    "depthwise-separable CNN (labels only)", "depthwise-separable CNN (distilled, T=4, γ=0.9)",
+    "distilled MLP 784-32-10", "distilled MLP 784-128-10", "distilled MLP 784-512-10",
+]
+METHOD_WORDS = re.compile(r"prune|rebuilt|dynamic|static|linear|rank|fine-tune|labels|distilled|teacher|student|seed|timing|done|cache")
+
+
 @pytest.mark.parametrize("config", [kc.DEFAULT, kc.QUICK], ids=["full", "quick"])
 def test_compress_labels(config):
-    """Methods, families, bases, notes and progress: the library's English text in "en", Chinese in "zh"."""
-    for method, family, base in kc.plan(config):
-        assert plots_compress.method_label(method, "en") == method
-        zh = plots_compress.method_label(method, "zh")
-        assert CJK.search(zh) and not re.search(r"prune|rebuilt|dynamic|static|linear|rank|fine-tune|labels|distilled|teacher|student", zh), zh
-        for lang, check in (("en", lambda t: t == message), ("zh", CJK.search)):
-            for message in (f"seed 0: {method}", "seed 1: baseline student", "timing every model on 1 image",
-                            "timing every model on 256 images", "read from the cache", "done"):
-                assert check(plots_compress.progress_label(message, lang)), (lang, message)
+    """Methods, families and bases: the English text as before in "en", Chinese in "zh", from keys and fields."""
+    names = [m.name for m in kc.plan(config)]
+    if config == kc.DEFAULT:
+        assert names == FULL_PLAN
+    for m in kc.plan(config):
+        assert tr(m.key, "en", **m.message[1]) == m.name
+        zh = tr(m.key, "zh", **m.message[1])
+        assert CJK.search(zh) and not METHOD_WORDS.search(zh), zh
     for family in kc.FAMILIES:
         assert plots_compress.family_label(family, "en") == family and CJK.search(plots_compress.family_label(family, "zh"))
-        assert plots_compress.family_note(family, "en") == kc.NOTES[family] and CJK.search(plots_compress.family_note(family, "zh"))
+        note = plots_compress.family_note(family, "zh")
+        assert plots_compress.family_note(family, "en") != note and CJK.search(note)
     assert [plots_compress.base_label(b, "zh") for b in ("teacher", "student")] == ["教师模型", "学生模型"]
-    assert plots_compress.method_label("something new", "zh") == "something new"  # unknown: shown as is
+    assert plots_compress.method_names(compress_table(), "en") == [m.name for m in kc.plan(kc.DEFAULT)]
+
+
+def _old_note(row: dict, base_row: dict, rebuilt: bool) -> str:
+    """The note as kdviz.compress wrote it before it had keys (independent of the catalog)."""
+    if row["family"] == "baseline":
+        return "reference"
+    size = row["size_bytes"] / base_row["size_bytes"]
+    speed = base_row["latency_ms_256"] / row["latency_ms_256"]
+    acc = 100 * (row["test_acc"] - base_row["test_acc"])
+    parts = [f"{size:.0%} of the {row['base']}'s bytes", f"{speed:.2f}× its speed on 256 images", f"{acc:+.1f} points"]
+    if row["family"] == "pruning" and not rebuilt:
+        parts.insert(0, f"{row['sparsity']:.0%} of weights zero; dense file no smaller, CSR {row['sparse_bytes'] / base_row['size_bytes']:.0%}")
+    elif row["family"] == "pruning":
+        parts.insert(0, f"{1 - row['params'] / base_row['params']:.0%} of parameters removed")
+    return "; ".join(parts)
 
 
 def test_compress_notes_are_the_library_notes():
+    """The note of every row: a key with fields; in English the text it always had, in Chinese one Chinese line."""
     df = compress_table()
     df["sparsity"] = np.linspace(0.0, 0.9, len(df))
+    methods = kc.plan(kc.DEFAULT)
     bases = {r["base"]: r for r in df.to_dict(orient="records") if r["family"] == "baseline"}
-    for row in df.to_dict(orient="records"):
-        assert plots_compress.note_label(row, bases[row["base"]], "en") == kc._note(row, bases[row["base"]])
-        zh = plots_compress.note_label(row, bases[row["base"]], "zh")
-        assert CJK.search(zh) and "\n" not in zh
+    for m, row in zip(methods, df.to_dict(orient="records")):
+        key, fields = kc.note(m, row, bases[row["base"]])
+        assert tr(key, "en", **fields) == _old_note(row, bases[row["base"]], rebuilt=m.rebuild)
+        zh = tr(key, "zh", **fields)
+        assert CJK.search(zh) and "\n" not in zh and not METHOD_WORDS.search(zh), zh
 
 
 def test_compression_run_in_chinese(res, tmp_path, monkeypatch):
     import json
 
     monkeypatch.setenv("KDVIZ_CACHE_DIR", str(tmp_path))
+    messages = []  # what the run reports while it runs
+    compare = kc.compare
+
+    def recording(*args, progress, **kwargs):
+        return compare(*args, progress=lambda done, message: (messages.append(message), progress(done, message)), **kwargs)
+
+    monkeypatch.setattr(kc, "compare", recording)
     at = open_page("pages/5_Compression.py", "zh")
     assert at.radio(key="compress.preset").value == "quick"  # the quickest settings
     at.button(key="compress.run").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    english = [render(m, "en") for m in messages]
+    assert english[0] == "seed 0: baseline student" and english[-1] == "done"
+    assert "seed 0: teacher · prune global L1 50%" in english and "timing every model on 256 images" in english
+    assert len(messages) == 3 + len(kc.plan(kc.QUICK)) + 1
+    for message in messages:
+        zh = render(message, "zh")
+        assert CJK.search(zh) and not METHOD_WORDS.search(zh), zh
     assert not at.error and not at.warning
     charts = at.get("plotly_chart")
     assert len(charts) == 2

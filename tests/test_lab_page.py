@@ -1,5 +1,7 @@
-"""AppTest of pages/4_Lab.py: opens without training, runs quick experiments by their buttons, shows one-line errors."""
+"""AppTest of pages/4_Lab.py: opens with the shipped results and without training, runs quick experiments by
+their buttons, says in one line when a shipped result is stale, shows one-line errors."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -7,10 +9,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from kdviz import lab
+from kdviz import lab, shipped
 from kdviz.train import TrainConfig
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "4_Lab.py")
+CHARTS = {"fewer.chart", "self.ba", "self.sn", "merge.chart", "omit.per_class", "omit.curve", "sweep.chart"}  # one tab's or another's
 
 
 @pytest.fixture
@@ -26,13 +29,58 @@ def texts(at) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
-def test_opens_without_training(app):
+def charts(at) -> list[str]:
+    """The keys of the charts on the page, one per chart."""
+    return [c.proto.id.split("-")[-1] for c in at.get("plotly_chart")]
+
+
+def test_opens_with_the_shipped_results_without_training(tmp_path, monkeypatch):
+    """With an empty cache, every tab draws the full runs shipped in kdviz/results/, and nothing trains."""
+    import kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, kdviz.lab.teachers, kdviz.sweep
+
+    def no_training(*a, **k):
+        raise AssertionError("trained while opening the page")
+
+    for module in (kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, kdviz.lab.teachers, kdviz.sweep):
+        monkeypatch.setattr(module, "train_student", no_training)
+    monkeypatch.setattr(kdviz.lab.teachers, "train_teacher", no_training)
+    monkeypatch.setenv("KDVIZ_CACHE_DIR", str(tmp_path))
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.run(timeout=60)
+    assert not app.exception, app.exception
     assert app.title[0].value == "Distillation lab"
     assert [t.label for t in app.tabs] == ["Fewer labels", "Self-distillation", "Two teachers, one student", "A digit never seen", "T × γ sweep"]
     for key in ("fewer.run", "self.run", "merge.run", "omit.run", "sweep.run"):
         assert app.button(key=key)
-    assert len(app.get("plotly_chart")) == 0  # nothing computed on open
-    assert any("No finished sweep" in i.value for i in app.info)
+    assert sorted(charts(app)) == sorted(CHARTS)  # every tab's charts, without pressing Run
+    assert not list(tmp_path.rglob("*.json")) and not app.warning and not app.info
+    for tab, name in zip(app.tabs, ("fewer_labels", "self_distill", "merge", "omit_class", "sweep")):
+        source = [c.value for c in tab.caption if c.value.startswith("Measured on")]
+        prov = json.loads((shipped.RESULTS / f"{name}.json").read_text())["provenance"]
+        assert len(source) == 1 and f"`{prov['command']}`" in source[0] and "(seeds 0, 1, 2)" in source[0], (name, source)
+        assert prov["date"] in source[0] and prov["machine"] in source[0]
+    app.multiselect(key="sweep.T").set_value([2.0]).run(timeout=60)  # a grid nobody has run: no figure for it
+    assert any("No finished sweep" in i.value for i in app.info) and "sweep.chart" not in charts(app)
+
+
+def test_a_stale_shipped_result_is_said_in_one_line(res, monkeypatch):
+    """Shipped results measured on another data split are not drawn as current: each tab says so in one line."""
+    import kdviz.resources
+
+    other = dataclasses.replace(res, data=dataclasses.replace(res.data, fingerprint="another-split"))
+    monkeypatch.setattr(kdviz.resources, "load_resources", lambda *a, **k: other)
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(PAGE, default_timeout=60)
+        at.run(timeout=60)
+        assert not at.exception, at.exception
+        assert charts(at) == []
+        for tab in at.tabs:
+            assert len(tab.warning) == 1 and "\n" not in tab.warning[0].value, [w.value for w in tab.warning]
+            assert "another data split" in tab.warning[0].value and not tab.info
+        assert not any(c.value.startswith("Measured on") for c in at.caption)
+    finally:
+        st.cache_resource.clear()
 
 
 def test_omit_tab_runs_and_bias_slider_moves(app, res):
@@ -40,7 +88,8 @@ def test_omit_tab_runs_and_bias_slider_moves(app, res):
     app.number_input(key="omit.epochs").set_value(2)
     app.button(key="omit.run").click().run(timeout=60)
     assert not app.exception, app.exception
-    assert len(app.get("plotly_chart")) == 2
+    assert sorted(charts(app)) == sorted(CHARTS)  # the Run's charts replace the shipped ones, one of each
+    assert not any(c.value.startswith("Measured on") for c in app.tabs[3].caption)  # this tab: the Run, not the shipped
     direct = lab.omit_class_run(res, 3, lab.OMIT_CONFIG.replace(epochs=2, seed=0))
     assert f"Without bias, digit 3: {100 * direct['omitted_class_acc']:.1f} %" in texts(app)
     assert f"with the bias chosen on held-out train digits (per seed: {direct['best_bias']:g})" in texts(app)
@@ -69,7 +118,7 @@ def test_sweep_runs_then_opens_from_cache(app, tmp_path):
     app.run(timeout=60)
     app.button(key="sweep.run").click().run(timeout=60)
     assert not app.exception, app.exception
-    assert len(app.get("plotly_chart")) == 1
+    assert charts(app).count("sweep.chart") == 1
     assert list((tmp_path / "sweeps").glob("sweep-*.json"))
     fresh = AppTest.from_file(PAGE, default_timeout=60)  # a new session, same grid: opens at once
     fresh.run(timeout=60)
@@ -80,7 +129,7 @@ def test_sweep_runs_then_opens_from_cache(app, tmp_path):
     fresh.run(timeout=60)
     assert not fresh.exception
     assert any("Opened from the disk cache" in c.value for c in fresh.caption)
-    assert len(fresh.get("plotly_chart")) == 1
+    assert charts(fresh).count("sweep.chart") == 1
 
 
 def test_teacher_error_is_one_line(monkeypatch):
@@ -135,4 +184,6 @@ def test_merge_tab_runs(app):
     assert not app.exception, app.exception
     labels = [m.label for m in app.metric]
     assert len(app.metric) == 4 and all(m.value.endswith("%") for m in app.metric), labels
-    assert len(app.get("plotly_chart")) == 1
+    assert charts(app).count("merge.chart") == 1
+    assert not any(c.value.startswith("Measured on") for c in app.tabs[2].caption)  # the Run's result, not the shipped one
+    assert app.metric[2].value == f"{100 * app.session_state['lab.merge'][1]['merged_student_acc']:.1f} %"  # one seed: no ±

@@ -1,0 +1,107 @@
+"""Compression lab: the four families of model compression on one teacher, one data split, one clock.
+
+The source note (§7.1) names four families, each trading accuracy for size and speed:
+pruning and quantization, low-rank factorization, compact convolution filters, and
+knowledge distillation. Here each is applied to the shipped CNN teacher or to the MLP
+student, and every resulting model is measured the same way. One module per idea:
+
+* :mod:`~kdviz.compress.config`: :class:`CompressConfig` (what a comparison depends on),
+  the presets :data:`DEFAULT` and :data:`QUICK`, the family ids :data:`FAMILIES`;
+* :mod:`~kdviz.compress.prune`: unstructured (L1, per layer or global) and structured (L2,
+  whole channels, then rebuilt smaller) pruning with :mod:`torch.nn.utils.prune`;
+* :mod:`~kdviz.compress.quantize`: int8 dynamic and static quantization (``torch.ao.quantization``);
+* :mod:`~kdviz.compress.lowrank`: truncated SVD of linear layers, k×k → k×1 + 1×k convolutions,
+  and the student's accuracy against the rank;
+* :mod:`~kdviz.compress.measure`: parameters, bytes as saved (dense and CSR), zeros, latency, accuracy;
+* :mod:`~kdviz.compress.methods`: every method as plain data (:class:`Method`) and the plain
+  functions that build them; the compact CNN (:class:`~kdviz.models.CompactCNN`) and the
+  distilled MLP students are trained here;
+* :mod:`~kdviz.compress.compare`: :func:`compare` runs the plan for each seed, measures every
+  model and caches the table; :func:`to_result` / :func:`from_result` are its JSON.
+
+A method, a note and a progress message are catalog keys with fields; their text in English
+or 中文 comes from ``kdviz/locales`` (:func:`kdviz.i18n.render`).
+"""
+
+from ..models import CompactCNN, LowRankLinear, SeparableConv
+from .compare import (
+    ROW_KEYS,
+    baseline_student,
+    cached_student,
+    compare,
+    compare_cache_path,
+    compare_key,
+    from_result,
+    load_cached_compare,
+    note,
+    to_result,
+)
+from .config import BASES, CURVE_RANKS, DEFAULT, FAMILIES, QUICK, CompressConfig
+from .lowrank import break_even_rank, factorize_conv, first_linear, rank_study, svd_linear, svd_rank_curve
+from .measure import (
+    accuracy_on_test,
+    latencies,
+    measure,
+    pareto_front,
+    saved_bytes,
+    saved_tensors,
+    sparse_bytes,
+    stored_params,
+    stored_sparsity,
+    to_json_rows,
+)
+from .methods import BASE_NAMES, Method, Source, fine_tune, plan
+from .prune import finish_pruning, prunable, prune_structured, prune_unstructured, rebuild_structured, weight_sparsity
+from .quantize import quantize_dynamic, quantize_static, quiet_quantization
+
+__all__ = [
+    "FAMILIES",
+    "BASES",
+    "BASE_NAMES",
+    "CURVE_RANKS",
+    "CompressConfig",
+    "DEFAULT",
+    "QUICK",
+    "CompactCNN",
+    "LowRankLinear",
+    "SeparableConv",
+    "prunable",
+    "prune_unstructured",
+    "prune_structured",
+    "finish_pruning",
+    "rebuild_structured",
+    "weight_sparsity",
+    "quiet_quantization",
+    "quantize_dynamic",
+    "quantize_static",
+    "svd_linear",
+    "factorize_conv",
+    "first_linear",
+    "break_even_rank",
+    "svd_rank_curve",
+    "rank_study",
+    "fine_tune",
+    "saved_tensors",
+    "saved_bytes",
+    "sparse_bytes",
+    "stored_params",
+    "stored_sparsity",
+    "latencies",
+    "accuracy_on_test",
+    "measure",
+    "pareto_front",
+    "to_json_rows",
+    "Method",
+    "Source",
+    "plan",
+    "baseline_student",
+    "cached_student",
+    "note",
+    "ROW_KEYS",
+    "compare_key",
+    "compare_cache_path",
+    "load_cached_compare",
+    "compare",
+    "to_result",
+    "from_result",
+]
