@@ -1,4 +1,5 @@
-"""Server time of page reruns (issue 3, issue 7 §3) and the wall time of a Train-page run, by AppTest.
+"""Server time of page reruns (issue 3, issue 7 §3), the Lab and Compression pages opening with their
+shipped results (issue 11), and the wall time of a Train-page run, by AppTest.
 
     python benchmarks/bench_pages.py            # full: 60 Temperature reruns, default 30-epoch run x 3
     python benchmarks/bench_pages.py --quick    # CI: proves it runs
@@ -47,6 +48,24 @@ def page_reruns(page: str, n: int, key: str = "T") -> tuple[float, list[float]]:
     return first, times
 
 
+def shipped_reruns(page: str, n: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of ``n`` reruns of a page that draws the shipped results (nothing trains).
+
+    CPU is this process's (every thread), so it counts what a rerun costs the server, not only
+    the script's own thread.
+    """
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=120)
+    timed_run(at)  # loads the data and the teacher
+    walls, cpus = [], []
+    for _ in range(n):
+        cpu = time.process_time()
+        walls.append(timed_run(at))
+        cpus.append(time.process_time() - cpu)
+        if not at.get("plotly_chart"):
+            raise RuntimeError(f"{page} drew no chart from the shipped results")
+    return walls, cpus
+
+
 def train_run(epochs: int) -> float:
     """Wall time of one press of Train (distilled + baseline, 784-128-10) as the page runs it."""
     at = AppTest.from_file(str(ROOT / "pages" / "3_Train.py"), default_timeout=600)
@@ -72,6 +91,11 @@ def main(argv=None) -> int:
         ms = [1000 * t for t in times]
         print(f"{page}: first run {first:.2f} s (loads data + teacher); T reruns n={n}: median {statistics.median(ms):.0f} ms, "
               f"p95 {pct(ms, 95):.0f} ms, max {max(ms):.0f} ms  [target for Temperature: median <= 100 ms]")
+    for page in ("4_Lab.py", "5_Compression.py"):
+        walls, cpus = shipped_reruns(page, max(3, n // 3))
+        ms, cpu_ms = [1000 * t for t in walls], [1000 * t for t in cpus]
+        print(f"{page}: rerun drawing the shipped results, n={len(ms)}: wall median {statistics.median(ms):.0f} ms "
+              f"(p95 {pct(ms, 95):.0f}), CPU median {statistics.median(cpu_ms):.0f} ms (p95 {pct(cpu_ms, 95):.0f})")
     walls = [train_run(epochs) for _ in range(repeats)]
     print(f"Train page, one press of Train ({epochs} epochs, distilled + baseline, 784-128-10): "
           f"{', '.join(f'{w:.2f}' for w in walls)} s (median {statistics.median(walls):.2f} s)")
