@@ -190,7 +190,7 @@ def _drawn_charts(page) -> int:
 
 def _wait_for_charts(page, at_least: int = 1) -> int:
     n = 0
-    for _ in range(100):  # plotly draws a moment after the script ends
+    for _ in range(300):  # a tab change reruns the page; plotly draws a moment after the script ends
         n = _drawn_charts(page)
         if n >= at_least:
             break
@@ -208,6 +208,7 @@ def test_lab_and_compression_open_with_results_on_a_new_machine(browser, tmp_pat
         for i in range(tabs.count()):
             tabs.nth(i).click()
             page.wait_for_timeout(300)
+            wait_idle(page)
             name = tabs.nth(i).inner_text()
             assert _wait_for_charts(page) >= 1, f"the Lab tab {name!r} shows no chart"
             assert "Measured on" in page.locator('[role="tabpanel"]:visible').first.inner_text(), name

@@ -14,6 +14,8 @@ from kdviz.train import TrainConfig
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "4_Lab.py")
 CHARTS = {"fewer.chart", "self.ba", "self.sn", "merge.chart", "omit.per_class", "omit.curve", "sweep.chart"}  # one tab's or another's
+TABS = ["Fewer labels", "Self-distillation", "Two teachers, one student", "A digit never seen", "T × γ sweep"]
+SHIPPED = ("fewer_labels", "self_distill", "merge", "omit_class", "sweep")  # each tab's shipped result
 
 
 @pytest.fixture
@@ -34,6 +36,14 @@ def charts(at) -> list[str]:
     return [c.proto.id.split("-")[-1] for c in at.get("plotly_chart")]
 
 
+def open_tab(at, i: int, *, timeout: float = 60):
+    """Choose tab ``i`` as a click does (the open tab is the session state "lab.tab"; a change reruns)."""
+    at.session_state["lab.tab"] = TABS[i]
+    at.run(timeout=timeout)
+    assert not at.exception, at.exception
+    return at
+
+
 def test_opens_with_the_shipped_results_without_training(tmp_path, monkeypatch):
     """With an empty cache, every tab draws the full runs shipped in kdviz/results/, and nothing trains."""
     import kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, kdviz.lab.teachers, kdviz.sweep
@@ -49,16 +59,20 @@ def test_opens_with_the_shipped_results_without_training(tmp_path, monkeypatch):
     app.run(timeout=60)
     assert not app.exception, app.exception
     assert app.title[0].value == "Distillation lab"
-    assert [t.label for t in app.tabs] == ["Fewer labels", "Self-distillation", "Two teachers, one student", "A digit never seen", "T × γ sweep"]
+    assert [t.label for t in app.tabs] == TABS
     for key in ("fewer.run", "self.run", "merge.run", "omit.run", "sweep.run"):
-        assert app.button(key=key)
-    assert sorted(charts(app)) == sorted(CHARTS)  # every tab's charts, without pressing Run
-    assert not list(tmp_path.rglob("*.json")) and not app.warning and not app.info
-    for tab, name in zip(app.tabs, ("fewer_labels", "self_distill", "merge", "omit_class", "sweep")):
-        source = [c.value for c in tab.caption if c.value.startswith("Measured on")]
+        assert app.button(key=key)  # every tab's widgets, open or not
+    assert charts(app) == ["fewer.chart"]  # only the open tab builds its figures
+    drawn = []
+    for i, name in enumerate(SHIPPED):
+        open_tab(app, i)
+        drawn += charts(app)
+        assert not list(tmp_path.rglob("*.json")) and not app.warning and not app.info
+        source = [c.value for c in app.tabs[i].caption if c.value.startswith("Measured on")]
         prov = json.loads((shipped.RESULTS / f"{name}.json").read_text())["provenance"]
         assert len(source) == 1 and f"`{prov['command']}`" in source[0] and "(seeds 0, 1, 2)" in source[0], (name, source)
         assert prov["date"] in source[0] and prov["machine"] in source[0]
+    assert sorted(drawn) == sorted(CHARTS)  # every tab's charts, one tab at a time, without pressing Run
     app.multiselect(key="sweep.T").set_value([2.0]).run(timeout=60)  # a grid nobody has run: no figure for it
     assert any("No finished sweep" in i.value for i in app.info) and "sweep.chart" not in charts(app)
 
@@ -74,8 +88,10 @@ def test_a_stale_shipped_result_is_said_in_one_line(res, monkeypatch):
         at = AppTest.from_file(PAGE, default_timeout=60)
         at.run(timeout=60)
         assert not at.exception, at.exception
-        assert charts(at) == []
-        for tab in at.tabs:
+        for i in range(len(TABS)):
+            open_tab(at, i)
+            assert charts(at) == []
+            tab = at.tabs[i]
             assert len(tab.warning) == 1 and "\n" not in tab.warning[0].value, [w.value for w in tab.warning]
             assert "another data split" in tab.warning[0].value and not tab.info
         assert not any(c.value.startswith("Measured on") for c in at.caption)
@@ -84,11 +100,12 @@ def test_a_stale_shipped_result_is_said_in_one_line(res, monkeypatch):
 
 
 def test_omit_tab_runs_and_bias_slider_moves(app, res):
+    open_tab(app, 3)
     app.number_input(key="omit.seeds").set_value(1)
     app.number_input(key="omit.epochs").set_value(2)
     app.button(key="omit.run").click().run(timeout=60)
     assert not app.exception, app.exception
-    assert sorted(charts(app)) == sorted(CHARTS)  # the Run's charts replace the shipped ones, one of each
+    assert sorted(charts(app)) == ["omit.curve", "omit.per_class"]  # the Run's charts replace the shipped ones
     assert not any(c.value.startswith("Measured on") for c in app.tabs[3].caption)  # this tab: the Run, not the shipped
     direct = lab.omit_class_run(res, 3, lab.OMIT_CONFIG.replace(epochs=2, seed=0))
     assert f"Without bias, digit 3: {100 * direct['omitted_class_acc']:.1f} %" in texts(app)
@@ -110,6 +127,7 @@ def test_fewer_labels_tab_runs(app, res):
 
 
 def test_sweep_runs_then_opens_from_cache(app, tmp_path):
+    open_tab(app, 4)
     app.multiselect(key="sweep.T").set_value([2.0])
     app.multiselect(key="sweep.gamma").set_value([0.5])
     app.number_input(key="sweep.seeds").set_value(2)
@@ -122,6 +140,7 @@ def test_sweep_runs_then_opens_from_cache(app, tmp_path):
     assert list((tmp_path / "sweeps").glob("sweep-*.json"))
     fresh = AppTest.from_file(PAGE, default_timeout=60)  # a new session, same grid: opens at once
     fresh.run(timeout=60)
+    open_tab(fresh, 4)
     fresh.multiselect(key="sweep.T").set_value([2.0])
     fresh.multiselect(key="sweep.gamma").set_value([0.5])
     fresh.number_input(key="sweep.seeds").set_value(2)
@@ -163,6 +182,7 @@ def plotly_values(y) -> list:
 
 
 def test_self_distillation_tab_runs(app, res):
+    open_tab(app, 1)
     app.number_input(key="self.seeds").set_value(1)
     app.number_input(key="self.epochs").set_value(3)
     app.number_input(key="self.generations").set_value(1)
@@ -178,6 +198,7 @@ def test_self_distillation_tab_runs(app, res):
 
 
 def test_merge_tab_runs(app):
+    open_tab(app, 2)
     app.number_input(key="merge.seeds").set_value(1)
     app.number_input(key="merge.epochs").set_value(1)
     app.button(key="merge.run").click().run(timeout=180)  # trains the two half teachers once (cached)
