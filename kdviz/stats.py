@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["sample_std", "mean_std", "plus_minus", "none_if_nan"]
+__all__ = ["sample_std", "mean_std", "plus_minus", "none_if_nan", "to_json_rows"]
 
 
 def sample_std(values: Sequence[float]) -> float:
@@ -57,3 +57,8 @@ def none_if_nan(value):
     if hasattr(value, "item") and not isinstance(value, (list, dict)):
         value = value.item()
     return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def to_json_rows(df: pd.DataFrame) -> list[dict]:
+    """The rows of ``df`` as JSON-able dicts: numpy scalars as Python numbers, NaN as None."""
+    return [{k: none_if_nan(v) for k, v in row.items()} for row in df.to_dict(orient="records")]

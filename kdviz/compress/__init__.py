@@ -48,8 +48,8 @@ from .measure import (
     sparse_bytes,
     stored_params,
     stored_sparsity,
-    to_json_rows,
 )
+from ..stats import to_json_rows  # the rows of compare() as JSON (one helper for every table)
 from .methods import BASE_NAMES, Method, Source, fine_tune, plan
 from .prune import finish_pruning, prunable, prune_structured, prune_unstructured, rebuild_structured, weight_sparsity
 from .quantize import quantize_dynamic, quantize_static, quiet_quantization

@@ -29,7 +29,8 @@ from ..stats import sample_std
 from ..train import TrainConfig, to_plain, torch_threads, train_student
 from .config import CURVE_RANKS, DEFAULT, CompressConfig
 from .lowrank import rank_study
-from .measure import accuracy_on_test, latencies, measure, to_json_rows
+from ..stats import to_json_rows
+from .measure import accuracy_on_test, latencies, measure
 from .methods import BASE_NAMES, Method, Source, fine_tune, plan
 from .prune import finish_pruning, rebuild_structured, weight_sparsity
 

@@ -17,7 +17,8 @@ from torch import nn
 from ..data import MNISTSplit
 from ..models import LowRankLinear, SeparableConv, count_params, trainable_copy
 from ..train import torch_threads
-from .measure import accuracy_on_test, saved_bytes, stored_params, to_json_rows
+from ..stats import to_json_rows
+from .measure import accuracy_on_test, saved_bytes, stored_params
 
 __all__ = ["svd_linear", "factorize_conv", "first_linear", "break_even_rank", "svd_rank_curve", "rank_study"]
 

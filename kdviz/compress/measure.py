@@ -22,11 +22,10 @@ from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
 from ..data import MNISTSplit
-from ..stats import none_if_nan
 from ..train import predict_logits, torch_threads
 
 __all__ = ["saved_tensors", "saved_bytes", "sparse_bytes", "stored_params", "stored_sparsity", "latencies",
-           "accuracy_on_test", "measure", "to_json_rows", "pareto_front"]
+           "accuracy_on_test", "measure", "pareto_front"]
 
 
 def _plain(key: str, value) -> dict[str, torch.Tensor]:
@@ -144,11 +143,6 @@ def measure(model: nn.Module) -> dict:
     """params, size_bytes, sparse_bytes and sparsity of one model (see the module docstring); no timing."""
     return {"params": stored_params(model), "size_bytes": saved_bytes(model), "sparse_bytes": sparse_bytes(model),
             "sparsity": stored_sparsity(model)}
-
-
-def to_json_rows(df: pd.DataFrame) -> list[dict]:
-    """Rows as JSON-able dicts: NaN → None, numpy scalars → Python numbers."""
-    return [{k: none_if_nan(v) for k, v in r.items()} for r in df.to_dict(orient="records")]
 
 
 def pareto_front(df: pd.DataFrame, x: str, y: str = "test_acc") -> pd.Series:

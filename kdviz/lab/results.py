@@ -15,13 +15,13 @@ import torch
 
 from ..experiments import distill_report
 from ..resources import Resources
-from ..stats import mean_std, none_if_nan, sample_std
+from ..stats import mean_std, none_if_nan, sample_std, to_json_rows
 from ..train import TrainConfig, train_student
 from .labels import label_mask, matched_epochs
 from .omitted import holdout_split, omit_class_run
 
 __all__ = [
-    "records", "frame", "distill_json", "fewer_labels_json", "fewer_labels_frames", "self_distill_json",
+    "frame", "distill_json", "fewer_labels_json", "fewer_labels_frames", "self_distill_json",
     "self_distill_frames", "merge_json", "merge_frames", "omit_class_json", "omit_class_frames", "sweep_json",
     "sweep_frame", "JSON_MODEL_NAMES",
 ]
@@ -31,13 +31,8 @@ JSON_MODEL_NAMES = {"teacher_a": "teacher A", "teacher_b": "teacher B", "concat"
                     "merged": "merged student", "joint": "joint student"}
 
 
-def records(df: pd.DataFrame) -> list[dict]:
-    """The rows of ``df`` as JSON-able dicts: numpy scalars as Python numbers, NaN as None."""
-    return [{k: none_if_nan(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
-
-
 def frame(rows: list[dict], floats: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The inverse of :func:`records`: a DataFrame, with None as NaN in the ``floats`` columns."""
+    """The inverse of :func:`kdviz.stats.to_json_rows`: a DataFrame, with None as NaN in the ``floats`` columns."""
     df = pd.DataFrame(rows)
     return df.astype({c: float for c in floats if c in df.columns})
 
@@ -90,7 +85,7 @@ def fewer_labels_json(df: pd.DataFrame, config: TrainConfig) -> dict:
     stds of distilled_acc, baseline_acc and gain = distilled − baseline, and n), ``fractions``, ``seeds``, ``config``."""
     summary = mean_std(df.assign(gain=df["distilled_acc"] - df["baseline_acc"]), "fraction",
                        ["distilled_acc", "baseline_acc", "gain"])
-    return {"rows": records(df), "summary": records(summary), "fractions": sorted(float(f) for f in df["fraction"].unique()),
+    return {"rows": to_json_rows(df), "summary": to_json_rows(summary), "fractions": sorted(float(f) for f in df["fraction"].unique()),
             "seeds": [int(s) for s in dict.fromkeys(df["seed"])], "config": config.to_dict()}
 
 
@@ -125,8 +120,8 @@ def self_distill_json(born: pd.DataFrame, snapshot: pd.DataFrame | None, config:
         "snapshot": summary,
         "seeds": seeds,
         "config": config.to_dict(),
-        "born_again_rows": records(born),
-        "snapshot_rows": [] if snapshot is None else records(snapshot),
+        "born_again_rows": to_json_rows(born),
+        "snapshot_rows": [] if snapshot is None else to_json_rows(snapshot),
     }
 
 
@@ -150,7 +145,7 @@ def merge_json(per_class: pd.DataFrame, summary: dict, config: TrainConfig) -> d
     out["per_class"] = {JSON_MODEL_NAMES[m]: [none_if_nan(float(a)) for a in g.sort_values("digit")["acc_mean"]]
                         for m, g in table.groupby("model")}
     out["config"] = config.replace(gamma=1.0).to_dict()
-    out["per_class_rows"] = records(per_class)
+    out["per_class_rows"] = to_json_rows(per_class)
     return out
 
 
@@ -176,7 +171,7 @@ def omit_class_json(omitted: int, runs: pd.DataFrame, per_class: pd.DataFrame, c
         out.update(_mean_std_keys(runs[name].tolist(), name))
     out.update(best_bias=[float(b) for b in runs["best_bias"]], n_transfer=int(runs["n_transfer"].iloc[0]),
                n_heldout=int(runs["n_heldout"].iloc[0]), seeds=[int(s) for s in runs["seed"]], config=config.to_dict(),
-               holdout_fraction=float(holdout_fraction), runs=records(runs), per_class=records(per_class), curves=records(curves))
+               holdout_fraction=float(holdout_fraction), runs=to_json_rows(runs), per_class=to_json_rows(per_class), curves=to_json_rows(curves))
     return out
 
 
@@ -197,8 +192,8 @@ def sweep_json(df: pd.DataFrame, *, n_jobs: int) -> dict:
 
     key = df.attrs["key"]
     return {
-        "rows": records(df),
-        "cells": records(summarise_sweep(df)),
+        "rows": to_json_rows(df),
+        "cells": to_json_rows(summarise_sweep(df)),
         "wall_seconds": round(df.attrs["wall_seconds"], 2),
         "cached": bool(df.attrs["cached"]),
         "n_jobs": int(n_jobs),
