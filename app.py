@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 import ui
@@ -10,6 +11,7 @@ from kdviz.train import TrainConfig
 
 res = ui.start_page("home.page_title")
 st.title(ui.tr("home.title"))
+ui.demo_step("home")
 
 intro, formula = st.columns([1.3, 1], gap="large")
 with intro:
@@ -27,21 +29,18 @@ if res is None:
 st.subheader(ui.tr("home.models"), divider="gray")
 student = models.StudentMLP(TrainConfig().hidden)
 t_col, s_col = st.columns(2, gap="large")
-with t_col:
-    st.markdown("#### " + ui.tr("home.teacher"))
-    st.code(models.describe(res.teacher), language=None)
-    a, b, c = st.columns(3)
-    a.metric(ui.tr("home.params"), f"{models.count_params(res.teacher):,}")
-    b.metric(ui.tr("home.size"), f"{models.size_bytes(res.teacher) / 1e6:.2f} MB")
-    c.metric(ui.tr("home.test_acc"), f"{100 * res.teacher_meta['test_acc']:.1f} %")
-with s_col:
-    st.markdown("#### " + ui.tr("home.student"))
-    st.code(models.describe(student), language=None)
-    a, b, c = st.columns(3)
-    ratio = models.count_params(res.teacher) / models.count_params(student)
-    a.metric(ui.tr("home.params"), f"{models.count_params(student):,}", ui.tr("home.fewer", ratio=ratio), delta_color="off")
-    b.metric(ui.tr("home.size"), f"{models.size_bytes(student) / 1e6:.2f} MB")
-    c.metric(ui.tr("home.test_acc"), ui.tr("home.train_it"), help=ui.tr("home.train_it_help"))
+t_col.markdown("#### " + ui.tr("home.teacher"))
+t_col.code(models.describe(res.teacher), language=None)
+s_col.markdown("#### " + ui.tr("home.student"))
+s_col.code(models.describe(student), language=None)
+ratio = models.count_params(res.teacher) / models.count_params(student)
+facts = pd.DataFrame({  # a table, not metrics: it wraps instead of cutting numbers off on a narrow screen
+    ui.tr("home.model"): [ui.tr("home.teacher_short"), ui.tr("home.student_short")],
+    ui.tr("home.params"): [f"{models.count_params(res.teacher):,}", f"{models.count_params(student):,} ({ui.tr('home.fewer', ratio=ratio)})"],
+    ui.tr("home.size"): [f"{models.size_bytes(res.teacher) / 1e6:.2f} MB", f"{models.size_bytes(student) / 1e6:.2f} MB"],
+    ui.tr("home.test_acc"): [f"{100 * res.teacher_meta['test_acc']:.1f} %", ui.tr("home.train_it_help")],
+})
+st.table(facts.set_index(ui.tr("home.model")))
 
 st.subheader(ui.tr("home.explore"), divider="gray")
 cards = [(script, label, card) for script, _, label, card, _ in ui.PAGES if card and (Path(__file__).parent / script).exists()]

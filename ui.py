@@ -19,7 +19,7 @@ import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
 
-from kdviz import explore, i18n, shipped, urlstate
+from kdviz import explore, i18n, shipped, style, urlstate
 from kdviz import resources as kdviz_resources
 from kdviz.resources import Resources
 
@@ -36,7 +36,16 @@ PAGES = [  # the one page list: script, icon, label key, home-card key, page-tit
     ("pages/5_Compression.py", ":material/compress:", "nav.compression", "home.card_compression", "comp.title"),
     ("pages/6_Your_digit.py", ":material/draw:", "nav.your_digit", "home.card_your_digit", "mine.title"),
 ]
-SHARED = ("T", "gamma", "digit", "seed", "lang")  # per-session view, kept across pages and in the URL
+SHARED = ("T", "gamma", "digit", "seed", "lang", "present")  # per-session view, kept across pages and in the URL
+DEMO = [  # the guided demo, in order: step id, page script, message key of the one sentence on what to look at
+    ("home", "app.py", "demo.home"),
+    ("temperature", "pages/1_Temperature.py", "demo.temperature"),
+    ("losses", "pages/2_Losses.py", "demo.losses"),
+    ("train", "pages/3_Train.py", "demo.train"),
+    ("lab", "pages/4_Lab.py", "demo.lab"),
+]
+KEPT_ON_RESET = ("lang", "present", "_view_read", "_run_started")  # "Reset view" keeps these, the runs and results
+RESET_KEYS = ("lab.tab", "compress.preset", "compress.x", "compress.rank", "compress.rank_measured")  # page views reset too
 
 
 @st.cache_resource(show_spinner=False)
@@ -58,6 +67,25 @@ def reference_students() -> "explore.StudentStates":
     """One default student (784-128-10, T = 4, γ = 0.9, seed 0) at 0, 1 and 30 epochs, shared by all sessions."""
     with st.spinner(tr("ui.spinner_reference")):
         return _reference_students()
+
+
+CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}  # no plotly toolbar over the titles
+PRESENT_SCALE = 1.3  # ?present=1: text and chart heights × this
+PRESENT_CSS = "html { font-size: 20px; } [data-testid='stMainBlockContainer'] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }"
+
+
+def present() -> bool:
+    """True in presenter mode (``?present=1``): sidebar collapsed, larger text and charts."""
+    return bool(st.session_state.get("present", 0))
+
+
+def chart(fig, *, key: str, where=st) -> None:
+    """Show a kdviz figure exactly as kdviz styled it (``theme=None``: Streamlit's theme would recolour
+    plotly's colour scales), without plotly's toolbar, enlarged in presenter mode."""
+    if present():
+        fig.update_layout(font_size=round(style.FONT_PX * PRESENT_SCALE), height=round((fig.layout.height or 320) * PRESENT_SCALE))
+        fig.update_annotations(font_size=round(style.FONT_PX * PRESENT_SCALE))
+    where.plotly_chart(fig, key=key, theme=None, config=CHART_CONFIG)
 
 
 def one_line(err: BaseException) -> str:
@@ -85,11 +113,15 @@ def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
         values, problems = urlstate.parse_query(st.query_params.to_dict())
         for name in SHARED:
             state[name] = values.get(name, urlstate.PARAMS[name][3])
+        state["present"] = bool(state["present"])
         state["_url_problems"] = problems
     for name in SHARED:  # a widget's key is dropped on a page without that widget; re-assigning keeps it
         state[name] = state[name]
     name = tr(title) if title in i18n.MESSAGES else title
-    st.set_page_config(page_title=f"kdviz: {name}", page_icon=icon, layout="wide")
+    st.set_page_config(page_title=f"kdviz: {name}", page_icon=icon, layout="wide",
+                       initial_sidebar_state="collapsed" if present() else "auto")
+    if present():
+        st.html(f"<style>{PRESENT_CSS}</style>")
     with st.sidebar:
         try:
             for script, icon, label, _, _ in PAGES:
@@ -99,14 +131,57 @@ def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
             pass
         st.divider()
         st.selectbox(tr("lang.label"), i18n.LANGS, key="lang", format_func={"en": tr("lang.en"), "zh": tr("lang.zh")}.get)
+        st.toggle(tr("ui.present"), key="present", help=tr("ui.present_help"))
+        st.button(tr("ui.reset"), icon=":material/restart_alt:", on_click=reset_view, help=tr("ui.reset_help"), width="stretch")
     for problem in state.pop("_url_problems", []):  # said once, on the page the link opened
         text = problem.text(lang()) if isinstance(problem, urlstate.Problem) else problem  # the problem in the chosen language
         st.warning(tr("url.bad", problem=text))
     try:
-        return resources()
+        res = resources()
     except Exception as err:  # a missing or altered teacher file: one line, never a traceback
         st.error(tr("error.teacher", error=one_line(err)))
         return None
+    if state["digit"] is None:  # no digit in the link: the computed default
+        state["digit"] = default_view(res)["digit"]
+    return res
+
+
+def default_view(res: Resources) -> dict:
+    """The view every page opens on: urlstate's defaults, and the digit the teacher finds most ambiguous
+    between a 4 and a 9 (``explore.ambiguous_digit``: the largest runner-up probability at T = 1)."""
+    view = {name: urlstate.PARAMS[name][3] for name in ("T", "gamma", "seed")}
+    return view | {"digit": explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=(4, 9))}
+
+
+def reset_view() -> None:
+    """"Reset view": T, γ, digit and seed back to their defaults, and every page's own view widgets
+    (keys starting with ``_``, and :data:`RESET_KEYS`); the language, presenter mode, this
+    session's runs and results are kept. The URL follows at the end of the run."""
+    state = st.session_state
+    for key in [k for k in state if (k.startswith("_") or k in RESET_KEYS) and k not in KEPT_ON_RESET]:
+        del state[key]
+    state["_view_read"] = True
+    for name, value in default_view(_resources()).items():
+        state[name] = value
+
+
+def demo_step(step: str) -> None:
+    """The guided demo's bar for ``step`` (an id of :data:`DEMO`): "Step n of 5", one sentence on what
+    to look at, and buttons to the previous and next steps."""
+    ids = [d[0] for d in DEMO]
+    n = ids.index(step)
+    names = {script: tr(label) for script, _, label, _, _ in PAGES}
+    with st.container(border=True, key=f"demo_{step}"):
+        say, go = st.columns([3, 1], vertical_alignment="center")
+        say.markdown(tr("demo.step", n=n + 1, total=len(DEMO), text=tr(DEMO[n][2])))
+        if n + 1 < len(DEMO) and go.button(tr("demo.next", page=names[DEMO[n + 1][1]]), icon=":material/arrow_forward:",
+                                           icon_position="right", type="primary", key=f"demo_next_{step}", width="stretch"):
+            if DEMO[n + 1][0] == "lab":  # the demo's last step is the Lab's fewer-labels tab
+                st.session_state["lab.tab"] = tr("lab.tab_fewer")
+            st.switch_page(DEMO[n + 1][1])
+        if n > 0 and go.button(tr("demo.back", page=names[DEMO[n - 1][1]]), icon=":material/arrow_back:", key=f"demo_back_{step}",
+                               width="stretch"):
+            st.switch_page(DEMO[n - 1][1])
 
 
 def T_slider(where=st, **kwargs) -> float:
@@ -130,7 +205,10 @@ def _log_run_time() -> None:
 def end_page() -> None:
     """Write the view into the URL (so the address bar is always a shareable link) and show it."""
     _log_run_time()
-    view = {name: st.session_state[name] for name in SHARED}
+    view = {name: st.session_state[name] for name in SHARED if st.session_state[name] is not None}
+    view["present"] = int(bool(view.get("present")))
+    if not view["present"]:  # presenter mode is named only when on
+        del view["present"]
     query = urlstate.to_query(view)
     current = urlstate.to_query(urlstate.parse_query(st.query_params.to_dict())[0])
     if query != current:

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from . import style
 from .i18n import tr
 from .losses import soften
 
@@ -34,8 +35,7 @@ __all__ = [
     "digit_map_figure",
 ]
 
-COLORS = {"teacher": "#9aa0aa", "soft": "#ef553b", "hard": "#00a67e", "total": "#444444",
-          "distilled": "#ef553b", "baseline": "#636efa", "T = 1": "#b0b7c3"}
+COLORS = style.ROLES  # role → colour, the same on every page
 DIGITS = [str(d) for d in range(10)]
 NAMES = {"teacher": "plots.teacher", "distilled": "plots.distilled", "baseline": "plots.baseline"}  # internal → message key
 
@@ -45,11 +45,12 @@ def _name(name: str, lang: str) -> str:
     return tr(NAMES[name], lang) if name in NAMES else name
 
 
-def _layout(fig: go.Figure, title: str, *, height: int = 320, **kwargs) -> go.Figure:
-    settings = dict(title=dict(text=title, x=0, xanchor="left"), height=height, margin=dict(l=10, r=10, t=50, b=10),
+def _layout(fig: go.Figure, title: str, *, height: int = 340, **kwargs) -> go.Figure:
+    """Title, height (px) and margins, in the kdviz template (:mod:`kdviz.style`); ``kwargs`` go to ``update_layout``."""
+    settings = dict(title=dict(text=title), height=height, margin=dict(l=10, r=10, t=56, b=10),
                     legend=dict(orientation="h", x=0, y=-0.3, xanchor="left", yanchor="top"))
     fig.update_layout(**{**settings, **kwargs})
-    return fig
+    return style.apply(fig)
 
 
 T_TICKS = [0.5, 1, 2, 4, 8, 16]
@@ -62,9 +63,9 @@ def _mark_T(fig: go.Figure, T: float, y_values, *, log_y: bool = False, lang: st
     lo, hi = (float(y.min()), float(y.max())) if y.size else (0.0, 1.0)
     if not log_y:
         lo = min(lo, 0.0)
-    fig.add_scatter(x=[T, T], y=[lo, hi], mode="lines+text", text=["", f" T = {T:g}"], textposition="top right",
-                    line=dict(color="#888", dash="dot", width=1.5), showlegend=False, hoverinfo="skip",
-                    name=tr("plots.chosen_T", lang))
+    fig.add_scatter(x=[T, T], y=[lo, hi], mode="lines+text", text=["", f" T = {T:g}"], textposition="bottom right",
+                    line=dict(color=style.MUTED, dash="dot", width=1.5), showlegend=False, hoverinfo="skip",
+                    name=tr("plots.chosen_T", lang))  # the label hangs below the line's top: inside the plot area
 
 
 def _log_T_axis(fig: go.Figure, lang: str = "en") -> None:
@@ -83,7 +84,7 @@ def digit_figure(image: np.ndarray, title: str = "") -> go.Figure:
 def logits_figure(logits: torch.Tensor, title: str | None = None, *, lang: str = "en") -> go.Figure:
     """Bars of one row of 10 logits."""
     z = logits.detach().reshape(-1).tolist()
-    fig = go.Figure(go.Bar(x=DIGITS, y=z, marker_color="#636efa",
+    fig = go.Figure(go.Bar(x=DIGITS, y=z, marker_color=COLORS["teacher"],
                            hovertemplate=tr("plots.hover_digit", lang, digit="%{x}", value="z = %{y:.2f}") + "<extra></extra>"))
     fig.update_xaxes(title=tr("plots.digit", lang), type="category")
     fig.update_yaxes(title=tr("plots.logit", lang))
@@ -113,7 +114,7 @@ def entropy_figure(curve: pd.DataFrame, T: float, *, current: float | None = Non
     if current is not None:
         fig.add_scatter(x=[T], y=[current], mode="markers", marker=dict(size=11, color=COLORS["total"]),
                         name=f"T = {T:g}", hovertemplate=bits + "<extra></extra>")
-    fig.add_hline(y=np.log2(10), line_dash="dot", line_color="#aaa", annotation_text=tr("plots.uniform", lang),
+    fig.add_hline(y=np.log2(10), line_dash="dot", line_color=style.MUTED, annotation_text=tr("plots.uniform", lang),
                   annotation_position="bottom right")
     _log_T_axis(fig, lang)
     fig.update_yaxes(title=tr("plots.entropy_axis", lang), range=[0, 3.5])
@@ -156,10 +157,10 @@ def loss_curves_figure(curves: pd.DataFrame, T: float, gamma: float, *, lang: st
 
 def loss_heatmap_figure(grid: np.ndarray, temperatures, gammas, T: float, gamma: float, *, lang: str = "en") -> go.Figure:
     """Total loss on the γ × T grid of ``explore.loss_grid``, the chosen (T, γ) marked."""
-    fig = go.Figure(go.Heatmap(z=grid, x=list(temperatures), y=list(gammas), colorscale="Viridis",
+    fig = go.Figure(go.Heatmap(z=grid, x=list(temperatures), y=list(gammas), colorscale="Viridis_r",  # dark = high loss
                                colorbar=dict(title=tr("plots.total", lang)),
                                hovertemplate="T = %{x:.2f}, γ = %{y:.2f}: %{z:.3f}<extra></extra>"))
-    fig.add_scatter(x=[T], y=[gamma], mode="markers", marker=dict(symbol="x", size=14, color="white", line_width=2),
+    fig.add_scatter(x=[T], y=[gamma], mode="markers", marker=dict(symbol="x", size=15, color="white", line=dict(width=1.5, color=style.INK)),
                     name=tr("plots.chosen", lang), hoverinfo="skip")
     _log_T_axis(fig, lang)
     fig.update_yaxes(title=tr("plots.gamma_axis", lang))
@@ -254,7 +255,7 @@ def compare_figure(rows: dict[str, torch.Tensor], T: float, *, title: str | None
 
 def digit_map_figure(points: np.ndarray, labels: np.ndarray, mine: np.ndarray, T: float, *, lang: str = "en") -> go.Figure:
     """The test digits in 2-D (one colour per class, the class written at its centre) and one digit as a star."""
-    palette = ["#636efa", "#ef553b", "#00cc96", "#ab63fa", "#ffa15a", "#19d3f3", "#ff6692", "#b6e880", "#ff97ff", "#fecb52"]
+    palette = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#6b6f76", "#a6761d", "#7570b3", "#b8a000"]
     fig = go.Figure()
     for c in range(10):
         xy = points[labels == c]

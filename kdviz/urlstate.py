@@ -1,7 +1,7 @@
 """The view in the URL: parse and validate query parameters, and build shareable query strings.
 
 A link such as ``?T=8&gamma=0.5&digit=123&seed=1&lang=zh`` opens the same view on any
-page. Each bad value is dropped with a one-line message; the rest of the link still works.
+page; ``&present=1`` opens it in presenter mode. Each bad value is dropped with a one-line message; the rest of the link still works.
 The message is a :class:`Problem`: an English ``str`` that also carries its key in
 :mod:`kdviz.i18n` (``url.``) and fields, so ``problem.text("zh")`` gives it in Chinese.
 """
@@ -20,9 +20,10 @@ __all__ = ["PARAMS", "Problem", "parse_query", "to_query"]
 PARAMS: dict[str, tuple[str, float | None, float | None, object]] = {
     "T": ("float", 0.5, 20.0, 4.0),  # temperature
     "gamma": ("float", 0.0, 1.0, 0.9),  # weight of the soft loss
-    "digit": ("int", 0, 999, 0),  # index of a test digit
+    "digit": ("int", 0, 999, None),  # index of a test digit; None: the page's computed default (ui.default_view)
     "seed": ("int", 0, 2**31 - 1, 0),
     "lang": ("choice", None, None, "en"),
+    "present": ("int", 0, 1, 0),  # 1: presenter mode (sidebar collapsed, larger text and charts)
 }
 LANGS = ("en", "zh")
 

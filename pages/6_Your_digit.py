@@ -14,7 +14,7 @@ if res is None:
 state = st.session_state
 MAX_MB = digits.MAX_UPLOAD_BYTES / 2**20
 
-controls, view = st.columns([1, 2], gap="large")
+controls, view = st.columns([1.25, 2], gap="large")  # the 280-px canvas fits beside the sidebar at 1280 px
 with controls:
     sources = {"draw": ui.tr("mine.draw"), "upload": ui.tr("mine.upload")}
     source = st.radio(ui.tr("mine.source"), list(sources), horizontal=True, key="_mine_source", format_func=sources.get)
@@ -58,16 +58,15 @@ with view:
         z_teacher = mydigit.logits_for(res.teacher, res.data, image)  # (10,)
         z_student = mydigit.logits_for(student, res.data, image)
         a, b = st.columns([1, 2])
-        a.plotly_chart(plots.digit_figure(image, ui.tr("mine.input")), key="mine_image",
-                       config={"displayModeBar": False})
+        ui.chart(plots.digit_figure(image, ui.tr("mine.input")), key="mine_image", where=a)
         with a:
             t_pred, s_pred = int(z_teacher.argmax()), int(z_student.argmax())
             st.metric(ui.tr("mine.teacher_says"), str(t_pred))
             st.metric(ui.tr("mine.student_says"), str(s_pred))
-        b.plotly_chart(plots.compare_figure({"teacher": z_teacher, student_name: z_student}, T,
-                                            title=ui.tr("mine.compare", T=T), lang=ui.lang()), key="mine_probs")
+        ui.chart(plots.compare_figure({"teacher": z_teacher, student_name: z_student}, T, title=ui.tr("mine.compare", T=T),
+                                      lang=ui.lang()), key="mine_probs", where=b)
         dmap = mydigit.digit_map(res.logits.test, res.data.y_test, T)
-        st.plotly_chart(plots.digit_map_figure(dmap.points, dmap.labels, dmap.place(z_teacher), T, lang=ui.lang()), key="mine_map")
+        ui.chart(plots.digit_map_figure(dmap.points, dmap.labels, dmap.place(z_teacher), T, lang=ui.lang()), key="mine_map")
         near = mydigit.nearest_test_digits(res.logits.test, z_teacher, T, k=8)
         st.markdown(ui.tr("mine.nearest"))
         st.image([255 - res.data.images_test[i] for i in near["index"]], width=80,
