@@ -83,8 +83,8 @@ def chart(fig, *, key: str, where=st) -> None:
     """Show a kdviz figure exactly as kdviz styled it (``theme=None``: Streamlit's theme would recolour
     plotly's colour scales), without plotly's toolbar, enlarged in presenter mode."""
     if present():
-        fig.update_layout(font_size=round(style.FONT_PX * PRESENT_SCALE), height=round((fig.layout.height or 320) * PRESENT_SCALE))
-        fig.update_annotations(font_size=round(style.FONT_PX * PRESENT_SCALE))
+        style.apply(fig, scale=PRESENT_SCALE)
+        fig.update_layout(height=round((fig.layout.height or 340) * PRESENT_SCALE))
     where.plotly_chart(fig, key=key, theme=None, config=CHART_CONFIG)
 
 
@@ -132,7 +132,8 @@ def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
         st.divider()
         st.selectbox(tr("lang.label"), i18n.LANGS, key="lang", format_func={"en": tr("lang.en"), "zh": tr("lang.zh")}.get)
         st.toggle(tr("ui.present"), key="present", help=tr("ui.present_help"))
-        st.button(tr("ui.reset"), icon=":material/restart_alt:", on_click=reset_view, help=tr("ui.reset_help"), width="stretch")
+        st.button(tr("ui.reset"), icon=":material/restart_alt:", on_click=reset_view, help=tr("ui.reset_help"), width="stretch",
+                  key="reset_view")
     for problem in state.pop("_url_problems", []):  # said once, on the page the link opened
         text = problem.text(lang()) if isinstance(problem, urlstate.Problem) else problem  # the problem in the chosen language
         st.warning(tr("url.bad", problem=text))
@@ -147,10 +148,11 @@ def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
 
 
 def default_view(res: Resources) -> dict:
-    """The view every page opens on: urlstate's defaults, and the digit the teacher finds most ambiguous
-    between a 4 and a 9 (``explore.ambiguous_digit``: the largest runner-up probability at T = 1)."""
+    """The view every page opens on: urlstate's defaults, and the test digit the teacher finds most
+    ambiguous between a 4 and a 9 (``explore.ambiguous_digit``: among the 4s and 9s it classifies
+    correctly, the largest probability of the other digit at T = 1)."""
     view = {name: urlstate.PARAMS[name][3] for name in ("T", "gamma", "seed")}
-    return view | {"digit": explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=(4, 9))}
+    return view | {"digit": explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=(4, 9), within=True)}
 
 
 def reset_view() -> None:

@@ -31,6 +31,7 @@ __all__ = [
     "digits_of_class",
     "soften_row",
     "top_confusions",
+    "ambiguous_digit",
 ]
 
 T_GRID = np.round(np.geomspace(0.5, 20.0, 41), 4)  # temperatures on the curves' x-axis (log-spaced)
@@ -192,3 +193,55 @@ def top_confusions(matrix: np.ndarray, *, k: int = 5) -> pd.DataFrame:
     flat = np.argsort(np.nan_to_num(m, nan=-np.inf), axis=None)[::-1][:k]
     rows, cols = np.unravel_index(flat, m.shape)
     return pd.DataFrame({"true": rows, "looks like": cols, "p": m[rows, cols]})
+
+
+def ambiguous_digit(teacher_logits: torch.Tensor, labels: torch.Tensor, *, classes=(4, 9), T: float = 1.0,
+                    within: bool = False) -> int:
+    """The test digit the teacher finds most ambiguous: the largest runner-up probability among ``classes``.
+
+    With ``within``, only digits the teacher classifies correctly are candidates, and the runner-up
+    is sought among ``classes`` only: the 4 the teacher reads as a 4 but finds most like a 9, or
+    the 9 most like a 4, whichever probability is larger.
+
+    Parameters
+    ----------
+    teacher_logits : Tensor of shape (N, C)
+        The teacher's logits on the N test digits.
+    labels : LongTensor of shape (N,)
+        True labels; only rows whose label is in ``classes`` are candidates.
+    classes : iterable of int
+        The true classes to choose from (default: the 4s and the 9s).
+    T : float > 0
+        Temperature of the softmax whose second-largest probability is compared.
+    within : bool
+        Candidates are the correctly classified digits, compared by the probabilities of the other
+        ``classes`` only (not of every class).
+
+    Returns
+    -------
+    int
+        Index (into the N rows) of the candidate with the largest second-largest probability of
+        ``softmax(z / T)``; the lowest index on ties.
+
+    Raises
+    ------
+    ValueError
+        If no label is in ``classes`` (or T ≤ 0).
+    """
+    T = check_temperature(T)
+    y = np.asarray(labels)
+    keep = np.isin(y, list(classes))
+    if within:
+        keep &= _rows(teacher_logits.detach()).argmax(dim=1).numpy() == y
+    candidates = np.flatnonzero(keep)
+    if candidates.size == 0:
+        raise ValueError(f"no digit with a label in {tuple(classes)}")
+    probs = soften(_rows(teacher_logits.detach()).double()[candidates], T).numpy()  # (M, C)
+    if within:  # only the other classes of the pair compete
+        others = np.ones_like(probs, dtype=bool)
+        others[:, list(classes)] = False
+        others[np.arange(len(candidates)), y[candidates]] = True
+        probs = np.where(others, 0.0, probs)  # (M, C): the other classes of ``classes`` only
+        return int(candidates[np.argmax(probs.max(axis=1))])
+    runner_up = np.sort(probs, axis=1)[:, -2]  # (M,)
+    return int(candidates[np.argmax(runner_up)])  # argmax takes the first maximum: the lowest index

@@ -14,7 +14,7 @@ hovers; for the compression lab also its method, family, note and progress label
 ``progress.`` (what a long run reports while it runs) and ``digits.`` / ``url.`` (the
 one-line problems kdviz.digits and kdviz.urlstate report). Plotly hover tokens such as
 ``%{x}`` are passed in as fields, never written in the catalog, because ``{`` starts a
-field. Terms follow the source note (compression-and-distillation.zh.md): 知识蒸馏,
+field. Terms follow the Chinese study note on compression and distillation kdviz was built from: 知识蒸馏,
 温度 T, 软目标, 软损失 / 硬损失, 教师模型 / 学生模型, 暗知识.
 """
 

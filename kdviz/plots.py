@@ -263,7 +263,7 @@ def digit_map_figure(points: np.ndarray, labels: np.ndarray, mine: np.ndarray, T
                         hovertemplate=tr("plots.a_test", lang, digit=c) + "<extra></extra>")
         if len(xy):
             cx, cy = np.median(xy, axis=0)
-            fig.add_scatter(x=[cx], y=[cy], mode="text", text=[f"<b>{c}</b>"], textfont=dict(size=18, color=palette[c]),
+            fig.add_scatter(x=[cx], y=[cy], mode="text", text=[f"<b>{c}</b>"], textfont=dict(size=18, color=style.INK),
                             showlegend=False, hoverinfo="skip")
     fig.add_scatter(x=[mine[0]], y=[mine[1]], mode="markers", name=tr("plots.your_digit", lang),
                     marker=dict(symbol="star", size=22, color="black", line=dict(color="white", width=1.5)),

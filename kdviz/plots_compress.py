@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import style
 from .compress import FAMILIES, pareto_front
 from .i18n import render, tr
 
@@ -34,14 +35,15 @@ __all__ = [
     "note_texts",
 ]
 
-FAMILY_COLOURS = {  # one colour per family, the same on every chart
-    "baseline": "#000000",
-    "pruning": "#1f77b4",
-    "quantization": "#ff7f0e",
-    "low-rank": "#2ca02c",
-    "compact": "#9467bd",
-    "distillation": "#d62728",
+FAMILY_COLOURS = {  # one colour per family, the same on every chart; the roles' colours of kdviz.style kept for their roles
+    "baseline": style.ROLES["teacher"],  # the teacher grey (the labels-only student's point: BASE_COLOURS)
+    "pruning": "#cc79a7",
+    "quantization": "#e69f00",
+    "low-rank": "#009e73",
+    "compact": "#000000",
+    "distillation": style.ROLES["distilled"],  # vermillion, as the distilled student everywhere
 }
+BASE_COLOURS = {"teacher": style.ROLES["teacher"], "student": style.ROLES["baseline"]}  # the baseline family's two points
 _AXIS_KEYS = {  # column → (axis title key, scale to the unit shown)
     "size_bytes": ("plots_compress.x_size", 1e-3),
     "sparse_bytes": ("plots_compress.x_sparse", 1e-3),
@@ -90,7 +92,7 @@ _LAYOUT = dict(height=480, margin=dict(l=10, r=10, t=50, b=10), legend=dict(orie
 
 
 def pareto_figure(df: pd.DataFrame, *, x: str = "size_bytes", threads: int | None = None, floor: float | None = 0.8,
-                  lang: str = "en") -> go.Figure:
+                  undertrained=None, lang: str = "en") -> go.Figure:
     """Test accuracy against size or latency (log x), one colour per family, the Pareto front dashed.
 
     Parameters
@@ -100,6 +102,9 @@ def pareto_figure(df: pd.DataFrame, *, x: str = "size_bytes", threads: int | Non
     threads : torch threads of the latency measurement, for the title
     floor : accuracy (fraction) below which models are left off the plot so that the
         others stay readable; the ones left off are named under the chart. None: all shown.
+    undertrained : sequence of bool, one per row of ``df`` (:func:`kdviz.compress.undertrained`), or None
+        Rows trained for fewer epochs than the full comparison: drawn as open markers, said so
+        on hover, with a legend entry for the open marker.
     lang : "en" or "zh"
 
     Error bars are the sample std of test accuracy over seeds (none for one seed). The
@@ -109,26 +114,39 @@ def pareto_figure(df: pd.DataFrame, *, x: str = "size_bytes", threads: int | Non
         raise ValueError(f"x must be one of {sorted(AXES)}, got {x!r}")
     title, scale = tr(_AXIS_KEYS[x][0], lang), _AXIS_KEYS[x][1]
     fig = go.Figure()
+    short = pd.Series(list(undertrained) if undertrained is not None else [False] * len(df), index=df.index, dtype=bool)
     hidden = df[df["test_acc"] < floor] if floor is not None else df.iloc[:0]
     df = df.drop(index=hidden.index)
+    hover = tr("plots_compress.hover", lang, method="%{customdata[0]}", base="%{customdata[1]}", x="%{x:.3g}", y="%{y:.1f}",
+               params="%{customdata[2]:,}")
     for fam in FAMILIES:
         part = df[df["family"] == fam]
         if part.empty:
             continue
         std = part["test_acc_std"].fillna(0.0).to_numpy(float)
+        weak = short[part.index].to_numpy()
+        colours = [BASE_COLOURS[b] for b in part["base"]] if fam == "baseline" else FAMILY_COLOURS[fam]
+        symbol = "diamond" if fam == "baseline" else "circle"
+        custom = [method_names(part, lang), [base_label(b, lang) for b in part["base"]], part["params"]]
+        if undertrained is not None:
+            custom.append([tr("plots_compress.undertrained_hover", lang) if w else "" for w in weak])
         fig.add_scatter(
-            x=(part[x].to_numpy(float) * scale).tolist(), y=(100 * part["test_acc"].to_numpy(float)).tolist(), mode="markers", name=family_label(fam, lang),
-            marker=dict(color=FAMILY_COLOURS[fam], size=11 if fam == "baseline" else 9, symbol="diamond" if fam == "baseline" else "circle",
-                        line=dict(width=1, color="white")),
+            x=(part[x].to_numpy(float) * scale).tolist(), y=(100 * part["test_acc"].to_numpy(float)).tolist(), mode="markers",
+            name=family_label(fam, lang),
+            marker=dict(color=colours, size=13 if fam == "baseline" else 11,
+                        symbol=[symbol + "-open" if w else symbol for w in weak],
+                        line=dict(width=2, color=colours) if weak.any() else dict(width=1, color="white")),  # open: outline only
             error_y=dict(type="data", array=(100 * std).tolist(), visible=bool(std.any()), thickness=1),
-            customdata=np.stack([method_names(part, lang), [base_label(b, lang) for b in part["base"]], part["params"]], axis=1),
-            hovertemplate=tr("plots_compress.hover", lang, method="%{customdata[0]}", base="%{customdata[1]}", x="%{x:.3g}",
-                             y="%{y:.1f}", params="%{customdata[2]:,}") + "<extra>" + family_label(fam, lang) + "</extra>",
+            customdata=np.stack(custom, axis=1),
+            hovertemplate=hover + ("%{customdata[3]}" if undertrained is not None else "") + "<extra>" + family_label(fam, lang) + "</extra>",
         )
+    if undertrained is not None and short[df.index].any():  # the legend says what an open marker means
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=tr("plots_compress.undertrained_legend", lang),
+                        marker=dict(symbol="circle-open", size=11, color=style.INK, line=dict(width=2)), hoverinfo="skip")
     front = df[pareto_front(df, x)].sort_values(x)
     if len(front) > 1:
         fig.add_scatter(x=(front[x].to_numpy(float) * scale).tolist(), y=(100 * front["test_acc"].to_numpy(float)).tolist(), mode="lines", name=tr("plots_compress.front", lang),
-                        line=dict(color="#7f7f7f", dash="dash", shape="hv"), hoverinfo="skip")
+                        line=dict(color=style.MUTED, dash="dash", shape="hv"), hoverinfo="skip")
     what = tr("plots_compress.what_latency" if x.startswith("latency") else "plots_compress.what_size", lang)
     n = int(df["n_seeds"].max()) if len(df) else 0
     seeds = tr("plots_compress.seeds", lang, n=n)
@@ -140,10 +158,11 @@ def pareto_figure(df: pd.DataFrame, *, x: str = "size_bytes", threads: int | Non
         names = [tr("plots_compress.hidden_item", lang, method=m, acc=100 * a)
                  for m, a in zip(method_names(hidden, lang), hidden["test_acc"])]
         fig.add_annotation(text=tr("plots_compress.hidden", lang, floor=100 * floor) + "<br>" + "<br>".join(names), xref="paper", yref="paper",
-                           x=1, y=0.02, xanchor="right", yanchor="bottom", align="right", showarrow=False, font=dict(size=11, color="#7f7f7f"))
+                           x=1, y=0.02, xanchor="right", yanchor="bottom", align="right", showarrow=False,
+                           font=dict(size=style.FONT_PX, color=style.MUTED))
     fig.update_xaxes(type="log", title=title)
     fig.update_yaxes(title=tr("plots_compress.test_acc", lang))
-    return fig
+    return style.apply(fig)
 
 
 def rank_curve_figure(curve: pd.DataFrame, *, rank: int | None = None, dense_acc: float | None = None, dense_params: int | None = None,
@@ -156,12 +175,12 @@ def rank_curve_figure(curve: pd.DataFrame, *, rank: int | None = None, dense_acc
     c = curve.sort_values("rank")
     fig = go.Figure()
     fig.add_scatter(x=c["rank"].tolist(), y=(100 * c["test_acc"]).tolist(), mode="lines+markers", name=tr("plots_compress.test_acc", lang), line=dict(color=FAMILY_COLOURS["low-rank"]))
-    fig.add_scatter(x=c["rank"].tolist(), y=c["params"].tolist(), mode="lines", name=tr("plots_compress.parameters", lang), yaxis="y2", line=dict(color="#7f7f7f", dash="dot"))
+    fig.add_scatter(x=c["rank"].tolist(), y=c["params"].tolist(), mode="lines", name=tr("plots_compress.parameters", lang), yaxis="y2", line=dict(color=style.MUTED, dash="dot"))
     if dense_acc is not None:
-        fig.add_hline(y=100 * dense_acc, line=dict(color="#000000", dash="dot", width=1), annotation_text=tr("plots_compress.unfactorised", lang), annotation_position="bottom right")
+        fig.add_hline(y=100 * dense_acc, line=dict(color=style.INK, dash="dot", width=1), annotation_text=tr("plots_compress.unfactorised", lang), annotation_position="bottom right")
     if dense_params is not None:
         fig.add_scatter(x=[c["rank"].min(), c["rank"].max()], y=[dense_params] * 2, mode="lines", yaxis="y2", name=tr("plots_compress.params_unfactorised", lang),
-                        line=dict(color="#000000", width=1, dash="dash"))
+                        line=dict(color=style.INK, width=1, dash="dash"))
     if rank is not None:
         fig.add_vline(x=rank, line=dict(color=FAMILY_COLOURS["low-rank"], width=1))
     fig.update_layout(
@@ -170,4 +189,4 @@ def rank_curve_figure(curve: pd.DataFrame, *, rank: int | None = None, dense_acc
         xaxis=dict(title=tr("plots_compress.rank_axis", lang), type="log"), yaxis=dict(title=tr("plots_compress.test_acc", lang)),
         yaxis2=dict(title=tr("plots_compress.parameters", lang), overlaying="y", side="right", type="log", showgrid=False),
     )
-    return fig
+    return style.apply(fig)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import style
 from .i18n import tr
 
 __all__ = [
@@ -26,7 +27,8 @@ __all__ = [
     "sweep_heatmap",
 ]
 
-BLUE, ORANGE, GREEN, GREY, RED, PURPLE = "#1f77b4", "#ff7f0e", "#2ca02c", "#7f7f7f", "#d62728", "#9467bd"
+DISTILLED, LABELS, TEACHER = style.ROLES["distilled"], style.ROLES["baseline"], style.ROLES["teacher"]  # one colour per role
+HIGHLIGHT = style.ROLES["highlight"]  # the one thing the text points at (the omitted digit)
 _LAYOUT = dict(height=380, margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2), hovermode="x unified")
 
 
@@ -36,6 +38,12 @@ def _pct(v) -> np.ndarray:
 
 def _err(std) -> dict:
     return dict(type="data", array=_pct(pd.Series(std).fillna(0.0)), visible=True)
+
+
+def _room(x: float, lo: float, hi: float) -> str:
+    """``"right"`` or ``"left"``: the side of a vertical line at ``x`` (axis from ``lo`` to ``hi``) with more room
+    for its label, so that the label stays inside the plot area."""
+    return "left" if x > (lo + hi) / 2 else "right"
 
 
 def _seeds(n: int, lang: str) -> str:
@@ -52,19 +60,19 @@ def fewer_labels_figure(summary: pd.DataFrame, *, teacher_acc: float | None = No
     x = _pct(s["fraction"])
     fig = go.Figure()
     for col, name, short, colour in (
-        ("distilled_acc", tr("plots_lab.distilled_long", lang), tr("plots_lab.distilled", lang), BLUE),
-        ("baseline_acc", tr("plots_lab.labels_only_long", lang), tr("plots_lab.labels_only", lang), ORANGE),
+        ("distilled_acc", tr("plots_lab.distilled_long", lang), tr("plots_lab.distilled", lang), DISTILLED),
+        ("baseline_acc", tr("plots_lab.labels_only_long", lang), tr("plots_lab.labels_only", lang), LABELS),
     ):
         fig.add_scatter(x=x, y=_pct(s[f"{col}_mean"]), error_y=_err(s[f"{col}_std"]), mode="lines+markers", name=name,
                         line=dict(color=colour), hovertemplate="%{y:.1f} %<extra>" + short + "</extra>")
     if teacher_acc is not None:
-        fig.add_hline(y=100 * teacher_acc, line=dict(color=GREY, dash="dot"), annotation_text=tr("plots_lab.teacher", lang),
+        fig.add_hline(y=100 * teacher_acc, line=dict(color=TEACHER, dash="dot"), annotation_text=tr("plots_lab.teacher", lang),
                       annotation_position="bottom right")
     n = int(s["n"].max()) if len(s) else 0
     fig.update_layout(title=tr("plots_lab.fewer_title", lang, seeds=_seeds(n, lang)), **_LAYOUT)
     fig.update_xaxes(type="log", title=tr("plots_lab.fewer_x", lang), tickvals=x, ticktext=[f"{v:g}%" for v in x])
     fig.update_yaxes(title=tr("plots_lab.test_acc", lang))
-    return fig
+    return style.apply(fig)
 
 
 def born_again_figure(summary: pd.DataFrame, *, lang: str = "en") -> go.Figure:
@@ -72,17 +80,17 @@ def born_again_figure(summary: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     s = summary.sort_values("generation")
     labels = [tr("plots_lab.gen0", lang)] + [tr("plots_lab.gen_k", lang, g=g, prev=g - 1) for g in s["generation"].iloc[1:]]
     fig = go.Figure(go.Bar(x=labels, y=_pct(s["test_acc_mean"]), error_y=_err(s["test_acc_std"]),
-                           marker_color=[ORANGE] + [BLUE] * (len(s) - 1), hovertemplate="%{y:.2f} %<extra></extra>"))
+                           marker_color=[LABELS] + [DISTILLED] * (len(s) - 1), hovertemplate="%{y:.2f} %<extra></extra>"))
     lo = float(np.nanmin(_pct(s["test_acc_mean"]))) if len(s) else 0.0
     n = int(s["n"].max()) if len(s) else 0
     fig.update_layout(title=tr("plots_lab.born_again_title", lang, seeds=_seeds(n, lang)), **{**_LAYOUT, "hovermode": "closest"})
     fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[max(0.0, lo - 5), 100])
     fig.update_xaxes(title=tr("plots_lab.generation", lang))
-    return fig
+    return style.apply(fig)
 
 
 ARM_NAMES = {"phase1": "plots_lab.phase1", "labels_only": "plots_lab.labels_only", "self_distilled": "plots_lab.self_distilled"}
-ARM_COLOURS = {"phase1": GREY, "labels_only": ORANGE, "self_distilled": BLUE}  # arm id → colour
+ARM_COLOURS = {"phase1": TEACHER, "labels_only": LABELS, "self_distilled": DISTILLED}  # arm id → colour (phase 1's snapshot teaches)
 
 
 def snapshot_figure(summary: pd.DataFrame, switch_epoch: int, *, lang: str = "en") -> go.Figure:
@@ -103,15 +111,17 @@ def snapshot_figure(summary: pd.DataFrame, switch_epoch: int, *, lang: str = "en
                         opacity=0.15, line=dict(width=0), hoverinfo="skip", showlegend=False)
         fig.add_scatter(x=s["epoch"], y=m, mode="lines", name=tr(ARM_NAMES[arm], lang), line=dict(color=colour),
                         hovertemplate="%{y:.2f} %")
-    fig.add_vline(x=switch_epoch, line=dict(color=GREY, dash="dash"), annotation_text=tr("plots_lab.snapshot_taken", lang),
-                  annotation_position="top left")
+    epochs = summary["epoch"] if len(summary) else pd.Series([switch_epoch])
+    fig.add_vline(x=switch_epoch, line=dict(color=TEACHER, dash="dash"), annotation_text=tr("plots_lab.snapshot_taken", lang),
+                  annotation_position="top " + _room(switch_epoch, float(epochs.min()), float(epochs.max())))
     fig.update_layout(title=tr("plots_lab.snapshot_title", lang), **_LAYOUT)
     fig.update_xaxes(title=tr("plots_lab.epoch", lang))
     fig.update_yaxes(title=tr("plots_lab.test_acc", lang))
-    return fig
+    return style.apply(fig)
 
 
-MERGE_COLOURS = {"teacher_a": GREEN, "teacher_b": PURPLE, "concat": GREY, "merged": BLUE, "joint": ORANGE}  # model id → colour
+MERGE_COLOURS = {"teacher_a": TEACHER, "teacher_b": "#a9b0bb", "concat": "#3d4148",  # the teachers in greys
+                 "merged": DISTILLED, "joint": LABELS}  # model id → colour
 MERGE_NAMES = {"teacher_a": "plots_lab.teacher_a", "teacher_b": "plots_lab.teacher_b", "concat": "plots_lab.concat",
                "merged": "plots_lab.merged", "joint": "plots_lab.joint"}  # model id → message key
 
@@ -131,13 +141,13 @@ def merge_figure(summary: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     fig.update_layout(title=tr("plots_lab.merge_title", lang), barmode="group", **_LAYOUT)
     fig.update_xaxes(title=tr("plots_lab.true_digit", lang), type="category")
     fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[0, 101])
-    return fig
+    return style.apply(fig)
 
 
 def omit_per_class_figure(summary: pd.DataFrame, omitted: int, *, bias: float = 0.0, lang: str = "en") -> go.Figure:
     """Per-digit test accuracy of the student that never saw ``omitted``. ``summary``: ``mean_std(per_class, "digit", "acc")``."""
     s = summary.sort_values("digit")
-    colours = [RED if d == omitted else BLUE for d in s["digit"]]
+    colours = [HIGHLIGHT if d == omitted else DISTILLED for d in s["digit"]]
     fig = go.Figure(go.Bar(x=s["digit"].astype(str), y=_pct(s["acc_mean"]), error_y=_err(s["acc_std"]), marker_color=colours,
                            hovertemplate="%{y:.1f} %<extra></extra>"))
     n = int(s["n"].max()) if len(s) else 0
@@ -145,7 +155,7 @@ def omit_per_class_figure(summary: pd.DataFrame, omitted: int, *, bias: float = 
                       **{**_LAYOUT, "hovermode": "closest"})
     fig.update_xaxes(title=tr("plots_lab.omit_x", lang, digit=omitted), type="category")
     fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[0, 101])
-    return fig
+    return style.apply(fig)
 
 
 def bias_figure(summary: pd.DataFrame, omitted: int, *, bias: float, best_bias: float | None = None,
@@ -156,21 +166,22 @@ def bias_figure(summary: pd.DataFrame, omitted: int, *, bias: float, best_bias: 
     """
     s = summary.sort_values("bias")
     fig = go.Figure()
-    for col, name, colour in (("omitted_acc", tr("plots_lab.digit_n", lang, digit=omitted), RED),
-                              ("acc", tr("plots_lab.all_digits", lang), BLUE)):
+    for col, name, colour in (("omitted_acc", tr("plots_lab.digit_n", lang, digit=omitted), HIGHLIGHT),
+                              ("acc", tr("plots_lab.all_digits", lang), DISTILLED)):
         m, sd = _pct(s[f"{col}_mean"]), _pct(s[f"{col}_std"].fillna(0.0))
         fig.add_scatter(x=np.r_[s["bias"], s["bias"][::-1]], y=np.r_[m + sd, (m - sd)[::-1]], fill="toself", fillcolor=colour,
                         opacity=0.15, line=dict(width=0), hoverinfo="skip", showlegend=False)
         fig.add_scatter(x=s["bias"], y=m, mode="lines", name=name, line=dict(color=colour), hovertemplate="%{y:.1f} %")
-    fig.add_vline(x=bias, line=dict(color="black"), annotation_text=tr("plots_lab.slider", lang, bias=bias),
-                  annotation_position="bottom right")
+    lo, hi = float(s["bias"].min()) if len(s) else 0.0, float(s["bias"].max()) if len(s) else 1.0
+    fig.add_vline(x=bias, line=dict(color=style.INK), annotation_text=tr("plots_lab.slider", lang, bias=bias),
+                  annotation_position="bottom " + _room(bias, lo, hi))
     if best_bias is not None:
-        fig.add_vline(x=best_bias, line=dict(color=GREEN, dash="dash"), annotation_text=tr("plots_lab.best_bias", lang, bias=best_bias),
-                      annotation_position="top left")
+        fig.add_vline(x=best_bias, line=dict(color=style.MUTED, dash="dash"), annotation_text=tr("plots_lab.best_bias", lang, bias=best_bias),
+                      annotation_position="top " + _room(best_bias, lo, hi))
     fig.update_layout(title=tr("plots_lab.bias_title", lang, digit=omitted), **_LAYOUT)
     fig.update_xaxes(title=tr("plots_lab.bias_x", lang, digit=omitted))
     fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[0, 101])
-    return fig
+    return style.apply(fig)
 
 
 def sweep_heatmap(cells: pd.DataFrame, *, lang: str = "en") -> go.Figure:
@@ -182,12 +193,12 @@ def sweep_heatmap(cells: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     ys = [f"{g:g}" for g in mean.index]
     custom = np.dstack([_pct(std.fillna(np.nan).to_numpy()), n.to_numpy(dtype=float)])
     fig = go.Figure(go.Heatmap(
-        z=_pct(mean.to_numpy()), x=xs, y=ys, customdata=custom, colorscale="Viridis", colorbar=dict(title=tr("plots_lab.acc_pct", lang)),
-        text=[[f"{v:.1f}" for v in row] for row in _pct(mean.to_numpy())], texttemplate="%{text}",
+        z=_pct(mean.to_numpy()), x=xs, y=ys, customdata=custom, colorscale="Viridis_r", colorbar=dict(title=tr("plots_lab.acc_pct", lang)),
+        text=[[f"{v:.1f}" for v in row] for row in _pct(mean.to_numpy())], texttemplate="%{text}", textfont=dict(size=style.FONT_PX),
         hovertemplate=tr("plots_lab.sweep_hover", lang, T="%{x}", gamma="%{y}", acc="%{z:.2f}", std="%{customdata[0]:.2f}",
                          n="%{customdata[1]}") + "<extra></extra>",
     ))
     fig.update_layout(title=tr("plots_lab.sweep_title", lang), height=420, margin=dict(l=10, r=10, t=50, b=10))
     fig.update_xaxes(title=tr("plots_lab.temperature", lang), type="category")
     fig.update_yaxes(title=tr("plots_lab.gamma", lang), type="category")
-    return fig
+    return style.apply(fig)

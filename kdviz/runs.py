@@ -19,14 +19,18 @@ from torch import nn
 from .metrics import confusion, per_class_accuracy
 from .models import architecture, build_model, count_params, size_bytes
 from .resources import Resources
+from .stats import sample_std
 from .train import TrainConfig, TrainResult
 
 __all__ = [
     "Run", "make_run", "model_bytes", "model_from_bytes", "history_table", "results_table", "per_class",
-    "student_confusion", "disagreements", "MODELS",
+    "student_confusion", "disagreements", "MODELS", "PairedGain", "paired_gain", "run_gain", "group_of", "seed_summary",
+    "HISTORY_PERCENT", "history_view", "Z95",
 ]
 
 MODELS = ("teacher", "distilled", "baseline")  # the rows of results_table
+HISTORY_PERCENT = ("distilled_acc", "baseline_acc", "gain", "agreement")  # history_table's fractions (gain: a difference)
+Z95 = 1.96  # two-sided 95 % normal quantile: a gain within Z95 standard errors of 0 is within the noise
 
 
 def model_bytes(model: nn.Module, meta: dict | None = None) -> bytes:
@@ -109,6 +113,91 @@ def history_table(runs: list[Run]) -> pd.DataFrame:
         "seconds": round(r.seconds + (0.0 if np.isnan(r.baseline_seconds) else r.baseline_seconds), 2),
     } for r in runs], columns=["run", "hidden", "epochs", "lr", "T", "gamma", "seed", "distilled_acc", "baseline_acc",
                                  "gain", "agreement", "params", "seconds"])
+
+
+def history_view(hist: pd.DataFrame) -> pd.DataFrame:
+    """:func:`history_table` as shown and downloaded: the :data:`HISTORY_PERCENT` columns in percent
+    (the gain in percentage points), rounded to 0.1, and ``params`` left off (the hidden sizes give it)."""
+    out = hist.drop(columns=["params"]).copy()
+    for col in HISTORY_PERCENT:
+        out[col] = (100 * out[col]).round(1)
+    return out
+
+
+@dataclass(frozen=True)
+class PairedGain:
+    """Distilled − baseline test accuracy on the same test digits, with its paired standard error.
+
+    ``gain`` and ``se`` are fractions (× 100 for percentage points). ``n`` test digits;
+    ``only_distilled`` / ``only_baseline``: digit-seed pairs that only one student got right
+    (the discordant pairs; the others don't move the gain).
+    """
+
+    gain: float
+    se: float
+    n: int
+    seeds: int
+    only_distilled: int
+    only_baseline: int
+
+    @property
+    def within_noise(self) -> bool:
+        """True when the 95 % interval ``gain ± 1.96·se`` contains 0 (another test set could reverse the sign)."""
+        return abs(self.gain) <= Z95 * self.se
+
+    @property
+    def z(self) -> float:
+        """gain / se (inf when the students never disagree but the gain is not 0; 0 for no gain)."""
+        return self.gain / self.se if self.se > 0 else (0.0 if self.gain == 0 else float("inf") * np.sign(self.gain))
+
+
+def paired_gain(correct_distilled, correct_baseline) -> PairedGain:
+    """The gain in test accuracy of one student over another, and its standard error, paired by test digit.
+
+    Parameters
+    ----------
+    correct_distilled, correct_baseline : array-like of bool, shape (n,) or (seeds, n)
+        Whether each student got each test digit right; with several seeds, one row per seed
+        (row s of both from the same seed).
+
+    The two students answer the *same* digits, so their errors are correlated: the paired
+    difference d_i = c_distilled,i − c_baseline,i (averaged over the seeds first) carries
+    all the sampling error of the gain. gain = mean(d), se = std(d, ddof=1) / √n: the
+    standard error over test digits, i.e. how much the gain would move on another n
+    digits from the same distribution.
+    """
+    a = np.atleast_2d(np.asarray(correct_distilled, dtype=float))
+    b = np.atleast_2d(np.asarray(correct_baseline, dtype=float))
+    if a.shape != b.shape or a.shape[1] < 2:
+        raise ValueError(f"correctness arrays must have the same shape (seeds, n ≥ 2), got {a.shape} and {b.shape}")
+    d = (a - b).mean(axis=0)  # (n,): per-digit difference, averaged over seeds
+    n = d.size
+    return PairedGain(gain=float(d.mean()), se=float(d.std(ddof=1) / np.sqrt(n)), n=n, seeds=a.shape[0],
+                      only_distilled=int(((a == 1) & (b == 0)).sum()), only_baseline=int(((a == 0) & (b == 1)).sum()))
+
+
+def run_gain(runs: list[Run], y_test: torch.Tensor) -> PairedGain | None:
+    """:func:`paired_gain` of the distilled students over their baselines in ``runs`` (one per seed);
+    None when a run has no baseline. ``y_test``: (n,) labels."""
+    if not runs or any(r.baseline_test_logits is None for r in runs):
+        return None
+    y = y_test.numpy()
+    return paired_gain([r.test_logits.argmax(1).numpy() == y for r in runs],
+                       [r.baseline_test_logits.argmax(1).numpy() == y for r in runs])
+
+
+def group_of(runs: list[Run], run: Run) -> list[Run]:
+    """The runs trained together with ``run`` by one press (several seeds share ``extra["group"]``), oldest first."""
+    g = run.extra.get("group")
+    return [r for r in runs if g is not None and r.extra.get("group") == g] or [run]
+
+
+def seed_summary(runs: list[Run]) -> dict[str, tuple[float, float]]:
+    """Mean and sample std (ddof = 1; NaN for one run) over ``runs`` of ``distilled``, ``baseline`` and ``gain``
+    test accuracy (fractions): ``{"distilled": (mean, std), ...}``."""
+    values = {"distilled": [r.test_acc for r in runs], "baseline": [r.baseline_acc for r in runs]}
+    values["gain"] = [d - b for d, b in zip(values["distilled"], values["baseline"])]
+    return {k: (float(np.mean(v)), sample_std(v)) for k, v in values.items()}
 
 
 def results_table(run: Run, res: Resources) -> pd.DataFrame:

@@ -14,9 +14,11 @@ file. The template is passed explicitly (plotly's global default is left alone).
 
 from __future__ import annotations
 
+import re
+
 import plotly.graph_objects as go
 
-__all__ = ["FONT_PX", "TITLE_PX", "INK", "MUTED", "ROLES", "PALETTE", "TEMPLATE", "apply", "contrast"]
+__all__ = ["FONT_PX", "TITLE_PX", "INK", "MUTED", "ROLES", "PALETTE", "TEMPLATE", "template", "apply", "safe_colour", "contrast"]
 
 FONT_PX = 15  # every text in a figure, px
 TITLE_PX = 18  # figure titles, px
@@ -38,30 +40,50 @@ ROLES = {  # role → colour, the same on every chart
 }
 PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#f0e442", "#6b6f76"]  # Okabe–Ito order
 
-_AXIS = dict(
-    color=INK, linecolor=MUTED, tickcolor=MUTED, gridcolor=GRID, zerolinecolor=GRID, showline=True, ticks="outside",
-    tickfont=dict(size=FONT_PX, color=INK), title=dict(font=dict(size=FONT_PX, color=INK), standoff=8), automargin=True,
-)
-TEMPLATE = go.layout.Template(layout=dict(
-    font=dict(family=FONT, size=FONT_PX, color=INK),
-    title=dict(font=dict(size=TITLE_PX, color=INK), x=0, xanchor="left"),
-    paper_bgcolor="white", plot_bgcolor="white", colorway=PALETTE,
-    xaxis=_AXIS, yaxis=_AXIS,
-    legend=dict(font=dict(size=FONT_PX, color=INK)),
-    hoverlabel=dict(font=dict(size=FONT_PX)),
-    annotationdefaults=dict(font=dict(size=FONT_PX, color=INK)),
-    coloraxis=dict(colorbar=dict(tickfont=dict(size=FONT_PX, color=INK), title=dict(font=dict(size=FONT_PX, color=INK)))),
-))
+PLACEHOLDER = re.compile(r"^#0000(0[1-9]|[1-3][0-9]|40)$", re.IGNORECASE)  # Streamlit recolours these, theme or not
 
 
-def apply(fig: go.Figure) -> go.Figure:
-    """Give ``fig`` the kdviz template (and colour-bar fonts, which heatmap traces keep per trace); returns it."""
-    fig.update_layout(template=TEMPLATE)
-    fig.update_traces(colorbar=dict(tickfont=dict(size=FONT_PX, color=INK), title=dict(font=dict(size=FONT_PX, color=INK))),
+def template(scale: float = 1.0) -> go.layout.Template:
+    """The kdviz template, every text size × ``scale`` (1.3 in presenter mode)."""
+    px, title_px = round(FONT_PX * scale), round(TITLE_PX * scale)
+    axis = dict(color=INK, linecolor=MUTED, tickcolor=MUTED, gridcolor=GRID, zerolinecolor=GRID, showline=True, ticks="outside",
+                tickfont=dict(size=px, color=INK), title=dict(font=dict(size=px, color=INK), standoff=8), automargin=True)
+    return go.layout.Template(layout=dict(
+        font=dict(family=FONT, size=px, color=INK),
+        title=dict(font=dict(size=title_px, color=INK), x=0, xanchor="left"),
+        paper_bgcolor="white", plot_bgcolor="white", colorway=PALETTE,
+        xaxis=axis, yaxis=axis,
+        legend=dict(font=dict(size=px, color=INK)),
+        hoverlabel=dict(font=dict(size=px)),
+        annotationdefaults=dict(font=dict(size=px, color=INK)),
+    ))
+
+
+TEMPLATE = template()
+
+
+def safe_colour(colour: str) -> str:
+    """``colour``, or for Streamlit's placeholders ``#000001``–``#000040`` (which its frontend replaces by
+    theme colours even with ``theme=None``: magma's darkest stop ``#000004`` was drawn pale pink) the
+    same colour one step redder, which looks the same."""
+    return "#01" + colour[3:] if isinstance(colour, str) and PLACEHOLDER.match(colour) else colour
+
+
+def apply(fig: go.Figure, *, scale: float = 1.0) -> go.Figure:
+    """Give ``fig`` the kdviz template with text × ``scale``; returns it.
+
+    Colour scales become explicit stops free of Streamlit's placeholder colours, colour bars and
+    annotations (subplot titles, line labels) get the template's text size, never less.
+    """
+    px = round(FONT_PX * scale)
+    fig.update_layout(template=TEMPLATE if scale == 1.0 else template(scale))
+    for trace in fig.data:
+        if getattr(trace, "colorscale", None) is not None:
+            trace.colorscale = [[stop, safe_colour(colour)] for stop, colour in trace.colorscale]
+    fig.update_traces(colorbar=dict(tickfont=dict(size=px, color=INK), title=dict(font=dict(size=px, color=INK))),
                       selector=dict(type="heatmap"))
-    for note in fig.layout.annotations:  # subplot titles and line labels: never below FONT_PX
-        if (note.font.size or 0) < FONT_PX:
-            note.font.size = FONT_PX
+    for note in fig.layout.annotations:
+        note.font.size = max(px, round((note.font.size or 0) * scale))
     return fig
 
 

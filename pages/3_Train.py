@@ -4,13 +4,17 @@ import time
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 import ui
-from kdviz import plots, runs as kruns
+from kdviz import plots, shipped, runs as kruns
+from kdviz.lab import results as labres
+from kdviz.stats import plus_minus
 from kdviz.train import TrainConfig, train_student
 
 res = ui.start_page("nav.train")
 st.title(ui.tr("train.title"))
+ui.demo_step("train")
 if res is None:
     st.stop()
 
@@ -21,6 +25,25 @@ SIZES = {"784-32-10": (32,), "784-64-10": (64,), "784-128-10": (128,), "784-256-
          "784-512-10": (512,), "784-256-128-10": (256, 128), "784-800-800-10": (800, 800)}
 HINTON = "784-800-800-10"  # the size of Hinton et al. (2015)
 defaults = TrainConfig()
+
+
+
+def lab_pointer() -> None:
+    """One sentence on the larger effect, fewer labels, with its numbers from the shipped Lab result, and the link."""
+    found = shipped.load("fewer_labels", data_fingerprint=res.data.fingerprint, teacher_sha256=str(res.teacher_meta.get("sha256", "")))
+    if found is not None and found.stale is None:
+        try:
+            h = labres.fewer_labels_headline(labres.fewer_labels_frames(found.result))
+        except (ValueError, KeyError, TypeError):  # a damaged file: the link alone
+            h = None
+        if h is not None:
+            st.markdown(ui.tr("train.lab_pointer", pct=100 * h["fraction"], n=h["n_labelled"], distilled=100 * h["distilled"],
+                              baseline=100 * h["baseline"], gain=100 * h["gain"], seeds=", ".join(map(str, h["seeds"]))))
+    try:
+        st.page_link("pages/4_Lab.py", label=ui.tr("train.lab_link"), icon=":material/science:")
+    except StreamlitAPIException:  # a page run on its own (AppTest.from_file) has no app to link into
+        pass
+
 
 controls, view = st.columns([1, 2.4], gap="large")
 with controls:
@@ -33,7 +56,8 @@ with controls:
     T = ui.T_slider()
     gamma = ui.gamma_slider()
     seed = st.number_input(ui.tr("train.seed"), 0, 2**31 - 1, key="seed", help=ui.tr("train.seed_help"))
-    with_baseline = st.toggle(ui.tr("train.with_baseline"), value=True, key="_train_baseline")
+    with_baseline = st.toggle(ui.tr("train.with_baseline"), value=True, key="_train_baseline", help=ui.tr("train.with_baseline_help"))
+    three = st.toggle(ui.tr("train.three_seeds"), value=False, key="_train_three", help=ui.tr("train.three_seeds_help"))
     go = st.button(ui.tr("train.button"), type="primary", width="stretch")
     st.markdown(ui.tr("train.explain"))
 
@@ -43,33 +67,40 @@ with view:
     if go:
         live = {}
         chart, bar = st.empty(), st.progress(0.0)
-        steps = config.epochs * (2 if with_baseline else 1)
+        seeds = [config.seed + k for k in range(3 if three else 1)]  # seed, seed + 1, seed + 2
+        per_seed = config.epochs * (2 if with_baseline else 1)
         shown = {"distilled": ui.tr("train.distilled"), "baseline": ui.tr("train.baseline")}
 
-        def follow(name: str, offset: int):
+        def follow(name: str, offset: int, seed: int):
             def callback(row: dict) -> None:
                 live.setdefault(name, []).append(row)
-                bar.progress((offset + row["epoch"]) / steps, text=ui.tr("train.progress", name=shown[name], epoch=row["epoch"],
-                                                                         epochs=config.epochs, acc=100 * row["test_acc"]))
+                bar.progress((offset + row["epoch"]) / (per_seed * len(seeds)), text=ui.tr(
+                    "train.progress", name=shown[name], seed=seed, epoch=row["epoch"], epochs=config.epochs, acc=100 * row["test_acc"]))
                 now = time.perf_counter()
                 if now - live.get("_drawn", 0.0) > 0.5 or row["epoch"] == config.epochs:  # redraw at most twice a second
                     live["_drawn"] = now
-                    chart.plotly_chart(plots.training_figure({k: pd.DataFrame(v) for k, v in live.items() if k != "_drawn"},
-                                                             epochs=config.epochs, lang=ui.lang()),
-                                       key=f"live_{name}_{row['epoch']}")
+                    ui.chart(plots.training_figure({k: pd.DataFrame(v) for k, v in live.items() if k != "_drawn"},
+                                                   epochs=config.epochs, lang=ui.lang()),
+                             key=f"live_{seed}_{name}_{row['epoch']}", where=chart)
             return callback
 
         try:
             with st.status(ui.tr("train.training"), expanded=False) as status:
-                distilled = train_student(res.data, res.logits, config, callback=follow("distilled", 0))
-                baseline = None
-                if with_baseline:
-                    baseline = train_student(res.data, res.logits, config.replace(gamma=0.0),
-                                             callback=follow("baseline", config.epochs))
-                run_id = (state["runs"][-1].run_id + 1) if state["runs"] else 1
-                state["runs"] = (state["runs"] + [kruns.make_run(run_id, distilled, baseline)])[-MAX_RUNS:]
-                status.update(label=ui.tr("train.finished", run=run_id,
-                                          seconds=distilled.seconds + (baseline.seconds if baseline else 0)), state="complete")
+                group = (state["runs"][-1].run_id + 1) if state["runs"] else 1  # the first run id of this press
+                seconds = 0.0
+                for k, seed in enumerate(seeds):
+                    live.clear()  # the live chart follows the seed being trained
+                    cfg = config.replace(seed=seed)
+                    distilled = train_student(res.data, res.logits, cfg, callback=follow("distilled", k * per_seed, seed))
+                    baseline = None
+                    if with_baseline:
+                        baseline = train_student(res.data, res.logits, cfg.replace(gamma=0.0),
+                                                 callback=follow("baseline", k * per_seed + config.epochs, seed))
+                    run = kruns.make_run(group + k, distilled, baseline)
+                    run.extra["group"] = group
+                    state["runs"] = (state["runs"] + [run])[-MAX_RUNS:]
+                    seconds += distilled.seconds + (baseline.seconds if baseline else 0)
+                status.update(label=ui.tr("train.finished", run=state["runs"][-1].run_id, seconds=seconds), state="complete")
         except ValueError as err:  # a bad setting: one line, the history is untouched
             st.error(ui.one_line(err))
         bar.empty()
@@ -77,30 +108,51 @@ with view:
 
     if not state["runs"]:
         st.info(ui.tr("train.empty"))
+        lab_pointer()
     else:
         run = state["runs"][-1]
+        group = kruns.group_of(state["runs"], run)  # the seeds trained by the last press
+        gain = kruns.run_gain(group, res.data.y_test)
+        if gain is None:
+            st.info(ui.tr("train.no_baseline"))
+        else:
+            lo, hi = 100 * (gain.gain - kruns.Z95 * gain.se), 100 * (gain.gain + kruns.Z95 * gain.se)
+            if len(group) == 1:
+                st.markdown(ui.tr("train.headline", gain=100 * gain.gain, se=100 * gain.se, distilled=100 * run.test_acc,
+                                  baseline=100 * run.baseline_acc, n=gain.n))
+            else:
+                summary = kruns.seed_summary(group)  # mean, sample std over the seeds
+                st.markdown(ui.tr("train.headline_seeds", n_seeds=len(group), gain=100 * summary["gain"][0], gain_std=100 * summary["gain"][1],
+                                  distilled=plus_minus(*summary["distilled"], scale=100),
+                                  baseline=plus_minus(*summary["baseline"], scale=100),
+                                  seeds=", ".join(str(r.config.seed) for r in group)))
+            st.markdown(ui.tr("train.noise" if gain.within_noise else "train.signal", lo=lo, hi=hi, z=abs(gain.z), n=gain.n,
+                              discordant=gain.only_distilled + gain.only_baseline, only_d=gain.only_distilled,
+                              only_b=gain.only_baseline))
+            st.caption(ui.tr("train.se_caption", n=gain.n))
+        lab_pointer()
         histories = {"distilled": run.history} | ({"baseline": run.baseline_history} if run.baseline_history is not None else {})
         st.markdown("#### " + ui.tr("train.run_header", run=run.run_id, arch="-".join(["784", *map(str, run.config.hidden), "10"]),
                                     T=run.config.T, gamma=run.config.gamma, seed=run.config.seed))
-        st.plotly_chart(plots.training_figure(histories, epochs=run.config.epochs, lang=ui.lang()), key="curves")
+        ui.chart(plots.training_figure(histories, epochs=run.config.epochs, lang=ui.lang()), key="curves")
         table = kruns.results_table(run, res)
         model_names = {"teacher": "train.model_teacher", "distilled": "train.model_distilled",
                        "baseline": "train.model_baseline"}  # kdviz.runs.MODELS → message key
         table["model"] = [ui.tr(model_names[m]) for m in table["model"]]
         st.dataframe(table, hide_index=True, width="stretch", column_config={
-            "model": st.column_config.TextColumn(ui.tr("train.col_model")),
+            "model": st.column_config.TextColumn(ui.tr("train.col_model"), pinned=True),
             "test_acc": st.column_config.NumberColumn(ui.tr("train.col_test_acc"), format="percent"),
-            "agreement": st.column_config.NumberColumn(ui.tr("train.col_agreement"), format="percent"),
-            "params": st.column_config.NumberColumn(ui.tr("train.col_params")),
-            "size_kB": st.column_config.NumberColumn(ui.tr("train.col_size"), format="%.0f"),
-            "seconds": st.column_config.NumberColumn(ui.tr("train.col_seconds"), format="%.2f")})
+            "agreement": st.column_config.NumberColumn(ui.tr("train.col_agreement"), format="percent", help=ui.tr("train.col_agreement_help")),
+            "params": st.column_config.NumberColumn(ui.tr("train.col_params"), format="%d"),
+            "seconds": st.column_config.NumberColumn(ui.tr("train.col_seconds"), format="%.1f")},
+            column_order=["model", "test_acc", "agreement", "params", "seconds"])  # size = 4 bytes × params: left off for width
 
 if state["runs"]:
     run = state["runs"][-1]
     left, right = st.columns(2, gap="large")
-    left.plotly_chart(plots.confusion_figure(kruns.student_confusion(run, res), ui.tr("train.confusion"), lang=ui.lang()),
-                      key="confusion")
-    right.plotly_chart(plots.per_class_figure(kruns.per_class(run, res), lang=ui.lang()), key="per_class")
+    ui.chart(plots.confusion_figure(kruns.student_confusion(run, res), ui.tr("train.confusion"), lang=ui.lang()),
+             key="confusion", where=left)
+    ui.chart(plots.per_class_figure(kruns.per_class(run, res), lang=ui.lang()), key="per_class", where=right)
     dis = kruns.disagreements(run, res, k=12)
     st.markdown("#### " + ui.tr("train.disagree", n=int(round((1 - run.agreement) * 1000))))
     if len(dis):
@@ -110,24 +162,27 @@ if state["runs"]:
 
     st.subheader(ui.tr("train.history"), divider="gray")
     hist = kruns.history_table(state["runs"])
-    percent = ("distilled_acc", "baseline_acc", "gain", "agreement")
-    labels = {"run": ui.tr("train.h_run"), "hidden": ui.tr("train.h_hidden"), "epochs": ui.tr("train.h_epochs"),
-              "lr": ui.tr("train.h_lr"), "gamma": ui.tr("train.h_gamma"), "seed": ui.tr("train.h_seed"),
-              "distilled_acc": ui.tr("train.h_distilled_acc"), "baseline_acc": ui.tr("train.h_baseline_acc"),
-              "gain": ui.tr("train.h_gain"), "agreement": ui.tr("train.h_agreement"), "params": ui.tr("train.h_params"),
-              "seconds": ui.tr("train.h_seconds")}  # column of kdviz.runs.history_table → label shown
-    st.dataframe(hist, hide_index=True, width="stretch", column_config={
-        c: st.column_config.NumberColumn(label, format="percent") if c in percent else st.column_config.Column(label)
-        for c, label in labels.items()})
+    view_ = kruns.history_view(hist)  # percentages, as shown and downloaded
+    labels = {"run": "train.h_run", "hidden": "train.h_hidden", "epochs": "train.h_epochs", "lr": "train.h_lr", "T": "train.h_T",
+              "gamma": "train.h_gamma", "seed": "train.h_seed", "distilled_acc": "train.h_distilled_acc",
+              "baseline_acc": "train.h_baseline_acc", "gain": "train.h_gain", "agreement": "train.h_agreement",
+              "seconds": "train.h_seconds"}  # column of kdviz.runs.history_view → message key of its header
+    formats = {"lr": "%g", "T": "%g", "gamma": "%g", "distilled_acc": "%.1f", "baseline_acc": "%.1f", "gain": "%+.1f",
+               "agreement": "%.1f", "seconds": "%.1f"}
+    st.dataframe(view_, hide_index=True, width="stretch", column_order=[c for c in labels if c != "seconds"], column_config={
+        c: st.column_config.NumberColumn(ui.tr(k), format=formats.get(c), pinned=c == "run") if c != "hidden"
+        else st.column_config.TextColumn(ui.tr(k)) for c, k in labels.items()})  # training time: in the CSV (table width)
     h1, h2 = st.columns([2, 1], gap="large")
-    h1.plotly_chart(plots.runs_figure(hist, lang=ui.lang()), key="runs")
+    ui.chart(plots.runs_figure(hist, lang=ui.lang()), key="runs", where=h1)
     with h2:
-        st.download_button(ui.tr("train.download_history"), hist.to_csv(index=False).encode(), "kdviz-runs.csv", "text/csv",
+        st.download_button(ui.tr("train.download_history"),
+                           view_.rename(columns={c: ui.tr(k) for c, k in labels.items()}).to_csv(index=False).encode(), "kdviz-runs.csv", "text/csv",
                            width="stretch")
         pick = st.selectbox(ui.tr("train.weights_of"), [r.run_id for r in state["runs"]][::-1], key="_weights_run")
         chosen = next(r for r in state["runs"] if r.run_id == pick)
         st.download_button(ui.tr("train.download_weights", run=pick), chosen.weights,
-                           f"kdviz-student-run{pick}.safetensors", "application/octet-stream", width="stretch")
+                           f"kdviz-student-run{pick}.safetensors", "application/octet-stream", width="stretch",
+                           help=ui.tr("train.download_weights_help"))
         if st.button(ui.tr("train.clear"), width="stretch"):
             state["runs"] = []
             st.rerun()

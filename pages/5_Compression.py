@@ -15,17 +15,17 @@ from kdviz import compress as kc
 from kdviz import plots_compress as pc
 from kdviz.stats import plus_minus
 
-PRESETS = {  # option → (settings, label key); the full one is the README's table
-    "quick": (kc.QUICK, "comp.preset_quick"),
+PRESETS = {  # option → (settings, label key); the full one (the README's table, shipped) opens first
     "full": (kc.DEFAULT, "comp.preset_full"),
+    "quick": (kc.QUICK, "comp.preset_quick"),
 }
 X_AXES = {  # option (a column of the table) → label key
     "size_bytes": "comp.x_size", "sparse_bytes": "comp.x_sparse", "latency_ms_1": "comp.x_latency_1", "latency_ms_256": "comp.x_latency_256",
 }
-COLUMNS = {  # column shown → its label key
-    "method": "comp.col_method", "family": "comp.col_family", "from": "comp.col_from", "parameters": "comp.col_params",
-    "size": "comp.col_size", "csr": "comp.col_csr", "ms_1": "comp.col_ms_1", "ms_256": "comp.col_ms_256", "acc": "comp.col_acc",
-    "seconds": "comp.col_seconds", "zero": "comp.col_zero", "note": "comp.col_note",
+COLUMNS = {  # column shown → its label key, in the table's order (accuracy next to the method: never scrolled off)
+    "method": "comp.col_method", "acc": "comp.col_acc", "family": "comp.col_family", "from": "comp.col_from",
+    "parameters": "comp.col_params", "size": "comp.col_size", "csr": "comp.col_csr", "ms_1": "comp.col_ms_1",
+    "ms_256": "comp.col_ms_256", "seconds": "comp.col_seconds", "zero": "comp.col_zero", "note": "comp.col_note",
 }
 
 res = ui.start_page("comp.page_title")
@@ -67,21 +67,30 @@ with right:
         st.caption(ui.tr("comp.from_cache", seconds=df.attrs.get("wall_seconds", 0)))
     else:  # the results shipped with kdviz, unless they no longer match the data or the teacher
         df, shown = ui.shipped_result("compress", kc.from_result, empty=ui.tr("comp.empty")) or (None, config)
+    weak = None  # per row: trained for fewer epochs than the full comparison (kdviz.compress.undertrained)
     if df is not None:
+        weak = kc.undertrained(df["family"], df["base"], shown)
+        short = kc.short_training(shown)
+        if any(weak):
+            parts = {"student": "comp.short_student", "compact": "comp.short_compact"}
+            st.warning(ui.tr("comp.undertrained", what=ui.tr("comp.short_sep").join(
+                ui.tr(parts[k], n=n, full=full) for k, (n, full) in short.items())))
         axes = {column: ui.tr(label) for column, label in X_AXES.items()}
         x = st.radio(ui.tr("comp.x_label"), list(axes), horizontal=True, key="compress.x", format_func=axes.get)
-        st.plotly_chart(pc.pareto_figure(df, x=x, threads=shown.threads, lang=lang), key="compress.pareto")
+        ui.chart(pc.pareto_figure(df, x=x, threads=shown.threads, undertrained=weak, lang=lang), key="compress.pareto")
 
 if df is not None:
     col = {name: ui.tr(k) for name, k in COLUMNS.items()}
-    table = pd.DataFrame({
-        col["method"]: pc.method_names(df, lang), col["family"]: [pc.family_label(f, lang) for f in df["family"]],
-        col["from"]: [pc.base_label(b, lang) for b in df["base"]], col["parameters"]: df["params"],
-        col["size"]: df["size_bytes"] / 1e3, col["csr"]: df["sparse_bytes"] / 1e3, col["ms_1"]: df["latency_ms_1"],
-        col["ms_256"]: df["latency_ms_256"], col["acc"]: [plus_minus(m, s, scale=100) for m, s in zip(df["test_acc"], df["test_acc_std"])],
-        col["seconds"]: df["seconds"], col["zero"]: df["sparsity"], col["note"]: pc.note_texts(df, lang),
-    })
+    names = [ui.tr("comp.undertrained_method", method=m) if w else m for m, w in zip(pc.method_names(df, lang), weak)]
+    values = {
+        "method": names, "acc": [plus_minus(m, s, scale=100) for m, s in zip(df["test_acc"], df["test_acc_std"])],
+        "family": [pc.family_label(f, lang) for f in df["family"]], "from": [pc.base_label(b, lang) for b in df["base"]],
+        "parameters": df["params"], "size": df["size_bytes"] / 1e3, "csr": df["sparse_bytes"] / 1e3, "ms_1": df["latency_ms_1"],
+        "ms_256": df["latency_ms_256"], "seconds": df["seconds"], "zero": df["sparsity"], "note": pc.note_texts(df, lang),
+    }
+    table = pd.DataFrame({col[name]: values[name] for name in COLUMNS})
     st.dataframe(table, hide_index=True, key="compress.table", height=35 * (len(table) + 1) + 3, column_config={
+        col["method"]: st.column_config.TextColumn(pinned=True),
         col["parameters"]: st.column_config.NumberColumn(format="%d"),
         col["size"]: st.column_config.NumberColumn(format="%.1f"), col["csr"]: st.column_config.NumberColumn(format="%.1f"),
         col["ms_1"]: st.column_config.NumberColumn(format="%.3f"), col["ms_256"]: st.column_config.NumberColumn(format="%.2f"),
@@ -123,7 +132,7 @@ if study is not None:
             error=here.rel_error, acc=100 * dense_acc, params=dense_params, seed=shown.seeds[0], break_even=study["break_even"],
         ))
     with c2:
-        st.plotly_chart(pc.rank_curve_figure(curve, rank=int(rank), dense_acc=dense_acc, dense_params=dense_params, lang=lang),
-                        key="compress.rank_curve")
+        ui.chart(pc.rank_curve_figure(curve, rank=int(rank), dense_acc=dense_acc, dense_params=dense_params, lang=lang),
+                 key="compress.rank_curve")
 
 ui.end_page()

@@ -44,7 +44,6 @@ with controls:
         st.warning(err.text(ui.lang()))
         image = None
     T = ui.T_slider()
-    st.markdown(ui.tr("mine.explain"))
 
 with view:
     if image is None:
@@ -57,7 +56,7 @@ with view:
             student, student_name = ui.reference_students().model, ui.tr("mine.student_ref")
         z_teacher = mydigit.logits_for(res.teacher, res.data, image)  # (10,)
         z_student = mydigit.logits_for(student, res.data, image)
-        a, b = st.columns([1, 2])
+        b, a = st.columns([2, 1])  # on a phone the columns stack: the softmax the slider changes comes first
         ui.chart(plots.digit_figure(image, ui.tr("mine.input")), key="mine_image", where=a)
         with a:
             t_pred, s_pred = int(z_teacher.argmax()), int(z_student.argmax())
@@ -72,4 +71,5 @@ with view:
         st.image([255 - res.data.images_test[i] for i in near["index"]], width=80,
                  caption=[ui.tr("mine.nearest_caption", index=i, label=int(res.data.y_test[i])) for i in near["index"]])
 
+st.markdown(ui.tr("mine.explain"))
 ui.end_page()

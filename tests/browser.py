@@ -42,6 +42,28 @@ def missing() -> str | None:
     return None
 
 
+def needs_browser(what: str = "browser test"):
+    """The ``pytestmark`` of a browser test module: skip with the reason when chromium or playwright is
+    absent, or raise when ``$KDVIZ_REQUIRE_BROWSER=1`` (CI) asks for the test to run."""
+    import pytest
+
+    reason = missing()
+    if reason and os.environ.get("KDVIZ_REQUIRE_BROWSER") == "1":
+        raise RuntimeError(f"{what} required but {reason}")
+    return pytest.mark.skipif(reason is not None, reason=reason or "")
+
+
+def chromium_for_module(shots: Path):
+    """A generator for a module-scoped ``browser`` fixture: Debian's chromium, screenshots into ``shots``."""
+    from playwright.sync_api import sync_playwright
+
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -55,9 +77,12 @@ def page_paths() -> list[str]:
 
 
 class Server:
-    """``streamlit run app.py`` on 127.0.0.1; ``started`` is the wall time of the spawn."""
+    """``streamlit run app.py`` on 127.0.0.1; ``started`` is the wall time of the spawn.
 
-    def __init__(self, *, timeout: float = 60.0, env: dict | None = None):
+    ``root`` is the checkout to serve (default: this one), e.g. a worktree of an older commit.
+    """
+
+    def __init__(self, *, timeout: float = 60.0, env: dict | None = None, root: Path | str | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile("w+", prefix=f"kdviz-server-{self.port}-", suffix=".log", delete=False)
@@ -65,7 +90,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.address", "127.0.0.1", "--server.port", str(self.port)],
-            cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=Path(root) if root else ROOT, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         )
         deadline = time.time() + timeout
@@ -106,3 +131,31 @@ def wait_idle(page, timeout_ms: int = 60_000) -> None:
     """Wait until the script has run to the end (Streamlit marks the app root), then let it paint."""
     page.wait_for_selector(IDLE, timeout=timeout_ms)
     page.wait_for_timeout(300)
+
+
+WATCH_CHANGES = """() => {
+    window.__kdvizLastChange = performance.now();
+    new MutationObserver(() => { window.__kdvizLastChange = performance.now(); })
+        .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+}"""  # add with context.add_init_script(f"({WATCH_CHANGES})()"); wait_settled then reads it
+
+
+def wait_settled(page, quiet_ms: int = 800, timeout_ms: int = 60_000) -> None:
+    """``wait_idle``, then wait until the page has stopped changing: Streamlit draws some elements
+    (metrics, page links, tables, charts) seconds after the script has ended, on a busy machine.
+
+    Needs ``WATCH_CHANGES`` installed as an init script; waits also for the web fonts, for the lazily
+    loaded elements (Streamlit shows a skeleton until their code has arrived) and for every plotly
+    chart and dataframe to be drawn.
+    """
+    wait_idle(page, timeout_ms)
+    page.wait_for_function(
+        """(quiet) => window.__kdvizLastChange !== undefined
+            && performance.now() - window.__kdvizLastChange > quiet
+            && document.fonts.status === 'loaded'
+            && !document.querySelector('[data-testid="stSkeleton"]')
+            && document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+            && [...document.querySelectorAll('.js-plotly-plot')].every(p => p._fullLayout && p.querySelector('svg.main-svg'))
+            && [...document.querySelectorAll('[data-testid="stDataFrame"]')].every(f => f.querySelector('.dvn-scroller'))""",
+        arg=quiet_ms, timeout=timeout_ms, polling=100,
+    )

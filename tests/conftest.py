@@ -21,3 +21,21 @@ def res():
 @pytest.fixture(scope="session")
 def data(res):
     return res.data
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    """Debian's chromium through Playwright, one per browser-test module; screenshots go to the module's ``SHOTS``."""
+    from browser import chromium_for_module
+
+    yield from chromium_for_module(request.module.SHOTS)
+
+
+@pytest.fixture(scope="module")
+def server(request):
+    """``streamlit run app.py`` on 127.0.0.1, one per module; serves the module's ``SERVED`` checkout if it names one."""
+    from browser import Server
+
+    s = Server(root=getattr(request.module, "SERVED", None))
+    yield s
+    s.stop()

@@ -20,32 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from browser import ROOT, Server, launch, missing, page_paths, wait_idle
+from browser import ROOT, Server, needs_browser, page_paths, wait_idle
 
 SHOTS = Path(os.environ.get("KDVIZ_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
 
-reason = missing()
-if reason and os.environ.get("KDVIZ_REQUIRE_BROWSER") == "1":
-    raise RuntimeError(f"browser test required but {reason}")
-pytestmark = pytest.mark.skipif(reason is not None, reason=reason or "")
+pytestmark = needs_browser()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = launch(p)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def server():
-    s = Server()
-    yield s
-    s.stop()
+# the module-scoped ``browser`` and ``server`` fixtures are in conftest.py (screenshots into SHOTS)
 
 
 def assert_clean(page) -> None:

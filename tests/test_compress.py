@@ -494,3 +494,37 @@ def test_readme_table_is_the_shipped_result(res):
         assert size == f"{r['size_bytes'] / 1e3:.1f}" and csr == f"{r['sparse_bytes'] / 1e3:.1f}"
         assert cells[8] == plus_minus(r["test_acc"], r["test_acc_std"], scale=100), method
     assert re.search(r"`kdviz/results/compress\.json`", (Path(__file__).resolve().parents[1] / "README.md").read_text())
+
+
+def test_undertrained_rows_are_the_ones_trained_short():
+    """Quick: the MLP student (and what is made from it), the distilled MLPs and the compact CNNs are undertrained;
+    nothing made from the teacher is. The full preset has none."""
+    methods = kc.plan(kc.QUICK)
+    fam, base = [m.family for m in methods], [m.base for m in methods]
+    weak = kc.undertrained(fam, base, kc.QUICK)
+    for m, w in zip(methods, weak):
+        assert w == (m.base == "student" or m.family in ("distillation", "compact")), m.name
+    assert kc.short_training(kc.QUICK) == {"student": (kc.QUICK.student_epochs, kc.DEFAULT.student_epochs),
+                                           "compact": (kc.QUICK.compact_epochs, kc.DEFAULT.compact_epochs)}
+    full = kc.plan(kc.DEFAULT)
+    assert not any(kc.undertrained([m.family for m in full], [m.base for m in full], kc.DEFAULT))
+    assert kc.short_training(kc.DEFAULT) == {}
+
+
+def test_pareto_figure_marks_undertrained_rows_open():
+    from kdviz import plots_compress, style
+
+    methods = kc.plan(kc.QUICK)
+    df = pd.DataFrame([{"method": m.name, "family": m.family, "base": m.base, "params": 1000, "size_bytes": 4000 + i,
+                        "sparse_bytes": 3000, "latency_ms_1": 0.1, "latency_ms_256": 2.0 + i, "test_acc": 0.9, "test_acc_std": None,
+                        "n_seeds": 1, "key": m.key, "fields": m.message[1]} for i, m in enumerate(methods)])
+    weak = kc.undertrained(df["family"], df["base"], kc.QUICK)
+    fig = plots_compress.pareto_figure(df, undertrained=weak)
+    dist = next(t for t in fig.data if t.name == "distillation")
+    assert all(s.endswith("-open") for s in dist.marker.symbol) and dist.marker.color == style.ROLES["distilled"]
+    base = next(t for t in fig.data if t.name == "baseline")
+    assert list(base.marker.symbol) == ["diamond", "diamond-open"]  # the teacher is fully trained, the quick student is not
+    assert list(base.marker.color) == [style.ROLES["teacher"], style.ROLES["baseline"]]
+    assert fig.data[-1].name == "open marker: undertrained" and "undertrained" in dist.customdata[0][3]
+    plain = plots_compress.pareto_figure(df)
+    assert [t.name for t in plain.data] == list(kc.FAMILIES)  # no legend entry without undertrained rows (one point: no front)

@@ -28,6 +28,7 @@ def test_opens_with_the_shipped_results_without_computing(app, res, tmp_path):
     """An empty cache: the page shows the full comparison shipped in kdviz/results/compress.json, charts included."""
     ship = shipped.load("compress", data_fingerprint=res.data.fingerprint, teacher_sha256=res.teacher_meta["sha256"])
     assert app.title[0].value == "Compression lab"
+    assert app.radio(key="compress.preset").value == "full"  # the full, shipped comparison opens first
     assert app.button(key="compress.run").label == "Run"
     assert len(app.get("plotly_chart")) == 2  # the Pareto chart and the rank curve
     table = app.dataframe[0].value
@@ -74,13 +75,18 @@ def test_stale_shipped_results_are_one_line(res, tmp_path, monkeypatch):
 
 
 def test_run_quick_shows_table_chart_and_rank_slider(app, res, tmp_path):
-    assert app.radio(key="compress.preset").value == "quick"
-    assert app.radio(key="compress.preset").options[0].startswith("Quick: every method once")
+    assert app.radio(key="compress.preset").options[1].startswith("Quick rerun: every method once")
+    app.radio(key="compress.preset").set_value("quick").run()
     app.button(key="compress.run").click().run()
     assert not app.exception, [e.value for e in app.exception]
-    assert len(app.error) == 0 and len(app.warning) == 0
+    assert len(app.error) == 0
+    # quick students are undertrained: said in one warning, in the table and on the chart
+    assert [w.value.startswith("**Quick run: some models are undertrained.**") for w in app.warning] == [True]
+    assert f"trained for {kc.QUICK.student_epochs} of {kc.DEFAULT.student_epochs} epochs" in app.warning[0].value
     table = app.dataframe[0].value
-    assert list(table["method"]) == [m.name for m in kc.plan(kc.QUICK)]
+    weak = kc.undertrained([m.family for m in kc.plan(kc.QUICK)], [m.base for m in kc.plan(kc.QUICK)], kc.QUICK)
+    assert list(table["method"]) == [f"{m.name} (undertrained)" if w else m.name for m, w in zip(kc.plan(kc.QUICK), weak)]
+    assert list(table.columns[:2]) == ["method", "test acc (%)"]  # the accuracy next to the method, never scrolled off
     assert set(table["family"]) == set(kc.FAMILIES)
     df = kc.load_cached_compare(kc.compare_key(res, kc.QUICK))
     assert list(table["what it traded"]) == list(df["note"])  # the library's notes, shown through the catalog
@@ -103,6 +109,7 @@ def test_run_quick_shows_table_chart_and_rank_slider(app, res, tmp_path):
     # a new session with the same settings opens the table from the disk cache
     fresh = AppTest.from_file(PAGE, default_timeout=120)
     fresh.run()
+    fresh.radio(key="compress.preset").set_value("quick").run()
     assert not fresh.exception
     assert any("Opened from the disk cache" in c.value for c in fresh.caption)
     assert fresh.button(key="compress.run").label == "Run again"

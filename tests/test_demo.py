@@ -24,7 +24,7 @@ def run(script: str, *, query: dict | None = None, state: dict | None = None) ->
 
 
 def demo_text(at) -> str:
-    return next(m.value for m in at.markdown if "Step " in m.value)
+    return next(m.value for m in at.markdown if m.value.startswith(("**Step ", "**第 ")))
 
 
 @pytest.mark.parametrize("n, step, script, key", [(n, *d) for n, d in enumerate(ui.DEMO, start=1)])
@@ -55,7 +55,7 @@ def test_next_on_train_opens_the_labs_fewer_labels_tab():
 
 def test_default_digit_is_the_computed_ambiguous_one(res):
     at = run("pages/1_Temperature.py")
-    expected = explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=(4, 9))
+    expected = explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=(4, 9), within=True)
     assert at.session_state["digit"] == expected and int(res.data.y_test[expected]) in (4, 9)
     assert at.query_params["digit"] == str(expected)
     assert run("pages/1_Temperature.py", query={"digit": "17"}).session_state["digit"] == 17  # a link's digit wins
@@ -65,7 +65,9 @@ def test_reset_view_restores_the_defaults_and_the_link(res):
     at = run("pages/2_Losses.py", query={"T": "11", "gamma": "0.3", "digit": "5", "seed": "9", "lang": "zh"})
     at.radio(key="_loss_scope").set_value("digit").run()
     at.session_state["runs"] = ["kept"]  # a learner's work survives a reset
-    at.button(key=next(b.key for b in at.button if b.label == "重置视图") or "").click().run()
+    [reset] = [b for b in at.sidebar.button if b.key == "reset_view"]
+    assert reset.label == "重置视图"
+    reset.click().run()
     assert not at.exception
     defaults = ui.default_view(res)
     for name, value in defaults.items():
@@ -80,7 +82,7 @@ def figure_fonts(at) -> list[tuple[float, float]]:
     out = []
     for el in at.get("plotly_chart"):
         layout = json.loads(el.proto.spec)["layout"]
-        out.append((layout.get("font", {}).get("size") or style.FONT_PX, layout["height"]))
+        out.append((layout["template"]["layout"]["font"]["size"], layout["height"]))
     return out
 
 

@@ -113,3 +113,43 @@ def test_student_states_improve_with_training(res):
     assert acc["untrained"] < 0.3 < acc["partly trained"] <= acc["trained"] + 0.02
     again = explore.student_states(res, partial_epochs=1, full_epochs=3)
     assert torch.equal(again.logits["trained"], states.logits["trained"])  # seeded
+
+
+def test_ambiguous_digit_matches_numpy(res):
+    z, y = res.logits.test, res.data.y_test
+    for classes, T in (((4, 9), 1.0), ((3, 5, 8), 2.0)):
+        idx = explore.ambiguous_digit(z, y, classes=classes, T=T)
+        second = np.sort(np_softmax(z.numpy(), T), axis=1)[:, -2]  # (1000,)
+        second[~np.isin(y.numpy(), classes)] = -1.0
+        assert idx == int(np.argmax(second)) and int(y[idx]) in classes
+
+
+def test_ambiguous_digit_within_the_pair_matches_numpy(res):
+    """``within``: among the 4s and 9s the teacher gets right, the largest probability on the other digit of the pair."""
+    z, y = res.logits.test.numpy(), res.data.y_test.numpy()
+    p = np_softmax(z, 1.0)  # (1000, 10)
+    other = np.where(y == 4, p[:, 9], p[:, 4])  # (1000,)
+    other[~np.isin(y, (4, 9)) | (p.argmax(axis=1) != y)] = -1.0
+    idx = explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=(4, 9), within=True)
+    assert idx == int(np.argmax(other)) and p[idx].argmax() == y[idx] and 0.1 < other[idx] < 0.5
+    z3 = torch.tensor([[0.0, 3.0, 2.9], [2.0, 0.0, 1.0], [0.0, 0.0, 5.0]])  # row 0: a 1 like a 2; row 1: a 0 like a 2
+    y3 = torch.tensor([1, 0, 2])
+    assert explore.ambiguous_digit(z3, y3, classes=(0, 1), within=True) == 1  # row 0's rival 2 is not in the pair
+    assert explore.ambiguous_digit(z3, y3, classes=(0, 1)) == 0
+
+
+def test_ambiguous_digit_small_example():
+    z = torch.tensor([[5.0, 0.0, 0.0],   # label 0: clear
+                      [2.0, 2.0, 0.0],   # label 1: a tie between 0 and 1, runner-up p ≈ 0.47, but class 1 is not asked
+                      [0.0, 1.0, 3.0],   # label 2: runner-up p = e/(1+e+e³) ≈ 0.11
+                      [1.0, 0.0, 2.0],   # label 2: runner-up p = e/(1+e+e²) ≈ 0.24
+                      [0.0, 1.0, 2.0]])  # label 2: the same runner-up p as row 3: the tie goes to row 3
+    y = torch.tensor([0, 1, 2, 2, 2])
+    assert explore.ambiguous_digit(z, y, classes=(0, 2)) == 3
+    assert explore.ambiguous_digit(z, y, classes=(0, 1, 2)) == 1
+    # T = 1000 flattens every row: row 0's runner-up 1/(e^0.005 + 2) ≈ 0.3328 < row 3's ≈ 0.3333
+    assert explore.ambiguous_digit(z, y, classes=(0,)) == 0 and explore.ambiguous_digit(z, y, classes=(0, 2), T=1000.0) == 3
+    with pytest.raises(ValueError):
+        explore.ambiguous_digit(z, y, classes=(7,))
+    with pytest.raises(ValueError):
+        explore.ambiguous_digit(z, y, T=0.0)

@@ -504,3 +504,22 @@ def test_readme_lab_table_is_the_shipped_results():
         row = _row(lines, start)
         for part in parts:
             assert part in row, (start, part)
+
+
+def test_lab_figures_use_one_colour_per_role_and_the_kdviz_template():
+    from kdviz import plots_lab, stats, style
+
+    fewer = pd.DataFrame({"fraction": [0.01, 0.01, 1.0, 1.0], "seed": [0, 1, 0, 1], "distilled_acc": [0.95, 0.94, 0.97, 0.97],
+                          "baseline_acc": [0.6, 0.65, 0.96, 0.96]})
+    fig = plots_lab.fewer_labels_figure(stats.mean_std(fewer, "fraction", ["distilled_acc", "baseline_acc"]), teacher_acc=0.99)
+    assert [t.line.color for t in fig.data] == [style.ROLES["distilled"], style.ROLES["baseline"]]
+    assert fig.layout.template.layout.font.size >= style.FONT_PX
+    assert all(a.font.size >= style.FONT_PX for a in fig.layout.annotations)
+    gens = pd.DataFrame({"generation": [0, 1, 2], "test_acc": [0.9, 0.91, 0.92]})
+    bars = plots_lab.born_again_figure(stats.mean_std(gens, "generation", "test_acc")).data[0]
+    assert list(bars.marker.color) == [style.ROLES["baseline"], style.ROLES["distilled"], style.ROLES["distilled"]]
+    # a line's label sits on the side with room: inside the plot at either end of the axis
+    curves = pd.DataFrame({"bias": [0.0, 1.0, 2.0], "omitted_acc": [0.1, 0.5, 0.8], "acc": [0.9, 0.92, 0.91]})
+    for bias, anchor in ((0.0, "left"), (2.0, "right")):
+        f = plots_lab.bias_figure(stats.mean_std(curves, "bias", ["omitted_acc", "acc"]), 3, bias=bias)
+        assert f.layout.annotations[0].xanchor == anchor

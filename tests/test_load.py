@@ -11,17 +11,10 @@ test drives 10 sessions, and asks that at least every session's worth of moves h
 20-session figures are the benchmark's.
 """
 
-import os
-
-import pytest
-
-from browser import missing
+from browser import needs_browser
 from loadtest import run_load
 
-reason = missing()
-if reason and os.environ.get("KDVIZ_REQUIRE_BROWSER") == "1":
-    raise RuntimeError(f"load test required but {reason}")
-pytestmark = pytest.mark.skipif(reason is not None, reason=reason or "")
+pytestmark = needs_browser("load test")
 
 
 SESSIONS = 10

@@ -41,9 +41,10 @@ def trace(specs, prefix: str):
 def test_home(res):
     at = app("app.py")
     assert "kdviz" in at.title[0].value
-    params = [m.value for m in at.metric if m.label == "Parameters"]
-    assert params == [f"{models.count_params(res.teacher):,}", f"{models.count_params(models.StudentMLP((128,))):,}"]
-    assert f"{100 * res.teacher_meta['test_acc']:.1f} %" in [m.value for m in at.metric]
+    facts = at.table[0].value  # rows: teacher, student
+    teacher_params, student_params = models.count_params(res.teacher), models.count_params(models.StudentMLP((128,)))
+    assert facts["Parameters"].tolist() == [f"{teacher_params:,}", f"{student_params:,} ({teacher_params / student_params:.1f}× fewer)"]
+    assert facts["Test accuracy"].iloc[0] == f"{100 * res.teacher_meta['test_acc']:.1f} %"
     assert "γ weights the soft loss" in " ".join(m.value for m in at.markdown)
 
 
@@ -66,7 +67,9 @@ def test_temperature_digit_controls(res):
     assert at.selectbox(key="_digit_class").value == int(res.data.y_test[123])
     at.selectbox(key="_digit_class").set_value(7).run()
     assert int(res.data.y_test[at.session_state["digit"]]) == 7
-    at.button[1].click().run()  # any random digit
+    at.button(key="_pick_same_class").click().run()
+    assert not at.exception and int(res.data.y_test[at.session_state["digit"]]) == 7
+    at.button(key="_pick_any").click().run()  # any random digit
     assert not at.exception
 
 
@@ -79,6 +82,8 @@ def test_temperature_bad_link_gets_one_line_each():
 
 def test_losses_page_shows_the_formula_values(res):
     at = app("pages/2_Losses.py")
+    at.radio(key="_loss_student").set_value("trained")
+    at.radio(key="_loss_scope").set_value("digit")
     at.slider(key="T").set_value(2.0)
     at.slider(key="gamma").set_value(0.5).run()
     assert not at.exception
@@ -96,6 +101,7 @@ def test_losses_page_shows_the_formula_values(res):
 def test_train_page_run_adds_to_history(res):
     at = app("pages/3_Train.py", timeout=120)
     assert at.info  # nothing trained on open
+    assert any("The larger effect is with fewer labels" in m.value for m in at.markdown)  # pointer to the Lab, before any run
     at.number_input(key="_train_epochs").set_value(2)
     at.selectbox(key="_train_size").set_value("784-32-10")
     at.button[0].click().run()
@@ -109,3 +115,37 @@ def test_train_page_run_adds_to_history(res):
     assert [r.run_id for r in at.session_state["runs"]] == [1, 2]
     assert at.dataframe[-1].value["run"].tolist() == [1, 2]
     assert np.isfinite(at.dataframe[-1].value["distilled_acc"]).all()
+
+
+def test_train_headline_gain_has_its_paired_standard_error(res):
+    """The headline's gain and ± are the paired standard error of kdviz.runs; 3 seeds give mean ± sample std."""
+    from kdviz import runs as kruns
+    from kdviz.lab import results as labres
+    from kdviz import shipped
+
+    at = app("pages/3_Train.py", timeout=180)
+    ship = shipped.load("fewer_labels", data_fingerprint=res.data.fingerprint, teacher_sha256=res.teacher_meta["sha256"])
+    h = labres.fewer_labels_headline(labres.fewer_labels_frames(ship.result))
+    pointer = next(m.value for m in at.markdown if "The larger effect" in m.value)
+    assert f"{100 * h['distilled']:.1f} % against {100 * h['baseline']:.1f} %" in pointer  # the shipped numbers, not typed in
+    at.number_input(key="_train_epochs").set_value(2)
+    at.selectbox(key="_train_size").set_value("784-32-10")
+    at.button[0].click().run()
+    run = at.session_state["runs"][-1]
+    y = res.data.y_test.numpy()
+    g = kruns.paired_gain(run.test_logits.argmax(1).numpy() == y, run.baseline_test_logits.argmax(1).numpy() == y)
+    head = next(m.value for m in at.markdown if m.value.startswith("Gain of distillation"))
+    assert f"**{100 * g.gain:+.1f} ± {100 * g.se:.1f} points**" in head
+    verdict = "Within the noise" if abs(g.gain) <= 1.96 * g.se else "Larger than the noise"
+    assert any(m.value.startswith(f"**{verdict}.**") for m in at.markdown)
+    # three seeds: seed, seed + 1, seed + 2, one group, mean ± sample std
+    at.toggle(key="_train_three").set_value(True)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    group = at.session_state["runs"][-3:]
+    assert [r.config.seed for r in group] == [0, 1, 2] and len({r.extra["group"] for r in group}) == 1
+    gains = [r.test_acc - r.baseline_acc for r in group]
+    head = next(m.value for m in at.markdown if m.value.startswith("Gain of distillation over 3 seeds"))
+    assert f"**{100 * np.mean(gains):+.1f} ± {100 * np.std(gains, ddof=1):.1f} points**" in head
+    hist = at.dataframe[-1].value
+    assert hist["run"].tolist() == [1, 2, 3, 4] and "params" not in hist

@@ -1,5 +1,9 @@
 """kdviz.runs: what the Train page keeps per run, and the safetensors weights it offers for download."""
 
+import math
+import statistics
+
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -53,3 +57,61 @@ def test_disagreements_are_real_disagreements(res, two):
     for row in dis.itertuples():
         assert int(r.test_logits[row.index].argmax()) == row.student
         assert int(res.logits.test[row.index].argmax()) == row.teacher
+
+
+def test_paired_gain_matches_the_discordant_pair_formula():
+    """One seed: gain = (n10 − n01) / n and se² = (n10 + n01 − n·gain²) / ((n − 1)·n), from the counts alone."""
+    rng = np.random.default_rng(0)
+    a = rng.random(1000) < 0.95
+    b = np.where(rng.random(1000) < 0.1, ~a, a)  # the baseline disagrees on about 10 % of the digits
+    n10, n01, n = int((a & ~b).sum()), int((~a & b).sum()), 1000
+    g = runs.paired_gain(a, b)
+    want = (n10 - n01) / n
+    assert g.gain == pytest.approx(want, abs=1e-12)
+    assert g.se == pytest.approx(math.sqrt((n10 + n01 - n * want**2) / ((n - 1) * n)), rel=1e-12)
+    assert (g.only_distilled, g.only_baseline, g.n, g.seeds) == (n10, n01, 1000, 1)
+    assert g.gain == pytest.approx(a.mean() - b.mean())  # the difference of the two accuracies
+    # the pairing matters: the unpaired standard error (independent samples) is larger here
+    assert g.se < math.sqrt((a.mean() * (1 - a.mean()) + b.mean() * (1 - b.mean())) / n)
+
+
+def test_paired_gain_over_seeds_averages_each_digit_first():
+    rng = np.random.default_rng(1)
+    a, b = rng.random((3, 50)) < 0.9, rng.random((3, 50)) < 0.8
+    d = [statistics.fmean(int(a[s, i]) - int(b[s, i]) for s in range(3)) for i in range(50)]
+    g = runs.paired_gain(a, b)
+    assert g.gain == pytest.approx(statistics.fmean(d)) and g.se == pytest.approx(statistics.stdev(d) / math.sqrt(50))
+    assert g.seeds == 3 and g.only_distilled == int((a & ~b).sum())
+    with pytest.raises(ValueError):
+        runs.paired_gain(a, b[:, :10])
+
+
+def test_within_noise_is_the_95_percent_interval():
+    small = runs.PairedGain(gain=0.007, se=0.006, n=1000, seeds=1, only_distilled=20, only_baseline=13)
+    big = runs.PairedGain(gain=0.30, se=0.02, n=1000, seeds=1, only_distilled=310, only_baseline=10)
+    assert small.within_noise and not big.within_noise
+    assert big.z == pytest.approx(15.0)
+    same = runs.PairedGain(gain=0.0, se=0.0, n=1000, seeds=1, only_distilled=0, only_baseline=0)
+    assert same.within_noise and same.z == 0.0
+
+
+def test_run_gain_groups_and_seed_summary(res, two):
+    d, b = two
+    r1, r2, r3 = runs.make_run(1, d, b), runs.make_run(2, d, b), runs.make_run(3, d)
+    r1.extra["group"] = r2.extra["group"] = 1
+    assert runs.group_of([r1, r2, r3], r2) == [r1, r2] and runs.group_of([r1, r2, r3], r3) == [r3]
+    g = runs.run_gain([r1], res.data.y_test)
+    assert g.gain == pytest.approx(r1.test_acc - r1.baseline_acc, abs=1e-6)
+    assert runs.run_gain([r3], res.data.y_test) is None
+    s = runs.seed_summary([r1, r2])
+    assert s["gain"][0] == pytest.approx(r1.test_acc - r1.baseline_acc) and s["gain"][1] == pytest.approx(0.0)
+    assert math.isnan(runs.seed_summary([r1])["distilled"][1])
+
+
+def test_history_view_is_in_percent(two):
+    d, b = two
+    hist = runs.history_table([runs.make_run(1, d, b)])
+    shown = runs.history_view(hist)
+    assert "params" not in shown and list(shown.columns) == [c for c in hist.columns if c != "params"]
+    assert shown.loc[0, "gain"] == pytest.approx(round(100 * hist.loc[0, "gain"], 1))
+    assert shown.loc[0, "distilled_acc"] == pytest.approx(round(100 * hist.loc[0, "distilled_acc"], 1))

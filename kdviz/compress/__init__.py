@@ -1,6 +1,7 @@
 """Compression lab: the four families of model compression on one teacher, one data split, one clock.
 
-The source note (§7.1) names four families, each trading accuracy for size and speed:
+Model compression is usually split into four families (Cheng et al., "A Survey of Model
+Compression and Acceleration for Deep Neural Networks", 2017), each trading accuracy for size and speed:
 pruning and quantization, low-rank factorization, compact convolution filters, and
 knowledge distillation. Here each is applied to the shipped CNN teacher or to the MLP
 student, and every resulting model is measured the same way. One module per idea:
@@ -36,7 +37,7 @@ from .compare import (
     note,
     to_result,
 )
-from .config import BASES, CURVE_RANKS, DEFAULT, FAMILIES, QUICK, CompressConfig
+from .config import BASES, CURVE_RANKS, DEFAULT, FAMILIES, QUICK, CompressConfig, short_training, undertrained
 from .lowrank import break_even_rank, factorize_conv, first_linear, rank_study, svd_linear, svd_rank_curve
 from .measure import (
     accuracy_on_test,
@@ -60,6 +61,8 @@ __all__ = [
     "BASE_NAMES",
     "CURVE_RANKS",
     "CompressConfig",
+    "short_training",
+    "undertrained",
     "DEFAULT",
     "QUICK",
     "CompactCNN",

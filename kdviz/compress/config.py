@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, fields
 
 from ..train import TrainConfig, to_plain
 
-__all__ = ["FAMILIES", "BASES", "CompressConfig", "DEFAULT", "QUICK", "CURVE_RANKS"]
+__all__ = ["FAMILIES", "BASES", "CompressConfig", "DEFAULT", "QUICK", "CURVE_RANKS", "undertrained", "short_training"]
 
 FAMILIES = ("baseline", "pruning", "quantization", "low-rank", "compact", "distillation")  # ids; labels and notes in the catalog
 BASES = ("teacher", "student")  # the model a method starts from, or is compared with
@@ -92,3 +92,28 @@ QUICK = CompressConfig(  # every method once (no fine-tuning), in seconds: for t
     finetune_epochs=0, student_svd_ranks=(16,), compact_epochs=1, calibration=128,
     repeats_1=5, repeats_256=2, warmup=1,
 )
+
+
+def short_training(config: CompressConfig, full: CompressConfig = DEFAULT) -> dict[str, tuple[int, int]]:
+    """What ``config`` trains for fewer epochs than ``full``: ``{"student": (2, 30), "compact": (1, 15)}``
+    (epochs here, epochs in ``full``); empty when nothing is. ``student``: the baseline and distilled MLP
+    students; ``compact``: the compact CNNs."""
+    out = {}
+    if config.student_epochs < full.student_epochs:
+        out["student"] = (config.student_epochs, full.student_epochs)
+    if config.compact_epochs < full.compact_epochs:
+        out["compact"] = (config.compact_epochs, full.compact_epochs)
+    return out
+
+
+def undertrained(families, bases, config: CompressConfig, full: CompressConfig = DEFAULT) -> list[bool]:
+    """Per row of a comparison (its ``family`` and ``base`` columns): True when the row's model, or the
+    model it was made from, was trained by ``config`` for fewer epochs than by ``full``.
+
+    The MLP student and everything made from it (its quantized and factorised versions) and the
+    distilled MLP students follow ``student_epochs``; the compact CNNs ``compact_epochs``. Rows made
+    from the shipped teacher are never undertrained (the teacher is trained once, fully).
+    """
+    short = short_training(config, full)
+    return [(fam == "compact" and "compact" in short) or ((base == "student" or fam == "distillation") and "student" in short)
+            for fam, base in zip(families, bases)]

@@ -1,8 +1,9 @@
 """Low-rank factorization: a weight matrix as the product of two thin ones, a k×k convolution as k×1 then 1×k.
 
 * :func:`svd_linear`: truncated SVD of linear weights (one ``in → out`` layer becomes ``in → r → out``);
-* :func:`factorize_conv`: the source note's example, a k×k convolution through R channels,
-  initialised from an SVD of the reshaped kernel;
+* :func:`factorize_conv`: a k×k convolution through R channels,
+  initialised from an SVD of the reshaped kernel (Jaderberg et al. 2014,
+  "Speeding up Convolutional Neural Networks with Low Rank Expansions");
 * :func:`svd_rank_curve` and :func:`rank_study`: the SVD student at many ranks, for the page's rank slider.
 """
 

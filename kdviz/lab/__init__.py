@@ -11,13 +11,13 @@ and notebooks share it. Figures are means ± sample std over the seeds asked for
   digits alone (γ = 0) for as many optimiser steps as the distilled student takes.
 * :mod:`.self_distill`, :func:`born_again` and :func:`snapshot_self_distill`:
   self-distillation, a student taught by a trained copy of its own architecture, for k
-  generations; or, as in the source note, for the last epochs of a run, by a snapshot of
-  itself taken earlier.
+  generations (Furlanello et al. 2018, "Born-Again Neural Networks"); or, for the last
+  epochs of a run, by a snapshot of itself taken earlier (after Yang et al. 2019, "Snapshot Distillation").
 * :mod:`.teachers`, :func:`merge_teachers`: teacher A knows digits 0–4, teacher B digits
   5–9; one 10-class student learns from both without labels. The rule: the student's
   target logits are the concatenation ``[A's logits for 0–4, B's logits for 5–9]``.
-  Hinton et al. (2015) did not demonstrate this; the source note names it ("domain
-  transfer") without results.
+  Hinton et al. (2015) did not demonstrate this; it is a simple case of knowledge
+  amalgamation (Shen et al. 2019), with kdviz's own rule.
 * :mod:`.omitted`, :func:`omit_class`: a digit is removed from the transfer set; the
   student still recognises some of it from the teacher's soft targets (Hinton et al. 2015,
   §3), and a bias added to that digit's logit, chosen on held-out TRAIN digits, recovers more.

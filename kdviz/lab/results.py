@@ -21,7 +21,7 @@ from .labels import label_mask, matched_epochs
 from .omitted import holdout_split, omit_class_run
 
 __all__ = [
-    "frame", "distill_json", "fewer_labels_json", "fewer_labels_frames", "self_distill_json",
+    "frame", "distill_json", "fewer_labels_json", "fewer_labels_frames", "fewer_labels_headline", "self_distill_json",
     "self_distill_frames", "merge_json", "merge_frames", "omit_class_json", "omit_class_frames", "sweep_json",
     "sweep_frame", "JSON_MODEL_NAMES",
 ]
@@ -92,6 +92,23 @@ def fewer_labels_json(df: pd.DataFrame, config: TrainConfig) -> dict:
 def fewer_labels_frames(result: dict) -> pd.DataFrame:
     """The rows of :func:`fewer_labels_json`, as :func:`kdviz.lab.fewer_labels` returns them."""
     return frame(result["rows"], ("distilled_acc", "baseline_acc"))
+
+
+def fewer_labels_headline(df: pd.DataFrame) -> dict:
+    """The fewer-labels result at its smallest label fraction, where distillation helps most.
+
+    ``df``: the rows of :func:`kdviz.lab.fewer_labels` (or :func:`fewer_labels_frames`).
+    Returns ``fraction``, ``n_labelled`` (digits with a label), ``distilled`` / ``baseline``
+    (mean test accuracy over seeds, fractions), ``distilled_std`` / ``baseline_std`` (sample
+    std, NaN for one seed), ``gain`` (difference of the means) and ``seeds`` (sorted list).
+    """
+    at = df[df["fraction"] == df["fraction"].min()]
+    if at.empty:
+        raise ValueError("no fewer-labels rows")
+    d, b = at["distilled_acc"].tolist(), at["baseline_acc"].tolist()
+    return {"fraction": float(at["fraction"].iloc[0]), "n_labelled": int(at["n_labelled"].iloc[0]) if "n_labelled" in at else None,
+            "distilled": float(np.mean(d)), "distilled_std": sample_std(d), "baseline": float(np.mean(b)),
+            "baseline_std": sample_std(b), "gain": float(np.mean(d) - np.mean(b)), "seeds": sorted(int(s) for s in at["seed"])}
 
 
 # ---------------------------------------------------------------- self-distillation

@@ -1,5 +1,5 @@
 """Self-distillation: a student taught by a trained copy of its own architecture (born-again), or by a
-snapshot of itself taken earlier in the same run (the source note's variant)."""
+snapshot of itself taken earlier in the same run (after Yang et al. 2019, "Snapshot Distillation")."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def snapshot_self_distill(
     *,
     progress: Progress = None,
 ) -> pd.DataFrame:
-    """The source note's self-distillation: a snapshot of the student teaches it the last epochs.
+    """Snapshot self-distillation (after Yang et al. 2019): a snapshot of the student teaches it the last epochs.
 
     Phase 1: ``switch_epoch`` epochs on the labels (γ = 0). A frozen copy is taken. Phase 2,
     epochs ``switch_epoch + 1 … config.epochs``, two arms from the same phase-1 weights,
