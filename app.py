@@ -13,14 +13,14 @@ res = ui.start_page("home.page_title")
 st.title(ui.tr("home.title"))
 ui.demo_step("home")
 
-intro, formula = st.columns([1.3, 1], gap="large")
+intro, formula = st.columns([1.2, 1], gap="large")
 with intro:
     st.markdown(ui.tr("home.intro"))
     st.markdown(ui.tr("home.setup"))
 with formula:
-    st.latex(r"\begin{aligned}\text{total} &= \gamma\cdot\text{soft} + (1-\gamma)\cdot\text{hard}\\"
-             r"\text{soft} &= T^2\,\mathrm{KL}\big(\sigma(z_t/T)\,\|\,\sigma(z_s/T)\big)\\"
-             r"\text{hard} &= \mathrm{CE}\big(\sigma(z_s),\,y\big)\end{aligned}")
+    st.latex(r"\begin{array}{rl}\text{total} &{}= \gamma\cdot\text{soft} + (1-\gamma)\cdot\text{hard}\\"  # array: KaTeX's
+             r"\text{soft} &{}= T^2\,\mathrm{KL}\big(\sigma(z_t/T)\,\|\,\sigma(z_s/T)\big)\\"  # "aligned" overflows its box by 2 px
+             r"\text{hard} &{}= \mathrm{CE}\big(\sigma(z_s),\,y\big)\end{array}")
     st.markdown(ui.tr("home.gamma_note"))
 
 if res is None:
@@ -44,7 +44,8 @@ st.table(facts.set_index(ui.tr("home.model")))
 
 st.subheader(ui.tr("home.explore"), divider="gray")
 cards = [(script, label, card) for script, _, label, card, _ in ui.PAGES if card and (Path(__file__).parent / script).exists()]
-for col, (page, label, what) in zip(st.columns(len(cards)), cards):
+columns = st.columns(3) + st.columns(3)  # two rows of three: each page's name fits its card
+for col, (page, label, what) in zip(columns, cards):
     with col.container(border=True):
         st.page_link(page, label=f"**{ui.tr(label)}**")
         st.caption(ui.tr(what))

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import time
 from pathlib import Path
@@ -71,6 +72,7 @@ def reference_students() -> "explore.StudentStates":
 
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}  # no plotly toolbar over the titles
 PRESENT_SCALE = 1.3  # ?present=1: text and chart heights × this
+CHART_TITLE_CSS = "font-weight: 600; font-size: 1.125rem; line-height: 1.4"  # 18 px, as kdviz.style's
 PRESENT_CSS = "html { font-size: 20px; } [data-testid='stMainBlockContainer'] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }"
 
 
@@ -80,8 +82,13 @@ def present() -> bool:
 
 
 def chart(fig, *, key: str, where=st) -> None:
-    """Show a kdviz figure exactly as kdviz styled it (``theme=None``: Streamlit's theme would recolour
-    plotly's colour scales), without plotly's toolbar, enlarged in presenter mode."""
+    """Show a kdviz figure as kdviz styled it (``theme=None``), without plotly's toolbar, enlarged in
+    presenter mode. Its title is drawn above it as page text, which wraps on a phone (a plotly title
+    runs out of its figure)."""
+    title = fig.layout.title.text
+    if title:
+        fig.update_layout(title_text=None, margin_t=12)
+        where.markdown(f'<div style="{CHART_TITLE_CSS}">{html.escape(title)}</div>', unsafe_allow_html=True)
     if present():
         style.apply(fig, scale=PRESENT_SCALE)
         fig.update_layout(height=round((fig.layout.height or 340) * PRESENT_SCALE))

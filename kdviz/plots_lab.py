@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 DISTILLED, LABELS, TEACHER = style.ROLES["distilled"], style.ROLES["baseline"], style.ROLES["teacher"]  # one colour per role
-HIGHLIGHT = style.ROLES["highlight"]  # the one thing the text points at (the omitted digit)
+HIGHLIGHT = style.INK  # the one thing the text points at (the omitted digit): black beside the vermillion bars
 _LAYOUT = dict(height=380, margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2), hovermode="x unified")
 
 

@@ -35,7 +35,6 @@ ROLES = {  # role → colour, the same on every chart
     "hard": "#009e73",  # green: the labels
     "total": INK,
     "T = 1": "#a9b0bb",  # the unsoftened reference
-    "highlight": "#e69f00",  # orange: the one thing the text points at
     "other": "#cc79a7",  # purple-pink: a third arm
 }
 PALETTE = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#f0e442", "#6b6f76"]  # Okabe–Ito order

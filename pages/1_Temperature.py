@@ -1,6 +1,7 @@
 """Temperature: how T softens the teacher's softmax, and the dark knowledge it exposes."""
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 import ui
@@ -35,7 +36,7 @@ label, z = int(data.y_test[idx]), teacher_logits[idx]  # z: (10,)
 slider_col, softmax_col = st.columns([1, 2.2], gap="large", vertical_alignment="center")
 with slider_col:
     T = ui.T_slider()
-    st.latex(r"p_i = \frac{e^{z_i/T}}{\sum_j e^{z_j/T}}")
+    st.markdown(r"$p_i = e^{z_i/T} \,\big/\, \textstyle\sum_j e^{z_j/T}$")  # inline: fits a narrow column
 with softmax_col:
     log_y = bool(state.get("_softmax_log", False))  # the toggle sits under the chart
     ui.chart(plots.softmax_figure(z, T, log_y=log_y, title=ui.tr("temp.softmax_title", idx=idx, T=T), lang=ui.lang()),
@@ -82,10 +83,8 @@ with m1:
                                             for _, r in pairs.head(3).iterrows())
     st.markdown(ui.tr("temp.map_explain", T=T, pairs=named))
     hide = st.toggle(ui.tr("temp.hide_diag"), value=True, key="_map_hide_diag")
-    st.dataframe(pairs, hide_index=True, width="stretch",
-                 column_config={"true": st.column_config.NumberColumn(ui.tr("temp.col_true")),
-                                "looks like": st.column_config.NumberColumn(ui.tr("temp.col_like")),
-                                "p": st.column_config.NumberColumn(ui.tr("temp.col_p"), format="%.4f")})
+    st.table(pd.DataFrame({ui.tr("temp.col_true"): pairs["true"].astype(int), ui.tr("temp.col_like"): pairs["looks like"].astype(int),
+                           ui.tr("temp.col_p"): [f"{p:.4f}" for p in pairs["p"]]}).set_index(ui.tr("temp.col_true")))  # wraps, never scrolls
 with m2:
     fig = plots.dark_knowledge_figure(matrix, T, hide_diagonal=hide, lang=ui.lang())
     fig.update_layout(title_text=ui.tr("temp.map_title", T=T))  # short: the subheader names the map

@@ -22,10 +22,20 @@ PRESETS = {  # option → (settings, label key); the full one (the README's tabl
 X_AXES = {  # option (a column of the table) → label key
     "size_bytes": "comp.x_size", "sparse_bytes": "comp.x_sparse", "latency_ms_1": "comp.x_latency_1", "latency_ms_256": "comp.x_latency_256",
 }
-COLUMNS = {  # column shown → its label key, in the table's order (accuracy next to the method: never scrolled off)
-    "method": "comp.col_method", "acc": "comp.col_acc", "family": "comp.col_family", "from": "comp.col_from",
-    "parameters": "comp.col_params", "size": "comp.col_size", "csr": "comp.col_csr", "ms_1": "comp.col_ms_1",
-    "ms_256": "comp.col_ms_256", "seconds": "comp.col_seconds", "zero": "comp.col_zero", "note": "comp.col_note",
+COLUMNS = {  # column → its label key, in the CSV's order (all of them, with the accuracy's std)
+    "method": "comp.col_method", "acc": "comp.col_acc", "acc_std": "comp.col_acc_std", "family": "comp.col_family",
+    "from": "comp.col_from", "parameters": "comp.col_params", "size": "comp.col_size", "csr": "comp.col_csr",
+    "zero": "comp.col_zero", "ms_1": "comp.col_ms_1", "ms_256": "comp.col_ms_256", "seconds": "comp.col_seconds",
+    "note": "comp.col_note",
+}
+GROUPS = {  # column group → (label key, its columns after the method): a few columns fit a phone without scrolling
+    "accuracy": ("comp.group_accuracy", ["acc", "family", "from"]),
+    "size": ("comp.group_size", ["parameters", "size", "csr", "zero"]),
+    "speed": ("comp.group_speed", ["ms_1", "ms_256", "seconds"]),
+}
+FORMATS = {  # numeric column → how the table shows it (the CSV keeps every digit)
+    "parameters": "{:.0f}", "size": "{:.1f}", "csr": "{:.1f}", "zero": "{:.3f}", "ms_1": "{:.3f}", "ms_256": "{:.2f}",
+    "seconds": "{:.2f}",
 }
 
 res = ui.start_page("comp.page_title")
@@ -82,25 +92,29 @@ with right:
 if df is not None:
     col = {name: ui.tr(k) for name, k in COLUMNS.items()}
     names = [ui.tr("comp.undertrained_method", method=m) if w else m for m, w in zip(pc.method_names(df, lang), weak)]
-    values = {
-        "method": names, "acc": [plus_minus(m, s, scale=100) for m, s in zip(df["test_acc"], df["test_acc_std"])],
+    values = {  # sizes in kB, accuracies in %
+        "method": names, "acc": 100 * df["test_acc"], "acc_std": 100 * df["test_acc_std"],
         "family": [pc.family_label(f, lang) for f in df["family"]], "from": [pc.base_label(b, lang) for b in df["base"]],
-        "parameters": df["params"], "size": df["size_bytes"] / 1e3, "csr": df["sparse_bytes"] / 1e3, "ms_1": df["latency_ms_1"],
-        "ms_256": df["latency_ms_256"], "seconds": df["seconds"], "zero": df["sparsity"], "note": pc.note_texts(df, lang),
+        "parameters": df["params"], "size": df["size_bytes"] / 1e3, "csr": df["sparse_bytes"] / 1e3, "zero": df["sparsity"],
+        "ms_1": df["latency_ms_1"], "ms_256": df["latency_ms_256"], "seconds": df["seconds"], "note": pc.note_texts(df, lang),
     }
-    table = pd.DataFrame({col[name]: values[name] for name in COLUMNS})
-    st.dataframe(table, hide_index=True, key="compress.table", height=35 * (len(table) + 1) + 3, column_config={
-        col["method"]: st.column_config.TextColumn(pinned=True),
-        col["parameters"]: st.column_config.NumberColumn(format="%d"),
-        col["size"]: st.column_config.NumberColumn(format="%.1f"), col["csr"]: st.column_config.NumberColumn(format="%.1f"),
-        col["ms_1"]: st.column_config.NumberColumn(format="%.3f"), col["ms_256"]: st.column_config.NumberColumn(format="%.2f"),
-        col["seconds"]: st.column_config.NumberColumn(format="%.2f"), col["zero"]: st.column_config.NumberColumn(format="%.3f"),
-    })
+    shown_values = {**{name: [fmt.format(v) for v in values[name]] for name, fmt in FORMATS.items()},
+                    "acc": [plus_minus(m, s, scale=100) for m, s in zip(df["test_acc"], df["test_acc_std"])]}
+    groups = {name: ui.tr(label) for name, (label, _) in GROUPS.items()}
+    group = st.segmented_control(ui.tr("comp.columns"), list(groups), default="accuracy", required=True,
+                                 key="compress.columns", format_func=groups.get)
+    st.table(pd.DataFrame({col[name]: shown_values.get(name, values[name]) for name in ["method", *GROUPS[group][1]]}),
+             hide_index=True)
     st.caption(ui.tr(
         "comp.table_caption", seeds=ui.tr("plots_compress.seeds", n=int(df["n_seeds"].max())), seed_list=list(shown.seeds),
         repeats_1=shown.repeats_1, repeats_256=shown.repeats_256, warmup=shown.warmup,
         threads=ui.tr("comp.torch_threads", n=shown.threads), engine=df.attrs.get("engine", ""),
     ))
+    st.download_button(ui.tr("comp.download"), pd.DataFrame({col[name]: values[name] for name in COLUMNS}).to_csv(
+        index=False, float_format="%.8g").encode("utf-8-sig"), "kdviz-compression.csv", "text/csv", key="compress.download",
+        help=ui.tr("comp.download_help"))  # utf-8 with a BOM: spreadsheets read the Chinese headers right
+    st.subheader(ui.tr("comp.notes_header"))
+    st.table(pd.DataFrame({col["method"]: names, col["note"]: values["note"]}), hide_index=True)
     st.subheader(ui.tr("comp.trades"))
     for fam in kc.FAMILIES:
         st.markdown(ui.tr("comp.family_line", family=pc.family_label(fam, lang), note=pc.family_note(fam, lang)))

@@ -72,6 +72,9 @@ TRUNCATED = r"""(selectors) => {
         out.push({path: path(e), text: t, why, box: Math.round(box), content: Math.round(content)});
     };
 
+    // KaTeX's MathML copy is for screen readers (clipped to 1 px): it is not drawn, so it is not measured
+    const mathml = [...document.querySelectorAll('.katex-mathml')];
+    mathml.forEach(m => { m.dataset.kdvizDisplay = m.style.display; m.style.display = 'none'; });
     const candidates = new Set(document.querySelectorAll(selectors));
     for (const e of document.querySelectorAll('[data-testid="stApp"] *')) {  // anything drawn with an ellipsis
         if (e.children.length <= 3 && getComputedStyle(e).textOverflow === 'ellipsis') candidates.add(e);
@@ -88,7 +91,9 @@ TRUNCATED = r"""(selectors) => {
                 const copy = e.cloneNode(true);
                 copy.style.cssText = 'position:absolute;visibility:hidden;left:0;top:0;width:max-content;max-width:none;overflow:visible;text-overflow:clip';
                 e.parentElement.appendChild(copy);
-                sw = copy.getBoundingClientRect().width;
+                const copyStyle = getComputedStyle(copy);  // content width, like cw below: without padding and border
+                sw = copy.getBoundingClientRect().width - parseFloat(copyStyle.paddingLeft) - parseFloat(copyStyle.paddingRight)
+                     - parseFloat(copyStyle.borderLeftWidth) - parseFloat(copyStyle.borderRightWidth);
                 copy.remove();
                 const b = e.getBoundingClientRect();
                 cw = b.width - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - parseFloat(cs.borderLeftWidth) - parseFloat(cs.borderRightWidth);
@@ -111,13 +116,17 @@ TRUNCATED = r"""(selectors) => {
             } catch (err) { /* another origin: only its box is checked */ }
         }
         const r = extent(e);
+        let sideways = false;  // inside a box that scrolls sideways: out of the window is only scrolled out of view
         for (let a = e.parentElement; a && a !== document.documentElement; a = a.parentElement) {
             const as = getComputedStyle(a);
+            if (['auto', 'scroll'].includes(as.overflowX) && a.scrollWidth > a.clientWidth + 1) sideways = true;
             const scrolls = ['auto', 'scroll'].includes(as.overflowY) || ['auto', 'scroll'].includes(as.overflowX);
             const c = a.getBoundingClientRect();
             const left = c.left + a.clientLeft, right = left + a.clientWidth;
             const top = c.top + a.clientTop, bottom = top + a.clientHeight;
-            if (as.overflowX !== 'visible' && (r.right > right + 1 || r.left < left - 1)) {
+            // a box that hides overflow cuts; one that scrolls sideways (Streamlit's tab bar, a wide code block)
+            // only moves text out of view, and the element's own check above catches a box that must scroll
+            if (['hidden', 'clip'].includes(as.overflowX) && (r.right > right + 1 || r.left < left - 1)) {
                 add(e, `cut by ${path(a) || a.tagName.toLowerCase()} (overflow ${as.overflowX})`,
                     a.clientWidth, Math.max(r.right, right) - Math.min(r.left, left));
                 flagged.add(e);
@@ -131,7 +140,7 @@ TRUNCATED = r"""(selectors) => {
             }
             if (scrolls) break;  // beyond a scrolling box (stMain) the reader scrolls down to it: not cut
         }
-        if (!flagged.has(e) && (r.right > innerW + 1 || r.left < -1) && !(sidebar && sidebar.contains(e))) {
+        if (!flagged.has(e) && !sideways && (r.right > innerW + 1 || r.left < -1) && !(sidebar && sidebar.contains(e))) {
             add(e, 'outside the window', innerW, Math.max(r.right, innerW) - Math.min(r.left, 0));
             flagged.add(e);
         }
@@ -170,6 +179,7 @@ TRUNCATED = r"""(selectors) => {
     if (doc.scrollWidth > innerW + 1) out.push({path: 'document', text: '', why: 'page wider than the window', box: innerW, content: doc.scrollWidth});
     const main = document.querySelector('[data-testid="stMain"]');
     if (main && main.scrollWidth > main.clientWidth + 1) out.push({path: 'stMain', text: '', why: 'main area scrolls sideways', box: main.clientWidth, content: main.scrollWidth});
+    mathml.forEach(m => { m.style.display = m.dataset.kdvizDisplay; delete m.dataset.kdvizDisplay; });
     // one line per offender: drop an element whose container (with the same text) is already listed
     const seen = new Set();
     return out.filter((o, i) => {
