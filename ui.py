@@ -187,10 +187,17 @@ def demo_step(step: str) -> None:
                                            icon_position="right", type="primary", key=f"demo_next_{step}", width="stretch"):
             if DEMO[n + 1][0] == "lab":  # the demo's last step is the Lab's fewer-labels tab
                 st.session_state["lab.tab"] = tr("lab.tab_fewer")
-            st.switch_page(DEMO[n + 1][1])
+            _switch_page(DEMO[n + 1][1])
         if n > 0 and go.button(tr("demo.back", page=names[DEMO[n - 1][1]]), icon=":material/arrow_back:", key=f"demo_back_{step}",
                                width="stretch"):
-            st.switch_page(DEMO[n - 1][1])
+            _switch_page(DEMO[n - 1][1])
+
+
+def _switch_page(script: str) -> None:
+    try:
+        st.switch_page(script)
+    except StreamlitAPIException:  # a page run on its own (AppTest.from_file of a page) has no app to switch in
+        pass
 
 
 def T_slider(where=st, **kwargs) -> float:

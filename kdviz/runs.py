@@ -25,7 +25,7 @@ from .train import TrainConfig, TrainResult
 __all__ = [
     "Run", "make_run", "model_bytes", "model_from_bytes", "history_table", "results_table", "per_class",
     "student_confusion", "disagreements", "MODELS", "PairedGain", "paired_gain", "run_gain", "group_of", "seed_summary",
-    "HISTORY_PERCENT", "history_view", "Z95",
+    "HISTORY_PERCENT", "history_view", "Z95", "lead",
 ]
 
 MODELS = ("teacher", "distilled", "baseline")  # the rows of results_table
@@ -198,6 +198,21 @@ def seed_summary(runs: list[Run]) -> dict[str, tuple[float, float]]:
     values = {"distilled": [r.test_acc for r in runs], "baseline": [r.baseline_acc for r in runs]}
     values["gain"] = [d - b for d, b in zip(values["distilled"], values["baseline"])]
     return {k: (float(np.mean(v)), sample_std(v)) for k, v in values.items()}
+
+
+def lead(history: pd.DataFrame, baseline_history: pd.DataFrame) -> tuple[int, int | None]:
+    """Epochs at which the distilled student's test accuracy is above the baseline's, and the first
+    epoch from which it stays above to the end (None if it is not above at the last epoch).
+
+    ``history`` and ``baseline_history``: per-epoch rows with ``epoch`` and ``test_acc``, as
+    :func:`kdviz.train.train_student` returns them, over the same epochs.
+    """
+    ahead = (history["test_acc"].to_numpy() > baseline_history["test_acc"].to_numpy())  # (epochs,) bool
+    epochs = history["epoch"].to_numpy()
+    if not ahead[-1]:
+        return int(ahead.sum()), None
+    behind = np.flatnonzero(~ahead)  # indices where the baseline was level or ahead
+    return int(ahead.sum()), int(epochs[behind[-1] + 1] if behind.size else epochs[0])
 
 
 def results_table(run: Run, res: Resources) -> pd.DataFrame:

@@ -36,7 +36,7 @@ label, z = int(data.y_test[idx]), teacher_logits[idx]  # z: (10,)
 slider_col, softmax_col = st.columns([1, 2.2], gap="large", vertical_alignment="center")
 with slider_col:
     T = ui.T_slider()
-    st.markdown(r"$p_i = e^{z_i/T} \,\big/\, \textstyle\sum_j e^{z_j/T}$")  # inline: fits a narrow column
+    st.latex(r"p_i = e^{z_i/T} \,\big/\, \textstyle\sum_j e^{z_j/T}")  # one line, no fraction: fits a narrow column
 with softmax_col:
     log_y = bool(state.get("_softmax_log", False))  # the toggle sits under the chart
     ui.chart(plots.softmax_figure(z, T, log_y=log_y, title=ui.tr("temp.softmax_title", idx=idx, T=T), lang=ui.lang()),

@@ -58,7 +58,7 @@ with controls:
     seed = st.number_input(ui.tr("train.seed"), 0, 2**31 - 1, key="seed", help=ui.tr("train.seed_help"))
     with_baseline = st.toggle(ui.tr("train.with_baseline"), value=True, key="_train_baseline", help=ui.tr("train.with_baseline_help"))
     three = st.toggle(ui.tr("train.three_seeds"), value=False, key="_train_three", help=ui.tr("train.three_seeds_help"))
-    go = st.button(ui.tr("train.button"), type="primary", width="stretch")
+    go = st.button(ui.tr("train.button"), type="primary", width="stretch", key="train.go")
     st.markdown(ui.tr("train.explain"))
 
 config = defaults.replace(hidden=SIZES[size], epochs=int(epochs), lr=float(lr), T=float(T), gamma=float(gamma), seed=int(seed))
@@ -135,6 +135,10 @@ with view:
         st.markdown("#### " + ui.tr("train.run_header", run=run.run_id, arch="-".join(["784", *map(str, run.config.hidden), "10"]),
                                     T=run.config.T, gamma=run.config.gamma, seed=run.config.seed))
         ui.chart(plots.training_figure(histories, epochs=run.config.epochs, lang=ui.lang()), key="curves")
+        if run.baseline_history is not None:  # who led when: the curves cross, and the text says where
+            ahead, since = kruns.lead(run.history, run.baseline_history)
+            st.caption(ui.tr("train.lead_since" if since is not None else "train.lead_not", ahead=ahead, epochs=len(run.history),
+                             since=since))
         table = kruns.results_table(run, res)
         model_names = {"teacher": "train.model_teacher", "distilled": "train.model_distilled",
                        "baseline": "train.model_baseline"}  # kdviz.runs.MODELS → message key

@@ -115,14 +115,15 @@ def test_temperature_slider_moves_chart(browser, server):
 
 def test_default_training_run(browser, server):
     page, errors = open_page(browser, f"{server.url}/Train")
-    page.get_by_role("button", name="Train", exact=False).first.click()
-    page.wait_for_timeout(500)
+    train = page.locator('[data-testid="stBaseButton-primary"]', has_text="Train")  # not the demo bar's buttons
+    train.click()
+    page.get_by_text("Run history").wait_for(timeout=180_000)  # the run has finished (seconds, or a minute under load)
     wait_idle(page, timeout_ms=120_000)
     assert_clean(page)
     assert "Run history" in page.inner_text("body")
     shoot(page, "Train-after-run.png")
     # a second run, interrupted by a slider move: the finished run stays in the history
-    page.get_by_role("button", name="Train", exact=False).first.click()
+    train.click()
     page.wait_for_timeout(1500)
     thumb = page.get_by_role("slider", name="Temperature T", exact=False).first
     thumb.focus()

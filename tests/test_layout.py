@@ -79,6 +79,7 @@ def measured(browser, server):
             results[(path, viewport, lang)] = {
                 "offenders": page.evaluate(TRUNCATED, TEXT_SELECTORS),
                 "bars": page.evaluate(COLOUR_BARS),
+                "slider_gap": page.evaluate(SLIDER_TO_CHART),
                 "errors": errors,
             }
             shoot(page, f"{path or 'Home'}-{viewport}-{lang}.png")
@@ -106,6 +107,23 @@ def test_no_truncated_text(measured, path, viewport, lang):
 def test_colour_bars(measured, path, viewport, lang):
     problems = colour_bar_problems(measured(path, viewport, lang)["bars"])
     assert not problems, f"{path or 'Home'} at {viewport} in {lang}:\n  " + "\n  ".join(problems)
+
+
+SLIDER_TO_CHART = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const chart = main.querySelector('[data-testid="stPlotlyChart"]');
+    const above = chart ? [...main.querySelectorAll('[data-testid="stSlider"]')]
+        .map(s => s.getBoundingClientRect()).filter(r => r.top < chart.getBoundingClientRect().top) : [];
+    return above.length ? chart.getBoundingClientRect().top - Math.max(...above.map(r => r.bottom)) : null;
+}"""  # px from the last slider above the page's first chart down to that chart
+
+
+@pytest.mark.parametrize("path", ["Temperature", "Losses"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_on_a_phone_the_chart_sits_under_its_slider(measured, path, lang):
+    """At 390 × 844 the chart that T (and γ) change starts less than 300 px below the sliders: both on the first screen."""
+    gap = measured(path, "390x844", lang)["slider_gap"]
+    assert gap is not None and 0 <= gap < 300, gap
 
 
 PRESENT_SIZES = """() => {

@@ -115,3 +115,15 @@ def test_history_view_is_in_percent(two):
     assert "params" not in shown and list(shown.columns) == [c for c in hist.columns if c != "params"]
     assert shown.loc[0, "gain"] == pytest.approx(round(100 * hist.loc[0, "gain"], 1))
     assert shown.loc[0, "distilled_acc"] == pytest.approx(round(100 * hist.loc[0, "distilled_acc"], 1))
+
+
+def test_lead_counts_epochs_ahead_and_the_last_overtaking():
+    import pandas as pd
+
+    epochs = [1, 2, 3, 4, 5, 6]
+    distilled = pd.DataFrame({"epoch": epochs, "test_acc": [0.5, 0.7, 0.6, 0.8, 0.9, 0.95]})
+    baseline = pd.DataFrame({"epoch": epochs, "test_acc": [0.6, 0.6, 0.7, 0.8, 0.85, 0.9]})
+    # ahead at epochs 2, 5, 6; level at 4 (not ahead); so ahead for good from epoch 5
+    assert runs.lead(distilled, baseline) == (3, 5)
+    assert runs.lead(baseline, distilled) == (2, None)  # the baseline is behind at the last epoch
+    assert runs.lead(distilled.assign(test_acc=1.0), baseline) == (6, 1)
