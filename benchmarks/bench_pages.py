@@ -72,7 +72,7 @@ def train_run(epochs: int) -> float:
     timed_run(at)
     at.number_input(key="_train_epochs").set_value(epochs)
     timed_run(at)
-    at.button[0].click()
+    at.button(key="train.go").click()
     return timed_run(at)
 
 

@@ -47,7 +47,8 @@ def template(scale: float = 1.0) -> go.layout.Template:
     px, title_px = round(FONT_PX * scale), round(TITLE_PX * scale)
     axis = dict(color=INK, linecolor=MUTED, tickcolor=MUTED, gridcolor=GRID, zerolinecolor=GRID, showline=True, ticks="outside",
                 tickfont=dict(size=px, color=INK), title=dict(font=dict(size=px, color=INK), standoff=8), automargin=True)
-    return go.layout.Template(layout=dict(
+    colorbar = dict(tickfont=dict(size=px, color=INK), title=dict(font=dict(size=px, color=INK)))
+    return go.layout.Template(data=dict(heatmap=[go.Heatmap(colorbar=colorbar)]), layout=dict(
         font=dict(family=FONT, size=px, color=INK),
         title=dict(font=dict(size=title_px, color=INK), x=0, xanchor="left"),
         paper_bgcolor="white", plot_bgcolor="white", colorway=PALETTE,
@@ -71,16 +72,14 @@ def safe_colour(colour: str) -> str:
 def apply(fig: go.Figure, *, scale: float = 1.0) -> go.Figure:
     """Give ``fig`` the kdviz template with text × ``scale``; returns it.
 
-    Colour scales become explicit stops free of Streamlit's placeholder colours, colour bars and
-    annotations (subplot titles, line labels) get the template's text size, never less.
+    Colour scales become explicit stops free of Streamlit's placeholder colours; annotations (subplot
+    titles, line labels) get the template's text size, never less (colour bars get it from the template).
     """
     px = round(FONT_PX * scale)
     fig.update_layout(template=TEMPLATE if scale == 1.0 else template(scale))
     for trace in fig.data:
         if getattr(trace, "colorscale", None) is not None:
             trace.colorscale = [[stop, safe_colour(colour)] for stop, colour in trace.colorscale]
-    fig.update_traces(colorbar=dict(tickfont=dict(size=px, color=INK), title=dict(font=dict(size=px, color=INK))),
-                      selector=dict(type="heatmap"))
     for note in fig.layout.annotations:
         note.font.size = max(px, round((note.font.size or 0) * scale))
     return fig

@@ -65,13 +65,23 @@ with numbers:
     m[2].metric(ui.tr("losses.total"), f"{now['total']:.3f}", help=ui.tr("losses.total_help", gamma=gamma, rest=1 - gamma))
     st.markdown(ui.tr("losses.explain"))
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def reference_grid_and_gradients(student: str, scope: str, digit: int):
+    """What does not depend on T or γ, for a reference student: shared by every session, not redone on a slider move."""
+    z = states.logits[student] if scope == "all" else states.logits[student][digit]
+    tz, yz = (res.logits.test, data.y_test) if scope == "all" else (res.logits.test[digit], data.y_test[digit])
+    return explore.loss_grid(z, tz, yz), explore.soft_gradient_norms(z, tz, yz)
+
+
+if which == "latest":  # this session's own run: computed here
+    grid, grads = explore.loss_grid(s, t, y), explore.soft_gradient_norms(s, t, y)
+else:
+    grid, grads = reference_grid_and_gradients(which, scope, idx if scope == "digit" else -1)
 left, right = st.columns(2, gap="large")
 with left:
-    grid = explore.loss_grid(s, t, y)
     ui.chart(plots.loss_heatmap_figure(grid, explore.T_GRID, explore.GAMMA_GRID, T, gamma, lang=ui.lang()), key="loss_heatmap")
     st.caption(ui.tr("losses.heat_caption"))
 with right:
-    grads = explore.soft_gradient_norms(s, t, y)
     ui.chart(plots.gradient_figure(grads, T, lang=ui.lang()), key="gradients")
     g = explore.soft_gradient_norms(s, t, y, temperatures=[T]).iloc[0]
     ratio = g["grad_soft_T2"] / g["grad_hard"] if g["grad_hard"] > 0 else float("inf")
