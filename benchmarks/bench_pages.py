@@ -72,7 +72,7 @@ def train_run(epochs: int) -> float:
     timed_run(at)
     at.number_input(key="_train_epochs").set_value(epochs)
     timed_run(at)
-    at.button(key="train.go").click()
+    at.button(key="train_button").click()
     return timed_run(at)
 
 

@@ -58,7 +58,7 @@ with controls:
     seed = st.number_input(ui.tr("train.seed"), 0, 2**31 - 1, key="seed", help=ui.tr("train.seed_help"))
     with_baseline = st.toggle(ui.tr("train.with_baseline"), value=True, key="_train_baseline", help=ui.tr("train.with_baseline_help"))
     three = st.toggle(ui.tr("train.three_seeds"), value=False, key="_train_three", help=ui.tr("train.three_seeds_help"))
-    go = st.button(ui.tr("train.button"), type="primary", width="stretch", key="train.go")
+    go = st.button(ui.tr("train.button"), type="primary", width="stretch", key="train_button")
     st.markdown(ui.tr("train.explain"))
 
 config = defaults.replace(hidden=SIZES[size], epochs=int(epochs), lr=float(lr), T=float(T), gamma=float(gamma), seed=int(seed))

@@ -177,7 +177,7 @@ def test_train_run_in_chinese(res):
     at = open_page("pages/3_Train.py", "zh")
     at.number_input(key="_train_epochs").set_value(2)
     at.selectbox(key="_train_size").set_value("784-32-10")
-    at.button(key="train.go").click().run()
+    at.button(key="train_button").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert tr("train.history", "zh") in [s.value for s in at.subheader]
     assert any(m.value.startswith("#### 第 1 次运行：784-32-10") for m in at.markdown)

@@ -104,14 +104,14 @@ def test_train_page_run_adds_to_history(res):
     assert any("The larger effect is with fewer labels" in m.value for m in at.markdown)  # pointer to the Lab, before any run
     at.number_input(key="_train_epochs").set_value(2)
     at.selectbox(key="_train_size").set_value("784-32-10")
-    at.button(key="train.go").click().run()
+    at.button(key="train_button").click().run()
     assert not at.exception, [e.value for e in at.exception]
     runs = at.session_state["runs"]
     assert len(runs) == 1 and runs[0].config.epochs == 2 and runs[0].config.hidden == (32,)
     assert len(runs[0].history) == 2 and len(runs[0].baseline_history) == 2
     table = at.dataframe[-1].value
     assert table["run"].tolist() == [1]
-    at.button(key="train.go").click().run()
+    at.button(key="train_button").click().run()
     assert [r.run_id for r in at.session_state["runs"]] == [1, 2]
     assert at.dataframe[-1].value["run"].tolist() == [1, 2]
     assert np.isfinite(at.dataframe[-1].value["distilled_acc"]).all()
@@ -130,7 +130,7 @@ def test_train_headline_gain_has_its_paired_standard_error(res):
     assert f"{100 * h['distilled']:.1f} % against {100 * h['baseline']:.1f} %" in pointer  # the shipped numbers, not typed in
     at.number_input(key="_train_epochs").set_value(2)
     at.selectbox(key="_train_size").set_value("784-32-10")
-    at.button(key="train.go").click().run()
+    at.button(key="train_button").click().run()
     run = at.session_state["runs"][-1]
     y = res.data.y_test.numpy()
     g = kruns.paired_gain(run.test_logits.argmax(1).numpy() == y, run.baseline_test_logits.argmax(1).numpy() == y)
@@ -140,7 +140,7 @@ def test_train_headline_gain_has_its_paired_standard_error(res):
     assert any(m.value.startswith(f"**{verdict}.**") for m in at.markdown)
     # three seeds: seed, seed + 1, seed + 2, one group, mean ± sample std
     at.toggle(key="_train_three").set_value(True)
-    at.button(key="train.go").click().run()
+    at.button(key="train_button").click().run()
     assert not at.exception, [e.value for e in at.exception]
     group = at.session_state["runs"][-3:]
     assert [r.config.seed for r in group] == [0, 1, 2] and len({r.extra["group"] for r in group}) == 1
