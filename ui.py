@@ -46,7 +46,7 @@ DEMO = [  # the guided demo, in order: step id, page script, message key of the 
     ("lab", "pages/4_Lab.py", "demo.lab"),
 ]
 KEPT_ON_RESET = ("lang", "present", "_view_read", "_run_started")  # "Reset view" keeps these, the runs and results
-RESET_KEYS = ("lab.tab", "compress.preset", "compress.x", "compress.rank", "compress.rank_measured")  # page views reset too
+RESET_KEYS = ("lab.tab", "compress.preset", "compress.x", "compress.columns", "compress.rank", "compress.rank_measured")  # page views reset too
 
 
 @st.cache_resource(show_spinner=False)
@@ -130,12 +130,9 @@ def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
     if present():
         st.html(f"<style>{PRESENT_CSS}</style>")
     with st.sidebar:
-        try:
-            for script, icon, label, _, _ in PAGES:
-                if (ROOT / script).exists():
-                    st.page_link(script, label=tr(label), icon=icon)
-        except StreamlitAPIException:  # a page run on its own (AppTest.from_file of a page) has no app to link
-            pass
+        for script, icon, label, _, _ in PAGES:
+            if (ROOT / script).exists():
+                page_link(script, label=tr(label), icon=icon)
         st.divider()
         st.selectbox(tr("lang.label"), i18n.LANGS, key="lang", format_func={"en": tr("lang.en"), "zh": tr("lang.zh")}.get)
         st.toggle(tr("ui.present"), key="present", help=tr("ui.present_help"))
@@ -193,10 +190,19 @@ def demo_step(step: str) -> None:
             _switch_page(DEMO[n - 1][1])
 
 
+def page_link(script: str, **kwargs) -> None:
+    """``st.page_link`` to ``script``; nothing when the page runs on its own (AppTest.from_file of a page
+    has no app whose pages it could link)."""
+    try:
+        st.page_link(script, **kwargs)
+    except StreamlitAPIException:
+        pass
+
+
 def _switch_page(script: str) -> None:
     try:
         st.switch_page(script)
-    except StreamlitAPIException:  # a page run on its own (AppTest.from_file of a page) has no app to switch in
+    except StreamlitAPIException:  # a page run on its own has no app to switch in, as for page_link
         pass
 
 
@@ -254,23 +260,33 @@ def run_with_progress(label: str, fn, *args, failed: str = "common.failed", **kw
     return out
 
 
-def shipped_result(name: str, from_json, *, empty: str):
-    """The full run ``name`` shipped with kdviz (:mod:`kdviz.shipped`), to draw when this session has none.
+def shipped_value(name: str, from_json):
+    """The full run ``name`` shipped with kdviz (:mod:`kdviz.shipped`) and ``from_json(result)`` of it.
 
-    ``from_json(result)`` turns the shipped JSON into what the page draws; a file it refuses
-    (``ValueError``, ``KeyError``, ``TypeError``) counts as none. Shows the caption that says where
-    the figures were measured, or one line: ``empty`` when nothing usable is shipped, the reason
-    when the result is stale (another data split or teacher). Returns the value, or None.
+    Returns ``(found, value)``: ``found`` is :class:`kdviz.shipped.Shipped` or None; ``value`` is
+    None when nothing is shipped, when the result is stale (another data split or teacher), or when
+    ``from_json`` refuses the file (``ValueError``, ``KeyError``, ``TypeError``: a damaged file).
+    Shows nothing.
     """
     res = resources()
     found = shipped.load(name, data_fingerprint=res.data.fingerprint, teacher_sha256=str(res.teacher_meta.get("sha256", "")))
+    if found is None or found.stale is not None:
+        return found, None
+    try:
+        return found, from_json(found.result)
+    except (ValueError, KeyError, TypeError):  # a damaged file: as if none were shipped
+        return found, None
+
+
+def shipped_result(name: str, from_json, *, empty: str):
+    """:func:`shipped_value`, to draw when this session has run nothing: shows the caption that says
+    where the figures were measured, or one line: ``empty`` when nothing usable is shipped, the
+    reason when the result is stale. Returns the value, or None.
+    """
+    found, value = shipped_value(name, from_json)
     if found is not None and found.stale is not None:
         st.warning(i18n.render(found.stale, lang()))
         return None
-    try:
-        value = None if found is None else from_json(found.result)
-    except (ValueError, KeyError, TypeError):  # a damaged file: as if none were shipped
-        value = None
     if value is None:
         st.info(empty)
         return None

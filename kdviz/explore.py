@@ -221,7 +221,8 @@ def ambiguous_digit(teacher_logits: torch.Tensor, labels: torch.Tensor, *, class
     -------
     int
         Index (into the N rows) of the candidate with the largest second-largest probability of
-        ``softmax(z / T)``; the lowest index on ties.
+        ``softmax(z / T)`` (with ``within``: the largest probability of another of ``classes``);
+        the lowest index on ties.
 
     Raises
     ------
@@ -229,14 +230,14 @@ def ambiguous_digit(teacher_logits: torch.Tensor, labels: torch.Tensor, *, class
         If no label is in ``classes`` (or T ≤ 0).
     """
     T = check_temperature(T)
-    y = np.asarray(labels)
+    z, y = _rows(teacher_logits.detach()), np.asarray(labels)  # (N, C), (N,)
     keep = np.isin(y, list(classes))
     if within:
-        keep &= _rows(teacher_logits.detach()).argmax(dim=1).numpy() == y
+        keep &= z.argmax(dim=1).numpy() == y
     candidates = np.flatnonzero(keep)
     if candidates.size == 0:
         raise ValueError(f"no digit with a label in {tuple(classes)}")
-    probs = soften(_rows(teacher_logits.detach()).double()[candidates], T).numpy()  # (M, C)
+    probs = soften(z.double()[candidates], T).numpy()  # (M, C)
     if within:  # only the other classes of the pair compete
         others = np.ones_like(probs, dtype=bool)
         others[:, list(classes)] = False

@@ -4,10 +4,9 @@ import time
 
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 import ui
-from kdviz import plots, shipped, runs as kruns
+from kdviz import plots, runs as kruns
 from kdviz.lab import results as labres
 from kdviz.stats import plus_minus
 from kdviz.train import TrainConfig, train_student
@@ -27,22 +26,13 @@ HINTON = "784-800-800-10"  # the size of Hinton et al. (2015)
 defaults = TrainConfig()
 
 
-
 def lab_pointer() -> None:
     """One sentence on the larger effect, fewer labels, with its numbers from the shipped Lab result, and the link."""
-    found = shipped.load("fewer_labels", data_fingerprint=res.data.fingerprint, teacher_sha256=str(res.teacher_meta.get("sha256", "")))
-    if found is not None and found.stale is None:
-        try:
-            h = labres.fewer_labels_headline(labres.fewer_labels_frames(found.result))
-        except (ValueError, KeyError, TypeError):  # a damaged file: the link alone
-            h = None
-        if h is not None:
-            st.markdown(ui.tr("train.lab_pointer", pct=100 * h["fraction"], n=h["n_labelled"], distilled=100 * h["distilled"],
-                              baseline=100 * h["baseline"], gain=100 * h["gain"], seeds=", ".join(map(str, h["seeds"]))))
-    try:
-        st.page_link("pages/4_Lab.py", label=ui.tr("train.lab_link"), icon=":material/science:")
-    except StreamlitAPIException:  # a page run on its own (AppTest.from_file) has no app to link into
-        pass
+    _, h = ui.shipped_value("fewer_labels", lambda result: labres.fewer_labels_headline(labres.fewer_labels_frames(result)))
+    if h is not None:  # else (nothing shipped, stale or damaged): the link alone
+        st.markdown(ui.tr("train.lab_pointer", pct=100 * h["fraction"], n=h["n_labelled"], distilled=100 * h["distilled"],
+                          baseline=100 * h["baseline"], gain=100 * h["gain"], seeds=", ".join(map(str, h["seeds"]))))
+    ui.page_link("pages/4_Lab.py", label=ui.tr("train.lab_link"), icon=":material/science:")
 
 
 controls, view = st.columns([1, 2.4], gap="large")
