@@ -16,6 +16,7 @@ import os
 import time
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
@@ -81,18 +82,50 @@ def present() -> bool:
     return bool(st.session_state.get("present", 0))
 
 
-def chart(fig, *, key: str, where=st) -> None:
-    """Show a kdviz figure as kdviz styled it (``theme=None``), without plotly's toolbar, enlarged in
-    presenter mode. Its title is drawn above it as page text, which wraps on a phone (a plotly title
-    runs out of its figure)."""
-    title = fig.layout.title.text
+def _prepared(fig, scale: float):
+    """``(title, fig)``: the figure without its title (drawn above it as page text, which wraps on a
+    phone; a plotly title runs out of its figure), enlarged by ``scale`` (presenter mode). Changes ``fig``."""
+    title = fig.layout.title.text or ""
     if title:
         fig.update_layout(title_text=None, margin_t=12)
+    if scale != 1:
+        style.apply(fig, scale=scale)
+        fig.update_layout(height=round((fig.layout.height or 340) * scale))
+    return title, fig
+
+
+def _frame_key(df) -> str:
+    """A content key for a (small) DataFrame argument, also when cells hold dicts (pandas' hash refuses those).
+    Not its ``attrs``: figure builders draw the table only."""
+    return f"{df.shape}{list(df.columns)}{df.to_json(orient='split', default_handler=str)}"
+
+
+@st.cache_resource(show_spinner=False, max_entries=256, hash_funcs={pd.DataFrame: _frame_key})
+def _cached_prepared(_builder, name: str, args: tuple, kwargs: tuple, scale: float):
+    """:func:`_prepared` of ``_builder(*args, **dict(kwargs))``, built once per server for equal ``name``
+    (the builder's qualified name) and arguments. The figure is shared by every session: it is only
+    read (``st.plotly_chart`` serializes it)."""
+    return _prepared(_builder(*args, **dict(kwargs)), scale)
+
+
+def _show(title: str, fig, *, key: str, where) -> None:
+    if title:
         where.markdown(f'<div style="{CHART_TITLE_CSS}">{html.escape(title)}</div>', unsafe_allow_html=True)
-    if present():
-        style.apply(fig, scale=PRESENT_SCALE)
-        fig.update_layout(height=round((fig.layout.height or 340) * PRESENT_SCALE))
     where.plotly_chart(fig, key=key, theme=None, config=CHART_CONFIG)
+
+
+def chart(fig, *, key: str, where=st) -> None:
+    """Show a kdviz figure as kdviz styled it (``theme=None``), without plotly's toolbar, enlarged in
+    presenter mode, its title drawn above it as page text."""
+    _show(*_prepared(fig, PRESENT_SCALE if present() else 1.0), key=key, where=where)
+
+
+def cached_chart(builder, *args, key: str, where=st, **kwargs) -> None:
+    """:func:`chart` of ``builder(*args, **kwargs)``, the figure built once per server for equal arguments
+    (figures of shipped results and of other session-independent inputs: a rerun then only sends it)."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    _show(*_cached_prepared(builder, name, args, tuple(sorted(kwargs.items())), PRESENT_SCALE if present() else 1.0),
+          key=key, where=where)
 
 
 def one_line(err: BaseException) -> str:
@@ -294,3 +327,9 @@ def shipped_result(name: str, from_json, *, empty: str):
     st.caption(tr("shipped.source", date=prov.get("date", "?"), machine=prov.get("machine", "?"), command=prov.get("command", "?"),
                   seeds=", ".join(str(s) for s in found.result.get("seeds", []))))
     return value
+
+
+# --- live view (issue 13: T and γ computed in the browser; helper A's section) ---
+
+
+# --- training queue (issue 13: a bounded training queue; helper C's section) ---

@@ -68,7 +68,7 @@ def fewer_labels_tab(res, is_open: bool) -> None:
     if df is None:
         return
     summary = mean_std(df, "fraction", ["distilled_acc", "baseline_acc"])
-    ui.chart(pl.fewer_labels_figure(summary, teacher_acc=float(res.teacher_meta["test_acc"]), lang=ui.lang()), key="fewer.chart")
+    ui.cached_chart(pl.fewer_labels_figure, summary, teacher_acc=float(res.teacher_meta["test_acc"]), lang=ui.lang(), key="fewer.chart")
     for r in summary.itertuples():
         st.write(ui.tr("lab.fewer_result", fraction=r.fraction, distilled=pm(r.distilled_acc_mean, r.distilled_acc_std),
                        baseline=pm(r.baseline_acc_mean, r.baseline_acc_std), seeds=sorted(df["seed"].unique().tolist())))
@@ -104,8 +104,8 @@ def self_distill_tab(res, is_open: bool) -> None:
         return
     ba, sn, switch, epochs = out
     c1, c2 = st.columns(2)
-    ui.chart(pl.born_again_figure(mean_std(ba, "generation", "test_acc"), lang=ui.lang()), key="self.ba", where=c1)
-    ui.chart(pl.snapshot_figure(mean_std(sn, ["arm", "epoch"], "test_acc"), switch, lang=ui.lang()), key="self.sn", where=c2)
+    ui.cached_chart(pl.born_again_figure, mean_std(ba, "generation", "test_acc"), lang=ui.lang(), key="self.ba", where=c1)
+    ui.cached_chart(pl.snapshot_figure, mean_std(sn, ["arm", "epoch"], "test_acc"), switch, lang=ui.lang(), key="self.sn", where=c2)
     last = mean_std(sn[sn["epoch"] == epochs], "arm", "test_acc").set_index("arm")
     st.write(ui.tr("lab.self_result", epochs=epochs,
                    labels=pm(last.loc["labels_only", "test_acc_mean"], last.loc["labels_only", "test_acc_std"]),
@@ -139,7 +139,7 @@ def merge_tab(res, is_open: bool) -> None:
     c[1].metric(ui.tr("lab.teacher_b"), f"{100 * s['teacher_b_acc']:.1f} %")
     c[2].metric(ui.tr("lab.merged"), pm(s["merged_student_acc"], s["merged_student_std"]))
     c[3].metric(ui.tr("lab.joint"), pm(s["joint_student_acc"], s["joint_student_std"]))
-    ui.chart(pl.merge_figure(mean_std(per_class, ["model", "digit"], "acc"), lang=ui.lang()), key="merge.chart")
+    ui.cached_chart(pl.merge_figure, mean_std(per_class, ["model", "digit"], "acc"), lang=ui.lang(), key="merge.chart")
     st.caption(ui.tr("lab.merge_caption", acc=100 * s["concat_teacher_acc"], seeds=s["seeds"]))
 
 
@@ -170,8 +170,8 @@ def omit_tab(res, is_open: bool) -> None:
     bias = st.slider(ui.tr("lab.bias", digit=d), 0.0, float(lab.DEFAULT_BIASES[-1]), 0.0, 0.25, key="omit.bias")
     at = per_class[per_class["bias"] == bias]
     c1, c2 = st.columns(2)
-    ui.chart(pl.omit_per_class_figure(mean_std(at, "digit", "acc"), d, bias=bias, lang=ui.lang()), key="omit.per_class", where=c1)
-    ui.chart(pl.bias_figure(mean_std(curves, "bias", ["omitted_acc", "acc"]), d, bias=bias, best_bias=best, lang=ui.lang()),
+    ui.cached_chart(pl.omit_per_class_figure, mean_std(at, "digit", "acc"), d, bias=bias, lang=ui.lang(), key="omit.per_class", where=c1)
+    ui.cached_chart(pl.bias_figure, mean_std(curves, "bias", ["omitted_acc", "acc"]), d, bias=bias, best_bias=best, lang=ui.lang(),
              key="omit.curve", where=c2)
     here = mean_std(curves[curves["bias"] == bias].assign(k=0), "k", ["omitted_acc", "acc"]).iloc[0]
     zero = mean_std(runs.assign(k=0), "k", ["omitted_class_acc", "best_bias", "omitted_class_acc_after_bias", "test_acc_after_bias"]).iloc[0]
@@ -226,7 +226,7 @@ def sweep_tab(res, is_open: bool) -> None:
         if df is None:
             return
     cells = sw.summarise_sweep(df)
-    ui.chart(pl.sweep_heatmap(cells, lang=ui.lang()), key="sweep.chart")
+    ui.cached_chart(pl.sweep_heatmap, cells, lang=ui.lang(), key="sweep.chart")
     best = cells.loc[cells["test_acc_mean"].idxmax()]
     st.write(ui.tr("lab.best_cell", T=best["T"], gamma=best["gamma"], acc=pm(best["test_acc_mean"], best["test_acc_std"]),
                    seeds=sorted(df["seed"].unique().tolist()), epochs=epochs))

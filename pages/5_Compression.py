@@ -79,6 +79,8 @@ with right:
         df, shown = ui.shipped_result("compress", kc.from_result, empty=ui.tr("comp.empty")) or (None, config)
     weak = None  # per row: trained for fewer epochs than the full comparison (kdviz.compress.undertrained)
     if df is not None:
+        extras, df = df.attrs, df.copy()  # the per-seed rows and the rank study ride in attrs: pandas would
+        df.attrs = {}  # deep-copy them at every step below, ~50 ms a rerun; the page reads them from `extras`
         weak = kc.undertrained(df["family"], df["base"], shown)
         short = kc.short_training(shown)
         if any(weak):
@@ -87,7 +89,7 @@ with right:
                 ui.tr(parts[k], n=n, full=full) for k, (n, full) in short.items())))
         axes = {column: ui.tr(label) for column, label in X_AXES.items()}
         x = st.radio(ui.tr("comp.x_label"), list(axes), horizontal=True, key="compress.x", format_func=axes.get)
-        ui.chart(pc.pareto_figure(df, x=x, threads=shown.threads, undertrained=weak, lang=lang), key="compress.pareto")
+        ui.cached_chart(pc.pareto_figure, df, x=x, threads=shown.threads, undertrained=weak, lang=lang, key="compress.pareto")
 
 if df is not None:
     col = {name: ui.tr(k) for name, k in COLUMNS.items()}
@@ -108,7 +110,7 @@ if df is not None:
     st.caption(ui.tr(
         "comp.table_caption", seeds=ui.tr("plots_compress.seeds", n=int(df["n_seeds"].max())), seed_list=list(shown.seeds),
         repeats_1=shown.repeats_1, repeats_256=shown.repeats_256, warmup=shown.warmup,
-        threads=ui.tr("comp.torch_threads", n=shown.threads), engine=df.attrs.get("engine", ""),
+        threads=ui.tr("comp.torch_threads", n=shown.threads), engine=extras.get("engine", ""),
     ))
     st.download_button(ui.tr("comp.download"), pd.DataFrame({col[name]: values[name] for name in COLUMNS}).to_csv(
         index=False, float_format="%.8g").encode("utf-8-sig"), "kdviz-compression.csv", "text/csv", key="compress.download",
@@ -126,8 +128,8 @@ if hit is not None:  # the baseline student is on disk: any rank
     student, meta = hit
     rank = st.slider(ui.tr("comp.rank_slider"), 1, 128, 16, key="compress.rank")
     study = rank_study(student, meta["sha256"], tuple(sorted({*kc.CURVE_RANKS, int(rank)})))
-elif df is not None and df.attrs.get("rank_study"):  # measured with the table: its ranks only
-    study = df.attrs["rank_study"]
+elif df is not None and extras.get("rank_study"):  # measured with the table: its ranks only
+    study = extras["rank_study"]
     ranks = [int(r["rank"]) for r in study["rows"]]
     rank = st.select_slider(ui.tr("comp.rank_slider"), ranks, 16 if 16 in ranks else ranks[0], key="compress.rank_measured")
     st.caption(ui.tr("comp.rank_shipped"))
@@ -146,7 +148,7 @@ if study is not None:
             error=here.rel_error, acc=100 * dense_acc, params=dense_params, seed=shown.seeds[0], break_even=study["break_even"],
         ))
     with c2:
-        ui.chart(pc.rank_curve_figure(curve, rank=int(rank), dense_acc=dense_acc, dense_params=dense_params, lang=lang),
+        ui.cached_chart(pc.rank_curve_figure, curve, rank=int(rank), dense_acc=dense_acc, dense_params=dense_params, lang=lang,
                  key="compress.rank_curve")
 
 ui.end_page()
