@@ -330,6 +330,107 @@ def shipped_result(name: str, from_json, *, empty: str):
 
 
 # --- live view (issue 13: T and γ computed in the browser; helper A's section) ---
+import gc  # noqa: E402
+from functools import partial  # noqa: E402
+
+from kdviz import live as kdviz_live  # noqa: E402
+
+# Streamlit runs gc.collect(2) after every script run (runner.postScriptGC): with torch, pandas and plotly
+# loaded that full collection was ~85 % of a rerun's server CPU. What is imported by now lives as long as the
+# server: moved out of the collector's sight (gc.freeze), each collection scans only what came later.
+gc.freeze()
+
+
+@st.cache_resource(show_spinner=False)
+def freeze_long_lived(what: str) -> str:
+    """Once per server and ``what``: move what exists now (the loaded resources, the reference students: they
+    live as long as the server) out of the collector's sight too, as the imports above."""
+    gc.freeze()
+    return what
+
+
+# One component for every live view (kdviz/live/): registered once per server process.
+# isolate_styles=False: its elements sit in the page's DOM (the layout checks see them); live.css is namespaced (kdl-).
+_LIVE = st.components.v2.component("kdviz_live", css=kdviz_live.css(), js=kdviz_live.script(), isolate_styles=False)
+LIVE_PARAMS = {"T": ("common.temperature", "ui.T_help", 0.5), "gamma": ("ui.gamma_label", "ui.gamma_help", 0.05)}  # label, help, step
+
+
+@st.cache_resource(show_spinner=False)
+def live_teacher() -> dict:
+    """The teacher's test logits (1000 × 10) and labels, base64-encoded once per server for the live views."""
+    res = _resources()
+    freeze_long_lived("resources")
+    return {"logits": kdviz_live.b64f32(res.logits.test), "labels": kdviz_live.b64u8(res.data.y_test), "n": len(res.data.y_test)}
+
+
+def _live_release(key: str, name: str) -> None:
+    """A live slider was released: its value becomes the session's shared ``T`` / ``gamma`` (and so the URL's)."""
+    value = (st.session_state.get(key) or {}).get(name)
+    lo, hi = urlstate.PARAMS[name][1:3]
+    if isinstance(value, (int, float)) and lo <= value <= hi:
+        st.session_state[name] = float(value)
+
+
+def live(view: str, *, key: str, keys=(), params=(), **fields) -> None:
+    """Mount one live view (:mod:`kdviz.live`) under ``key`` (start it with ``_``: "Reset view" clears it).
+
+    ``keys``: catalog keys whose templates the view formats in the browser; ``params``: the sliders
+    ("T", "gamma") of a ``"slider"`` view, whose release reruns the page once and sets the shared
+    value; ``fields``: the view's data (JSON-ready).
+    """
+    state = st.session_state
+    if params:
+        fields["params"] = [{"name": p, "label": tr(LIVE_PARAMS[p][0]), "help": tr(LIVE_PARAMS[p][1]), "step": LIVE_PARAMS[p][2],
+                             "min": urlstate.PARAMS[p][1], "max": urlstate.PARAMS[p][2]} for p in params]
+    data = kdviz_live.view(view, lang=lang(), T=state["T"], gamma=state["gamma"], scale=PRESENT_SCALE if present() else 1.0,
+                           keys=keys, **fields)
+    _LIVE(key=key, data=data, **{f"on_{p}_change": partial(_live_release, key, p) for p in params})
 
 
 # --- training queue (issue 13: a bounded training queue; helper C's section) ---
+def train_queue():
+    """The server's training queue (:func:`kdviz.trainqueue.shared`), or None with one error line when
+    ``KDVIZ_TRAIN_SLOTS`` is not a whole number ≥ 1."""
+    from kdviz import trainqueue
+
+    try:
+        return trainqueue.shared()
+    except ValueError as err:
+        st.error(tr("queue.bad_setting", error=str(err)))
+        return None
+
+
+def session_id() -> str:
+    """This browser session's id (names its tickets in the training queue)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
+def _quiet_press_threads(record) -> bool:
+    """A logging filter: a press's thread stores its run without a script context, on purpose; no warning for it."""
+    import threading
+
+    return not threading.current_thread().name.startswith("kdviz-press")
+
+
+_quiet_press_threads.installed = False
+
+
+def keep_runs(max_runs: int):
+    """``store(run)``, callable from any thread: appends a finished run to this session's ``runs``
+    (oldest dropped beyond ``max_runs``), even when the learner has gone to another page meanwhile."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    state = get_script_run_ctx().session_state  # thread-safe (its own lock), outlives this script run
+    if not _quiet_press_threads.installed:
+        import logging
+
+        logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_quiet_press_threads)
+        _quiet_press_threads.installed = True
+
+    def store(run) -> None:
+        runs = state["runs"] if "runs" in state else []
+        state["runs"] = (runs + [run])[-max_runs:]
+    return store

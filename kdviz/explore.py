@@ -190,7 +190,7 @@ def top_confusions(matrix: np.ndarray, *, k: int = 5) -> pd.DataFrame:
     """The ``k`` largest off-diagonal cells of a dark-knowledge map: columns ``true``, ``looks like``, ``p``."""
     m = np.array(matrix, dtype=float)
     np.fill_diagonal(m, -np.inf)
-    flat = np.argsort(np.nan_to_num(m, nan=-np.inf), axis=None)[::-1][:k]
+    flat = np.argsort(np.nan_to_num(m, nan=-np.inf), axis=None, kind="stable")[::-1][:k]  # ties: the later cell first
     rows, cols = np.unravel_index(flat, m.shape)
     return pd.DataFrame({"true": rows, "looks like": cols, "p": m[rows, cols]})
 

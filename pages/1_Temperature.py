@@ -1,11 +1,10 @@
 """Temperature: how T softens the teacher's softmax, and the dark knowledge it exposes."""
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import ui
-from kdviz import explore, plots
+from kdviz import explore, live
 
 res = ui.start_page("nav.temperature")
 st.title(ui.tr("temp.title"))
@@ -32,31 +31,28 @@ state["_digit_class"] = int(data.y_test[int(state["digit"])])  # the class box f
 idx = int(state["digit"])  # the chooser below changes it through callbacks, which run before this script
 label, z = int(data.y_test[idx]), teacher_logits[idx]  # z: (10,)
 
+# Every view that depends on T is a live view (kdviz.live): computed and drawn in the browser while T is dragged;
+# the server hears T once, on release (ui.live stores it in the shared state["T"]). Here only what T does not change.
+z64 = live.b64f32(z)  # (10,) this digit's logits, a few bytes
+AXES = ("plots.digit", "plots.probability", "plots.T_log_axis", "plots.entropy", "plots.entropy_axis", "plots.entropy_title",
+        "plots.uniform", "plots.dk_x", "plots.true_digit", "plots.dk_hover", "plots.logit")
+
 # First row: the slider and the chart it changes (on a phone the columns stack: slider, then chart).
 slider_col, softmax_col = st.columns([1, 2.2], gap="large", vertical_alignment="center")
 with slider_col:
-    T = ui.T_slider()
+    ui.live("slider", key="_live_T", params=("T",))
     st.latex(r"p_i = e^{z_i/T} \,\big/\, \textstyle\sum_j e^{z_j/T}")  # one line, no fraction: fits a narrow column
 with softmax_col:
-    log_y = bool(state.get("_softmax_log", False))  # the toggle sits under the chart
-    ui.chart(plots.softmax_figure(z, T, log_y=log_y, title=ui.tr("temp.softmax_title", idx=idx, T=T), lang=ui.lang()),
-             key="softmax")
+    ui.live("softmax", key="_live_softmax", keys=("temp.softmax_title", *AXES), z=z64, idx=idx,
+            log_y=bool(state.get("_softmax_log", False)))  # the toggle sits under the chart
     st.toggle(ui.tr("temp.log_scale"), key="_softmax_log", help=ui.tr("temp.log_help"))
 
-probs = explore.soften_row(z, T)  # (10,)
-runner_up = int(np.argsort(probs)[-2])
-curve = explore.entropy_curve(z)
-current = float(explore.entropy_curve(z, [T])["entropy_bits"].iloc[0])
-at_1 = float(explore.entropy_curve(z, [1.0])["entropy_bits"].iloc[0])
 numbers, entropy_col = st.columns([1, 2.2], gap="large")
 with numbers:
-    st.metric(ui.tr("temp.top_p"), f"{probs.max():.3f}")
-    st.metric(ui.tr("temp.runner_up"), str(runner_up), ui.tr("temp.runner_up_p", p=probs[runner_up]),
-              delta_color="off", delta_arrow="off")
-    st.metric(ui.tr("temp.entropy"), ui.tr("temp.entropy_value", bits=current),
-              ui.tr("temp.entropy_delta", delta=current - at_1), delta_color="off", delta_arrow="off")
+    ui.live("temp_numbers", key="_live_numbers", keys=("temp.top_p", "temp.runner_up", "temp.runner_up_p", "temp.entropy",
+                                                     "temp.entropy_value", "temp.entropy_delta"), z=z64)
 with entropy_col:
-    ui.chart(plots.entropy_figure(curve, T, current=current, lang=ui.lang()), key="entropy")
+    ui.live("entropy", key="_live_entropy", keys=AXES, z=z64)
 
 st.subheader(ui.tr("temp.the_digit"), divider="gray")
 chooser, digit_view = st.columns([1, 2.2], gap="large")
@@ -68,26 +64,21 @@ with chooser:
               key="_pick_same_class", width="stretch")
     st.button(ui.tr("temp.any_digit"), icon=":material/casino:", on_click=pick, args=(None,), key="_pick_any",
               width="stretch")
-    ui.chart(plots.digit_figure(data.images_test[idx], ui.tr("temp.digit_caption", idx=idx, label=label)), key="digit_image")
+    ui.live("digit_image", key="_live_digit_image", image=live.b64u8(data.images_test[idx]),
+            caption=ui.tr("temp.digit_caption", idx=idx, label=label))
 with digit_view:
-    ui.chart(plots.logits_figure(z, ui.tr("temp.logits_title", idx=idx), lang=ui.lang()), key="logits")
+    ui.live("digit", key="_live_logits", keys=("temp.logits_title", *AXES), z=z64, idx=idx)
     st.markdown(ui.tr("temp.explain"))
     st.markdown(ui.tr("temp.look"))
 
 st.subheader(ui.tr("temp.map"), divider="gray")
-matrix = explore.dark_knowledge_map(teacher_logits, data.y_test, T)  # (10, 10)
-pairs = explore.top_confusions(matrix, k=5)  # the table, and the sentence's first three
 m1, m2 = st.columns([1, 2.2], gap="large")
+teacher = ui.live_teacher()  # (1000, 10) logits and labels, encoded once per server
 with m1:
-    named = ui.tr("temp.map_pair_sep").join(ui.tr("temp.map_pair", true=int(r["true"]), like=int(r["looks like"]), p=r["p"])
-                                            for _, r in pairs.head(3).iterrows())
-    st.markdown(ui.tr("temp.map_explain", T=T, pairs=named))
-    hide = st.toggle(ui.tr("temp.hide_diag"), value=True, key="_map_hide_diag")
-    st.table(pd.DataFrame({ui.tr("temp.col_true"): pairs["true"].astype(int), ui.tr("temp.col_like"): pairs["looks like"].astype(int),
-                           ui.tr("temp.col_p"): [f"{p:.4f}" for p in pairs["p"]]}).set_index(ui.tr("temp.col_true")))  # wraps, never scrolls
+    ui.live("map_text", key="_live_map_text", keys=("temp.map_explain", "temp.map_pair", "temp.map_pair_sep", "temp.col_true",
+                                                   "temp.col_like", "temp.col_p"), **teacher)  # the sentence and the top-5 table
+    st.toggle(ui.tr("temp.hide_diag"), value=True, key="_map_hide_diag")
 with m2:
-    fig = plots.dark_knowledge_figure(matrix, T, hide_diagonal=hide, lang=ui.lang())
-    fig.update_layout(title_text=ui.tr("temp.map_title", T=T))  # short: the subheader names the map
-    ui.chart(fig, key="dark_map")
+    ui.live("map", key="_live_map", keys=("temp.map_title", *AXES), hide=bool(state.get("_map_hide_diag", True)), **teacher)
 
 ui.end_page()

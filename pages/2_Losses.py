@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from kdviz import explore, plots
+from kdviz import live
 
 res = ui.start_page("nav.losses")
 st.title(ui.tr("losses.title"))
@@ -13,6 +13,7 @@ if res is None:
 
 
 states = ui.reference_students()
+ui.freeze_long_lived("reference students")  # they live as long as the server: out of the per-rerun gc.collect's sight
 data, state = res.data, st.session_state
 runs = state.get("runs", [])
 DEFAULT_STUDENT = "partly trained"  # a student still learning: both terms (and their gradients) are visible
@@ -37,17 +38,39 @@ if scope == "digit":
 else:
     s, t, y = student_logits, res.logits.test, data.y_test  # (1000, 10), (1000, 10), (1000,)
 
+# Every view that depends on T or γ is a live view (kdviz.live): computed and drawn in the browser while T or γ is
+# dragged; the server hears them once, on release (ui.live stores them in the shared state). Here only the student's
+# and the teacher's logits are sent, once per student and scope (encoded once per reference student and digit).
+@st.cache_data(show_spinner=False, max_entries=64)
+def reference_logits(student: str, scope: str, digit: int) -> dict:
+    """A reference student's logits (and the teacher's, the labels) as the live views take them: shared by every session."""
+    if scope == "all":
+        return {"student": live.b64f32(states.logits[student]), **teacher_all()}
+    return {"student": live.b64f32(states.logits[student][digit]), "teacher": live.b64f32(res.logits.test[digit]),
+            "labels": live.b64u8(data.y_test[digit].reshape(1)), "n": 1}
+
+
+def teacher_all() -> dict:
+    t = ui.live_teacher()  # encoded once per server
+    return {"teacher": t["logits"], "labels": t["labels"], "n": t["n"]}
+
+
+if which == "latest":  # this session's own run
+    logits = {"student": live.b64f32(s), "teacher": live.b64f32(t), "labels": live.b64u8(y.reshape(-1)), "n": int(y.numel())}
+else:
+    logits = reference_logits(which, scope, idx if scope == "digit" else -1)
+AXES = ("plots.T_log_axis", "plots.loss_axis", "plots.loss_title", "plots.soft_formula", "plots.hard_formula", "plots.total_formula",
+        "plots.gamma_axis", "plots.heatmap_title", "plots.total", "plots.hard", "plots.grad_title", "plots.grad_axis",
+        "plots.grad_soft_T2", "plots.grad_soft_plain")
+
 # First row: the sliders and the chart they change (on a phone the columns stack: sliders, then chart).
 sliders, curves_col = st.columns([1, 2.2], gap="large", vertical_alignment="center")
 with sliders:
-    T = ui.T_slider()
-    gamma = ui.gamma_slider()
+    ui.live("slider", key="_live_T_gamma", params=("T", "gamma"))
     # two lines, to fit a narrow column (KaTeX's "aligned" overflows its box by 2 px; "array" does not)
     st.latex(r"\begin{array}{l}\text{total} = \gamma\cdot\text{soft}\\[4pt] \qquad {}+ (1-\gamma)\cdot\text{hard}\end{array}")
-curves = explore.loss_curves(s, t, y, gamma=gamma)
-now = explore.loss_curves(s, t, y, gamma=gamma, temperatures=[T]).iloc[0]
 with curves_col:
-    ui.chart(plots.loss_curves_figure(curves, T, gamma, lang=ui.lang()), key="loss_curves")
+    ui.live("loss_curves", key="_live_loss_curves", keys=AXES, **logits)
 
 choice, numbers = st.columns([1, 2.2], gap="large")
 with choice:
@@ -59,33 +82,14 @@ with choice:
     if scope == "digit":
         st.caption(ui.tr("losses.digit", idx=idx, label=int(y)))
 with numbers:
-    m = st.columns(3)
-    m[0].metric(ui.tr("losses.soft"), f"{now['soft']:.3f}", help=ui.tr("losses.soft_help"))
-    m[1].metric(ui.tr("losses.hard"), f"{now['hard']:.3f}", help=ui.tr("losses.hard_help"))
-    m[2].metric(ui.tr("losses.total"), f"{now['total']:.3f}", help=ui.tr("losses.total_help", gamma=gamma, rest=1 - gamma))
+    ui.live("loss_numbers", key="_live_loss_numbers", keys=("losses.soft", "losses.hard", "losses.total", "losses.soft_help",
+                                                          "losses.hard_help", "losses.total_help"), **logits)
     st.markdown(ui.tr("losses.explain"))
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def reference_grid_and_gradients(student: str, scope: str, digit: int):
-    """What does not depend on T or γ, for a reference student: shared by every session, not redone on a slider move."""
-    z = states.logits[student] if scope == "all" else states.logits[student][digit]
-    tz, yz = (res.logits.test, data.y_test) if scope == "all" else (res.logits.test[digit], data.y_test[digit])
-    return explore.loss_grid(z, tz, yz), explore.soft_gradient_norms(z, tz, yz)
-
-
-if which == "latest":  # this session's own run: computed here
-    grid, grads = explore.loss_grid(s, t, y), explore.soft_gradient_norms(s, t, y)
-else:
-    grid, grads = reference_grid_and_gradients(which, scope, idx if scope == "digit" else -1)
 left, right = st.columns(2, gap="large")
 with left:
-    ui.chart(plots.loss_heatmap_figure(grid, explore.T_GRID, explore.GAMMA_GRID, T, gamma, lang=ui.lang()), key="loss_heatmap")
-    st.caption(ui.tr("losses.heat_caption"))
+    ui.live("loss_heat", key="_live_loss_heat", keys=(*AXES, "losses.heat_caption"), **logits)
 with right:
-    ui.chart(plots.gradient_figure(grads, T, lang=ui.lang()), key="gradients")
-    g = explore.soft_gradient_norms(s, t, y, temperatures=[T]).iloc[0]
-    ratio = g["grad_soft_T2"] / g["grad_hard"] if g["grad_hard"] > 0 else float("inf")
-    key = "losses.grad_caption" if 0.1 <= ratio <= 10 else "losses.grad_caption_apart"  # same order of magnitude or not
-    st.caption(ui.tr(key, T=T, T2=T * T, with_T2=g["grad_soft_T2"], plain=g["grad_soft_plain"], hard=g["grad_hard"], ratio=ratio))
+    ui.live("grads", key="_live_grads", keys=(*AXES, "losses.grad_caption", "losses.grad_caption_apart"), **logits)
 
 ui.end_page()

@@ -207,6 +207,19 @@ COLOUR_BARS = r"""() => {
             .map(t => ({name: t.name || '', showscale: !!t.showscale, colorscale: t.colorscale || []}));
         out.push({title, bars, heatmaps});
     }
+    for (const view of document.querySelectorAll('[data-kdviz-view]')) {  // the live views' SVG heatmaps (kdviz/live)
+        const fills = [...view.querySelectorAll('rect.kdl-colourbar')];
+        if (!fills.length) continue;
+        const bars = fills.map(fill => {
+            const m = (fill.getAttribute('fill') || '').match(/url\(["']?#([^"')]+)/);
+            const g = m && view.querySelector(`linearGradient[id="${m[1]}"]`);
+            if (!g) return {error: 'colour bar without a gradient'};
+            const num = k => parseFloat(g.getAttribute(k) || '0');
+            return {x1: num('x1'), y1: num('y1'), x2: num('x2'), y2: num('y2'),
+                    stops: [...g.querySelectorAll('stop')].map(s => [parseFloat(s.getAttribute('offset')) / 100, s.getAttribute('stop-color')])};
+        });
+        out.push({title: 'live view ' + view.dataset.kdvizView, live: true, bars, heatmaps: []});
+    }
     return out;
 }"""
 

@@ -73,16 +73,11 @@ def test_deep_link_on_fresh_server(browser, path):
 
 
 def _max_probability(page) -> float:
-    """The largest bar of the softened distribution, read from the plotly chart's data."""
+    """The largest bar of the softened distribution at T, as the live view shows it (``data-probs``)."""
     return page.evaluate(
         """() => {
-            const plots = [...document.querySelectorAll('.js-plotly-plot')];
-            for (const p of plots) {
-                for (const tr of (p.data || [])) {
-                    if ((tr.name || '').startsWith('T =') && tr.name !== 'T = 1') return Math.max(...tr.y);
-                }
-            }
-            return null;
+            const view = document.querySelector('[data-kdviz-view="softmax"][data-probs]');
+            return view ? Math.max(...JSON.parse(view.getAttribute('data-probs'))) : null;
         }"""
     )
 

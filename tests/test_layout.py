@@ -105,14 +105,17 @@ def test_no_truncated_text(measured, path, viewport, lang):
 
 @pytest.mark.parametrize("path, viewport, lang", CASES)
 def test_colour_bars(measured, path, viewport, lang):
-    problems = colour_bar_problems(measured(path, viewport, lang)["bars"])
+    plots = measured(path, viewport, lang)["bars"]
+    problems = colour_bar_problems(plots)
     assert not problems, f"{path or 'Home'} at {viewport} in {lang}:\n  " + "\n  ".join(problems)
+    if path in ("Temperature", "Losses"):  # the maps are drawn in the browser (kdviz/live): their bars are read too
+        assert any(p.get("live") and p["bars"] for p in plots), f"{path}: no colour bar read from the live view"
 
 
 SLIDER_TO_CHART = """() => {
     const main = document.querySelector('[data-testid="stMain"]');
-    const chart = main.querySelector('[data-testid="stPlotlyChart"]');
-    const above = chart ? [...main.querySelectorAll('[data-testid="stSlider"]')]
+    const chart = main.querySelector('[data-testid="stPlotlyChart"], [data-kdviz-view="softmax"], [data-kdviz-view="loss_curves"]');
+    const above = chart ? [...main.querySelectorAll('[data-testid="stSlider"], [data-kdviz-view="slider"]')]
         .map(s => s.getBoundingClientRect()).filter(r => r.top < chart.getBoundingClientRect().top) : [];
     return above.length ? chart.getBoundingClientRect().top - Math.max(...above.map(r => r.bottom)) : null;
 }"""  # px from the last slider above the page's first chart down to that chart
@@ -130,8 +133,8 @@ PRESENT_SIZES = """() => {
     const px = e => e ? parseFloat(getComputedStyle(e).fontSize) : null;
     const sidebar = document.querySelector('[data-testid="stSidebar"]');
     const r = sidebar ? sidebar.getBoundingClientRect() : null;
-    const plot = document.querySelector('.js-plotly-plot');
-    const sizes = plot ? [...plot.querySelectorAll('svg.main-svg text')].filter(t => t.textContent.trim())
+    const plot = document.querySelector('.js-plotly-plot, [data-kdviz-view="softmax"]');  // the page's first chart (plotly or live)
+    const sizes = plot ? [...plot.querySelectorAll('svg.main-svg text, svg text')].filter(t => t.textContent.trim())
         .map(t => parseFloat(t.style.fontSize || getComputedStyle(t).fontSize) || 0) : [];
     const chartText = sizes.length ? sizes.reduce((a, b) => a + b, 0) / sizes.length : null;  // mean over titles, ticks, legend
     return {

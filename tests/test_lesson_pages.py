@@ -1,10 +1,15 @@
 """The Temperature and Losses pages open on views that show their lesson, and say only what their numbers show.
 
 Every number is recomputed here with numpy from the logits (an independent formula), not read back
-from :mod:`kdviz.explore`.
+from :mod:`kdviz.explore`. What depends on T and γ is drawn in the browser (the live view,
+:mod:`kdviz.live`): here the logits the page sends to it are checked, and the numbers computed from
+them; ``tests/test_live.py`` checks in a real browser that the views show these numbers and sentences.
 """
 
 from pathlib import Path
+
+import base64
+import json
 
 import numpy as np
 import pytest
@@ -31,6 +36,21 @@ def open_page(name: str, query: dict | None = None) -> AppTest:
     return at
 
 
+def live_data(at: AppTest, view: str) -> dict:
+    """The data the page sent to its live view ``view`` (kdviz.live), parsed."""
+    found = [json.loads(e.proto.json) for e in at.get("bidi_component") if json.loads(e.proto.json)["view"] == view]
+    assert len(found) == 1, f"{len(found)} live views {view!r}"
+    return found[0]
+
+
+def f32(b64: str, *shape) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(b64), dtype="<f4").reshape(*shape)
+
+
+def u8(b64: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(b64), dtype=np.uint8)
+
+
 @pytest.fixture(scope="module")
 def students(res):
     return explore.student_states(res)  # the same seeded reference students the page shows (ui.reference_students)
@@ -38,26 +58,30 @@ def students(res):
 
 def test_losses_default_shows_both_terms(res, students):
     at = open_page("pages/2_Losses.py")
-    assert at.slider(key="T").value == 4.0 and at.slider(key="gamma").value == pytest.approx(0.9)
+    assert at.session_state["T"] == 4.0 and at.session_state["gamma"] == pytest.approx(0.9)
     assert at.radio(key="_loss_student").value == "partly trained" and at.radio(key="_loss_scope").value == "all"
 
     s, t, y = students.logits["partly trained"].numpy(), res.logits.test.numpy(), res.data.y_test.numpy()
+    slider = live_data(at, "slider")  # T and γ ride with the slider; the other views take them in the browser
+    assert (slider["T"], slider["gamma"]) == (4.0, 0.9)
+    for view in ("loss_curves", "loss_numbers", "loss_heat", "grads"):  # what the browser computes from
+        d = live_data(at, view)
+        assert "T" not in d and d["n"] == 1000
+        assert np.array_equal(f32(d["student"], 1000, 10), s) and np.array_equal(f32(d["teacher"], 1000, 10), t)
+        assert np.array_equal(u8(d["labels"]), y)
     n, T, gamma = len(y), 4.0, 0.9
     q1 = np_softmax(s)  # (1000, 10) the student at T = 1
     pT, qT = np_softmax(t, T), np_softmax(s, T)
     hard = -np.mean(np.log(q1[np.arange(n), y]))
     soft = T * T * np.mean(np.sum(pT * (np.log(pT) - np.log(qT)), axis=1))
-    shown = {m.label: float(m.value) for m in at.metric}
-    assert shown["hard"] == pytest.approx(hard, abs=1e-3) and shown["hard"] > 0.05  # the student still errs
-    assert shown["soft"] == pytest.approx(soft, abs=1e-3)
-    assert shown["total"] == pytest.approx(gamma * soft + (1 - gamma) * hard, abs=1e-3)
+    assert hard > 0.05 and soft > hard  # the student still errs, and the teacher still has much to say
+    assert hard == pytest.approx(0.502, abs=1e-3) and gamma * soft + (1 - gamma) * hard == pytest.approx(3.905, abs=1e-3)
 
     grad_soft = np.linalg.norm(T * (qT - pT) / n)  # ∂(T²·KL)/∂z, batch mean
     grad_hard = np.linalg.norm((q1 - np.eye(10)[y]) / n)  # ∂CE/∂z
     assert 0.1 < grad_soft / grad_hard < 10  # the T² factor keeps the two on one scale
-    caption = next(c.value for c in at.caption if "‖∂soft/∂z‖" in c.value)
-    assert caption == i18n.tr("losses.grad_caption", "en", T=T, T2=T * T, with_T2=grad_soft, plain=grad_soft / T**2,
-                              hard=grad_hard, ratio=grad_soft / grad_hard)  # the "same order" sentence, with these numbers
+    texts = live_data(at, "grads")["text"]  # the browser picks the "same order" sentence by this ratio (test_live.py)
+    assert texts["losses.grad_caption"] == i18n.MESSAGES["losses.grad_caption"]["en"]
 
 
 def test_losses_caption_says_when_the_terms_are_apart(res):
@@ -65,8 +89,13 @@ def test_losses_caption_says_when_the_terms_are_apart(res):
     at.radio(key="_loss_student").set_value("trained")
     at.radio(key="_loss_scope").set_value("digit").run()
     assert not at.exception
-    caption = next(c.value for c in at.caption if "‖∂soft/∂z‖" in c.value)
-    assert "more than 10 × apart" in caption and "same order" not in caption
+    d = live_data(at, "grads")  # one digit: its logits and label
+    s, t, y, T = f32(d["student"], 1, 10), f32(d["teacher"], 1, 10), int(u8(d["labels"])[0]), live_data(at, "slider")["T"]
+    assert d["n"] == 1 and y == 0 and np.array_equal(t[0], res.logits.test[0].numpy())
+    q, p = np_softmax(s, T), np_softmax(t, T)
+    ratio = np.linalg.norm(T * (q - p)) / np.linalg.norm(np_softmax(s) - np.eye(10)[[y]])
+    assert not 0.1 <= ratio <= 10  # the browser says "more than 10 × apart" (the apart sentence is sent)
+    assert "more than 10 × apart" in d["text"]["losses.grad_caption_apart"]
 
 
 def test_temperature_opens_on_the_ambiguous_digit(res):
@@ -78,11 +107,13 @@ def test_temperature_opens_on_the_ambiguous_digit(res):
     want = int(np.argmax(other))
     assert at.session_state["digit"] == want and y[want] in (4, 9)
 
-    T = at.slider(key="T").value
+    T = at.session_state["T"]
+    for view in ("softmax", "temp_numbers", "entropy", "digit"):  # the live views draw this digit's logits
+        d = live_data(at, view)
+        assert np.array_equal(f32(d["z"], 10), z[want]) and "T" not in d  # T comes from the slider, in the browser
+    assert live_data(at, "slider")["T"] == T
     p = np_softmax(z[want], T)
-    runner_up = int(np.argsort(p)[-2])
-    metric = next(m for m in at.metric if m.label == "Runner-up digit")
-    assert metric.value == str(runner_up) and metric.delta == f"p = {p[runner_up]:.3f}"
+    assert int(np.argsort(p)[-2]) in (4, 9)  # its runner-up is the other digit of the pair (shown in the browser)
 
 
 @pytest.mark.parametrize("T", [4.0, 8.0])
@@ -93,8 +124,9 @@ def test_temperature_map_sentence_names_the_computed_pairs(res, T):
     m = np.stack([p[y == c].mean(0) for c in range(10)])  # (10, 10) mean probability per true class
     np.fill_diagonal(m, -1)
     order = np.argsort(m, axis=None)[::-1][:3]
-    text = next(md.value for md in at.markdown if "largest cells" in md.value)
-    assert f"At T = {T:g}" in text
-    for true, like in zip(*np.unravel_index(order, m.shape)):
-        assert f"**{true} → {like}** ({m[true, like]:.3f})" in text
-    assert text.count("→") == 3
+    d = live_data(at, "map_text")  # the browser names the top cells of the map it computes from these logits
+    assert live_data(at, "slider")["T"] == T and d["n"] == 1000
+    assert np.array_equal(f32(d["logits"], 1000, 10), z) and np.array_equal(u8(d["labels"]), y)
+    named = ", ".join(f"**{true} → {like}** ({m[true, like]:.3f})" for true, like in zip(*np.unravel_index(order, m.shape)))
+    assert i18n.tr("temp.map_explain", "en", T=T, pairs=named).count("→") == 3
+    assert d["text"]["temp.map_pair"] == "**{true} → {like}** ({p:.3f})"

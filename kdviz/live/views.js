@@ -1,0 +1,489 @@
+// views.js: the live views of the Temperature and Losses pages, and the component's entry point.
+//
+// Every mount of the component shows one view (data.view). The views of a page share T and γ
+// through KDL (module scope: one module for every mount, since the component's JS is one file):
+// a drag of a slider sets KDL.T and redraws every view at the next animation frame, with no
+// message to the server; the release calls setStateValue("T", value) once. Each view's element
+// carries data-kdviz-view, data-frames (redraws) and the numbers it shows (see kdviz/live/__init__.py).
+
+const KDL = {
+  T: null, gamma: null,
+  server: {}, // the last value of each parameter the server sent
+  sent: {}, // the last value of each parameter this page sent on release
+  views: new Set(),
+  byParent: new WeakMap(),
+  pending: false,
+  drawMs: 0, // the last frame's drawing time, all views (for tests and benchmarks)
+};
+if (typeof window !== "undefined") window.__kdvizLive = KDL; // for tests: the shared state and the views
+
+/** Python's "g" format with precision p. */
+function kdlG(v, p) {
+  if (p === 0) p = 1;
+  if (v === 0) return "0";
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+  const strip = (s) => (s.includes(".") ? s.replace(/0+$/, "").replace(/\.$/, "") : s);
+  const [m, ex] = v.toExponential(p - 1).split("e");
+  const e = Number(ex);
+  if (e >= -4 && e < p) return strip(v.toFixed(Math.max(0, p - 1 - e)));
+  const d = String(Math.abs(e)).padStart(2, "0");
+  return `${strip(m)}e${e < 0 ? "-" : "+"}${d}`;
+}
+
+/** One field with a Python format spec: "", "g", ".3g", ".2f", "+.2f", ".4f". */
+function kdlFmtValue(v, spec) {
+  if (typeof v !== "number") return String(v);
+  const m = /^([+ ]?)(?:\.(\d+))?([fg]?)$/.exec(spec || "");
+  if (!m) return String(v);
+  const [, sign, prec, kind] = m;
+  let s;
+  if (kind === "f") s = v.toFixed(prec === undefined ? 6 : Number(prec));
+  else if (kind === "g") s = kdlG(v, prec === undefined ? 6 : Number(prec));
+  else s = Number.isInteger(v) ? String(v) : kdlG(v, 17);
+  if (sign === "+" && !s.startsWith("-")) s = "+" + s;
+  return s;
+}
+
+/** A catalog template (Python format syntax) with `fields` filled in. */
+function kdlFormat(template, fields) {
+  return String(template).replace(/\{(\w+)(?::([^}]*))?\}/g, (all, name, spec) => (name in fields ? kdlFmtValue(fields[name], spec) : all));
+}
+
+/** Catalog markdown (bold, italic) as HTML, everything else escaped. */
+function kdlMarkdown(text) {
+  return chEsc(text).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>").replace(/\*(.+?)\*/g, "<em>$1</em>");
+}
+
+function kdlEl(tag, cls, parent, attrs = {}) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+/** Redraw every live view at the next animation frame (many input events, one frame). */
+function kdlSchedule() {
+  if (KDL.pending) return;
+  KDL.pending = true;
+  requestAnimationFrame(() => {
+    KDL.pending = false;
+    const t0 = performance.now();
+    for (const v of [...KDL.views]) {
+      if (!v.root.isConnected) {
+        KDL.views.delete(v);
+        continue;
+      }
+      v.render();
+    }
+    KDL.drawMs = performance.now() - t0;
+  });
+}
+
+/** Take the server's value of a parameter, unless it is the echo of this page's own release. */
+function kdlSync(name, value) {
+  if (typeof value !== "number") return;
+  if (KDL[name] === null) KDL[name] = value;
+  if (KDL.server[name] === value) return; // nothing new from the server
+  KDL.server[name] = value;
+  if (KDL.sent[name] === value) return; // our release coming back: keep what the learner shows now
+  KDL[name] = value;
+}
+
+const kdlFmtT = (T) => kdlFmtValue(T, "g");
+
+// ---------------------------------------------------------------- the views
+
+/** Decoded arrays, cached by their base64 text (a rerun sends the same text again). */
+const kdlDecoded = new Map();
+function kdlF32(b64) {
+  if (!kdlDecoded.has(b64)) {
+    if (kdlDecoded.size > 16) kdlDecoded.clear();
+    kdlDecoded.set(b64, decodeF32(b64));
+  }
+  return kdlDecoded.get(b64);
+}
+function kdlU8(b64) {
+  const key = "u8:" + b64;
+  if (!kdlDecoded.has(key)) kdlDecoded.set(key, decodeU8(b64));
+  return kdlDecoded.get(key);
+}
+
+/** A chart title above its chart, as the pages draw plotly titles (page text that wraps). */
+function kdlTitle(view, text) {
+  if (!view.titleEl) view.titleEl = kdlEl("div", "kdl-title", view.root);
+  view.titleEl.textContent = text;
+}
+
+function kdlChartBox(view) {
+  if (!view.chartEl) view.chartEl = kdlEl("div", "kdl-chart", view.root);
+  return view.chartEl;
+}
+
+function kdlWidth(view) {
+  const w = Math.floor(view.root.getBoundingClientRect().width);
+  return w > 50 ? w : 600;
+}
+
+function kdlMetric(parent, label, value, delta, help) {
+  const box = kdlEl("div", "kdl-metric", parent);
+  const l = kdlEl("div", "kdl-metric-label", box);
+  l.textContent = label;
+  if (help) l.title = help;
+  kdlEl("div", "kdl-metric-value", box).textContent = value;
+  if (delta) kdlEl("div", "kdl-metric-delta", box).textContent = delta;
+  return box;
+}
+
+const KDL_VIEWS = {
+  slider: {
+    build(v) {
+      v.inputs = {};
+      for (const p of v.data.params) {
+        const box = kdlEl("div", "kdl-slider", v.root);
+        const head = kdlEl("div", "kdl-slider-head", box);
+        const label = kdlEl("label", "kdl-label", head, { for: `kdl-${p.name}-${v.id}` });
+        label.textContent = p.label;
+        if (p.help) label.title = p.help;
+        const value = kdlEl("span", "kdl-slider-value", head);
+        const input = kdlEl("input", "kdl-range", box, {
+          type: "range", id: `kdl-${p.name}-${v.id}`, min: p.min, max: p.max, step: p.step,
+          "data-testid": `kdviz-live-${p.name}`, "aria-label": p.label,
+        });
+        const ends = kdlEl("div", "kdl-slider-ends", box);
+        kdlEl("span", "", ends).textContent = kdlFmtT(p.min);
+        kdlEl("span", "", ends).textContent = kdlFmtT(p.max);
+        input.value = KDL[p.name];
+        input.addEventListener("input", () => {
+          KDL[p.name] = Number(input.value);
+          kdlSchedule();
+        });
+        input.addEventListener("change", () => {
+          const x = Number(input.value);
+          KDL[p.name] = x;
+          KDL.sent[p.name] = x;
+          kdlSchedule();
+          v.setStateValue(p.name, x); // the release: one rerun
+        });
+        v.inputs[p.name] = { input, value, p };
+      }
+    },
+    draw(v) {
+      for (const { input, value, p } of Object.values(v.inputs)) {
+        if (Number(input.value) !== KDL[p.name] && document.activeElement !== input) input.value = KDL[p.name];
+        value.textContent = kdlFmtT(KDL[p.name]);
+        v.root.setAttribute(`data-${p.name.toLowerCase()}`, KDL[p.name]);
+      }
+    },
+  },
+
+  softmax: {
+    draw(v) {
+      const d = v.data, tx = d.text, st = d.style, T = KDL.T;
+      const z = kdlF32(d.z);
+      const p1 = softmaxRow(z, 1), p = softmaxRow(z, T);
+      kdlTitle(v, kdlFormat(tx["temp.softmax_title"], { idx: d.idx, T }));
+      const digits = Array.from({ length: z.length }, (_, i) => String(i));
+      kdlChartBox(v).innerHTML = chBars({
+        width: kdlWidth(v), height: Math.round(300 * st.scale), st, cats: digits, logY: d.log_y, yRange: [0, 1],
+        series: [{ name: "T = 1", color: st.roles["T = 1"], values: p1, hover: (x) => `p = ${x.toFixed(4)}` },
+          { name: `T = ${kdlFmtT(T)}`, color: st.roles.soft, values: p, hover: (x) => `p = ${x.toFixed(4)}` }],
+        xTitle: tx["plots.digit"], yTitle: tx["plots.probability"],
+      });
+      v.root.setAttribute("data-probs", JSON.stringify(Array.from(p)));
+      v.root.setAttribute("data-probs1", JSON.stringify(Array.from(p1)));
+    },
+  },
+
+  temp_numbers: {
+    draw(v) {
+      const d = v.data, tx = d.text, T = KDL.T, z = kdlF32(d.z);
+      const p = softmaxRow(z, T);
+      const order = Array.from(p.keys()).sort((a, b) => p[a] - p[b]);
+      const top = p[order[order.length - 1]], runner = order[order.length - 2];
+      const bits = entropyBits(z, T), bits1 = entropyBits(z, 1);
+      v.root.replaceChildren();
+      kdlMetric(v.root, tx["temp.top_p"], top.toFixed(3));
+      kdlMetric(v.root, tx["temp.runner_up"], String(runner), kdlFormat(tx["temp.runner_up_p"], { p: p[runner] }));
+      kdlMetric(v.root, tx["temp.entropy"], kdlFormat(tx["temp.entropy_value"], { bits }),
+        kdlFormat(tx["temp.entropy_delta"], { delta: bits - bits1 }));
+      Object.entries({ top, "runner-up": runner, "runner-up-p": p[runner], entropy: bits, entropy1: bits1 })
+        .forEach(([k, x]) => v.root.setAttribute(`data-${k}`, x));
+    },
+  },
+
+  entropy: {
+    draw(v) {
+      const d = v.data, tx = d.text, st = d.style, T = KDL.T, z = kdlF32(d.z);
+      if (v.curveFor !== d.z) {
+        v.curve = st.T_grid.map((t) => entropyBits(z, t));
+        v.curveFor = d.z;
+      }
+      const bits = entropyBits(z, T);
+      kdlTitle(v, tx["plots.entropy_title"]);
+      kdlChartBox(v).innerHTML = chLines({
+        width: kdlWidth(v), height: Math.round(300 * st.scale), st, x: st.T_grid, logX: true, xTicks: st.T_ticks,
+        series: [{ name: tx["plots.entropy"], color: st.roles.soft, values: v.curve }], yRange: [0, 3.5],
+        xTitle: tx["plots.T_log_axis"], yTitle: tx["plots.entropy_axis"],
+        points: [{ x: T, y: bits, color: st.roles.total, size: 11 * st.scale }],
+        hlines: [{ y: Math.log2(10), label: tx["plots.uniform"] }],
+      });
+      v.root.setAttribute("data-entropy", bits);
+    },
+  },
+
+  map_text: {
+    draw(v) {
+      const d = v.data, tx = d.text, T = KDL.T;
+      const m = kdlMap(d, T);
+      const pairs = topConfusions(m, 10, 5);
+      const named = pairs.slice(0, 3).map((r) => kdlFormat(tx["temp.map_pair"], { true: r.true, like: r.like, p: r.p }))
+        .join(tx["temp.map_pair_sep"]);
+      if (!v.textEl) {
+        v.textEl = kdlEl("div", "kdl-text", v.root);
+        v.tableEl = kdlEl("table", "kdl-table", v.root);
+      }
+      v.textEl.innerHTML = kdlMarkdown(kdlFormat(tx["temp.map_explain"], { T, pairs: named }));
+      const head = `<thead><tr>${["temp.col_true", "temp.col_like", "temp.col_p"].map((k) => `<th>${chEsc(tx[k])}</th>`).join("")}</tr></thead>`;
+      v.tableEl.innerHTML = head + "<tbody>" + pairs.map((r) => `<tr><th>${r.true}</th><td>${r.like}</td><td>${r.p.toFixed(4)}</td></tr>`).join("") + "</tbody>";
+      v.root.setAttribute("data-pairs", JSON.stringify(pairs.map((r) => [r.true, r.like, r.p])));
+    },
+  },
+
+  map: {
+    draw(v) {
+      const d = v.data, tx = d.text, st = d.style, T = KDL.T;
+      const m = kdlMap(d, T);
+      const shown = Float64Array.from(m);
+      if (d.hide) for (let i = 0; i < 10; i++) shown[i * 11] = NaN;
+      kdlTitle(v, kdlFormat(tx["temp.map_title"], { T }));
+      const digits = Array.from({ length: 10 }, (_, i) => String(i));
+      kdlChartBox(v).innerHTML = chHeat({
+        width: kdlWidth(v), height: Math.round(440 * st.scale), st, z: shown, rows: 10, cols: 10, scale: "Magma_r",
+        xCats: digits, yCats: digits, reverseY: true, square: true, xTitle: tx["plots.dk_x"], yTitle: tx["plots.true_digit"], barTitle: "p",
+        cellText: (r, c, val) => kdlFormat(tx["plots.dk_hover"], { true: r, other: c, p: val.toFixed(3) }),
+      });
+      v.root.setAttribute("data-matrix", JSON.stringify(Array.from(m)));
+    },
+  },
+
+  digit_image: {
+    draw(v) {
+      const d = v.data, st = d.style;
+      if (v.drawnFor === d.image) return false; // nothing here depends on T
+      v.drawnFor = d.image;
+      kdlTitle(v, d.caption);
+      const img = kdlU8(d.image), canvas = v.canvas || (v.canvas = kdlEl("canvas", "kdl-digit", kdlChartBox(v), { width: 28, height: 28 }));
+      canvas.style.width = canvas.style.height = `${Math.round(196 * st.scale)}px`;
+      const ctx = canvas.getContext("2d"), pix = ctx.createImageData(28, 28);
+      for (let i = 0; i < 784; i++) { // 0 = white paper, 255 = black ink
+        const g = 255 - img[i];
+        pix.data.set([g, g, g, 255], 4 * i);
+      }
+      ctx.putImageData(pix, 0, 0);
+      canvas.setAttribute("role", "img");
+      canvas.setAttribute("aria-label", d.caption);
+      return true;
+    },
+  },
+
+  digit: {
+    draw(v) {
+      const d = v.data, tx = d.text, st = d.style;
+      if (v.drawnFor === d.z + d.image + kdlWidth(v)) return false; // nothing here depends on T
+      v.drawnFor = d.z + d.image + kdlWidth(v);
+      v.root.replaceChildren();
+      v.titleEl = v.chartEl = null;
+      kdlTitle(v, kdlFormat(tx["temp.logits_title"], { idx: d.idx }));
+      const z = kdlF32(d.z);
+      kdlChartBox(v).innerHTML = chBars({
+        width: kdlWidth(v), height: Math.round(300 * st.scale), st, cats: Array.from({ length: z.length }, (_, i) => String(i)),
+        series: [{ name: tx["plots.logit"], color: st.roles.teacher, values: z, hover: (x) => `z = ${x.toFixed(2)}` }],
+        legend: false, xTitle: tx["plots.digit"], yTitle: tx["plots.logit"],
+      });
+      return true;
+    },
+  },
+  loss_curves: {
+    draw(v) {
+      const d = v.data, tx = d.text, st = d.style, T = KDL.T, g = KDL.gamma, L = kdlLosses(d);
+      const now = kdlLossAt(L, d.n, T, g);
+      const total = L.soft.map((x, i) => g * x + (1 - g) * L.hard[i]);
+      kdlTitle(v, tx["plots.loss_title"]);
+      kdlChartBox(v).innerHTML = chLines({
+        width: kdlWidth(v), height: Math.round(340 * st.scale), st, x: st.T_grid, logX: true, xTicks: st.T_ticks, legend: true,
+        series: [{ name: tx["plots.soft_formula"], color: st.roles.soft, values: L.soft },
+          { name: tx["plots.hard_formula"], color: st.roles.hard, values: L.hard },
+          { name: kdlFormat(tx["plots.total_formula"], { gamma: g, rest: 1 - g }), color: st.roles.total, values: total, width: 3 }],
+        xTitle: tx["plots.T_log_axis"], yTitle: tx["plots.loss_axis"], markX: T, markLabel: `T = ${kdlFmtT(T)}`,
+      });
+      kdlSetNumbers(v, { soft: now.soft, hard: now.hard, total: now.total });
+    },
+  },
+
+  loss_numbers: {
+    draw(v) {
+      const d = v.data, tx = d.text, T = KDL.T, g = KDL.gamma, L = kdlLosses(d);
+      const now = kdlLossAt(L, d.n, T, g);
+      if (!v.row) v.row = kdlEl("div", "kdl-metrics-row", v.root);
+      v.row.replaceChildren();
+      kdlMetric(v.row, tx["losses.soft"], now.soft.toFixed(3), null, tx["losses.soft_help"]);
+      kdlMetric(v.row, tx["losses.hard"], now.hard.toFixed(3), null, tx["losses.hard_help"]);
+      kdlMetric(v.row, tx["losses.total"], now.total.toFixed(3), null, kdlFormat(tx["losses.total_help"], { gamma: g, rest: 1 - g }));
+      kdlSetNumbers(v, { soft: now.soft, hard: now.hard, total: now.total });
+    },
+  },
+
+  loss_heat: {
+    draw(v) {
+      const d = v.data, tx = d.text, st = d.style, T = KDL.T, g = KDL.gamma, L = kdlLosses(d);
+      if (!L.grid) L.grid = lossGrid(L.s, L.t, d.n, 10, L.y, st.T_grid, st.gamma_grid);
+      kdlTitle(v, tx["plots.heatmap_title"]);
+      kdlChartBox(v).innerHTML = chHeat({
+        width: kdlWidth(v), height: Math.round(340 * st.scale), st, z: L.grid, rows: st.gamma_grid.length, cols: st.T_grid.length,
+        scale: "Viridis_r", xVals: st.T_grid, xTicks: st.T_ticks, yVals: st.gamma_grid, xTitle: tx["plots.T_log_axis"],
+        yTitle: tx["plots.gamma_axis"], barTitle: tx["plots.total"], marker: { x: T, y: g },
+      });
+      if (!v.captionEl) v.captionEl = kdlEl("div", "kdl-caption", v.root);
+      v.captionEl.textContent = tx["losses.heat_caption"];
+      kdlSetNumbers(v, { total: kdlLossAt(L, d.n, T, g).total });
+    },
+  },
+
+  grads: {
+    draw(v) {
+      const d = v.data, tx = d.text, st = d.style, T = KDL.T, L = kdlLosses(d);
+      if (!L.grads) {
+        const gs = st.T_grid.map((t) => gradNorms(L.s, L.t, d.n, 10, L.y, t));
+        L.grads = { soft_T2: gs.map((x) => x.soft_T2), soft_plain: gs.map((x) => x.soft_plain), hard: gs.map((x) => x.hard) };
+      }
+      const now = gradNorms(L.s, L.t, d.n, 10, L.y, T);
+      kdlTitle(v, tx["plots.grad_title"]);
+      kdlChartBox(v).innerHTML = chLines({
+        width: kdlWidth(v), height: Math.round(340 * st.scale), st, x: st.T_grid, logX: true, logY: true, xTicks: st.T_ticks, legend: true,
+        series: [{ name: tx["plots.grad_soft_T2"], color: st.roles.soft, values: L.grads.soft_T2 },
+          { name: tx["plots.grad_soft_plain"], color: st.roles.soft, values: L.grads.soft_plain, dash: true },
+          { name: tx["plots.hard"], color: st.roles.hard, values: L.grads.hard }],
+        xTitle: tx["plots.T_log_axis"], yTitle: tx["plots.grad_axis"], markX: T, markLabel: `T = ${kdlFmtT(T)}`,
+      });
+      const ratio = now.hard > 0 ? now.soft_T2 / now.hard : Infinity;
+      const key = ratio >= 0.1 && ratio <= 10 ? "losses.grad_caption" : "losses.grad_caption_apart";
+      if (!v.captionEl) v.captionEl = kdlEl("div", "kdl-caption", v.root);
+      v.captionEl.textContent = kdlFormat(tx[key], { T, T2: T * T, with_T2: now.soft_T2, plain: now.soft_plain, hard: now.hard, ratio });
+      kdlSetNumbers(v, { "soft-t2": now.soft_T2, "soft-plain": now.soft_plain, hard: now.hard, ratio });
+    },
+  },
+};
+
+/** The decoded student, teacher and labels of a Losses view, and what does not depend on T or γ (cached per data). */
+const kdlLossCache = new Map();
+function kdlLosses(d) {
+  const key = `${d.student}|${d.teacher}|${d.labels}`;
+  let L = kdlLossCache.get(key);
+  if (!L) {
+    if (kdlLossCache.size > 8) kdlLossCache.clear();
+    L = { s: kdlF32(d.student), t: kdlF32(d.teacher), y: kdlU8(d.labels) };
+    const c = lossCurves(L.s, L.t, d.n, 10, L.y, d.style.T_grid, 1.0);
+    L.soft = c.soft;
+    L.hard = c.hard;
+    kdlLossCache.set(key, L);
+  }
+  return L;
+}
+
+/** lossAt at (T, γ), computed once a frame however many views show it. */
+function kdlLossAt(L, n, T, g) {
+  if (L.atT !== T || L.atG !== g) {
+    L.now = lossAt(L.s, L.t, n, 10, L.y, T, g);
+    L.atT = T;
+    L.atG = g;
+  }
+  return L.now;
+}
+
+/** The dark-knowledge map at T of these logits, computed once a frame for the sentence and the map. */
+const kdlMapMemo = { logits: null, T: null, m: null };
+function kdlMap(d, T) {
+  if (kdlMapMemo.logits !== d.logits || kdlMapMemo.T !== T) {
+    kdlMapMemo.m = darkKnowledgeMap(kdlF32(d.logits), d.n, 10, kdlU8(d.labels), T);
+    kdlMapMemo.logits = d.logits;
+    kdlMapMemo.T = T;
+  }
+  return kdlMapMemo.m;
+}
+
+function kdlSetNumbers(v, numbers) {
+  for (const [k, x] of Object.entries(numbers)) v.root.setAttribute(`data-${k}`, x);
+}
+
+/** One mounted view: its root element, its data, and how it draws. */
+class KdlView {
+  constructor(parent, data, setStateValue) {
+    this.id = Math.random().toString(36).slice(2, 8);
+    this.root = kdlEl("div", "kdl-view", parent);
+    this.frames = 0;
+    this.update(data, setStateValue);
+    this.observer = new ResizeObserver(() => {
+      const w = Math.floor(this.root.getBoundingClientRect().width);
+      if (w !== this.width) {
+        this.width = w;
+        this.render();
+      }
+    });
+    this.observer.observe(this.root);
+  }
+
+  update(data, setStateValue) {
+    const rebuild = !this.data || this.data.view !== data.view;
+    this.data = data;
+    this.setStateValue = setStateValue;
+    this.impl = KDL_VIEWS[data.view];
+    if (!this.impl) throw new Error(`kdviz live: unknown view ${data.view}`);
+    this.root.setAttribute("data-kdviz-view", data.view);
+    this.root.style.setProperty("--kdl-px", `${data.style.px}px`);
+    this.root.style.setProperty("--kdl-title-px", `${data.style.title_px}px`);
+    this.root.style.setProperty("--kdl-scale", data.style.scale);
+    if (rebuild) {
+      this.root.replaceChildren();
+      this.titleEl = this.chartEl = null;
+      if (this.impl.build) this.impl.build(this);
+    }
+    this.render();
+  }
+
+  render() {
+    if (KDL.T === null) return; // the slider view brings T (and γ); the others wait for it
+    try {
+      if (this.impl.draw(this) === false) return;
+    } catch (err) { // one line, never a blank view without a word
+      this.root.setAttribute("data-error", String(err && err.message ? err.message : err));
+      console.error("kdviz live view", this.data.view, err);
+      return;
+    }
+    this.root.removeAttribute("data-error");
+    this.frames += 1;
+    this.root.setAttribute("data-frames", this.frames);
+    this.root.setAttribute("data-T", KDL.T);
+    if (KDL.gamma !== null) this.root.setAttribute("data-gamma", KDL.gamma);
+  }
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  kdlSync("T", data.T);
+  if (data.gamma !== undefined) kdlSync("gamma", data.gamma);
+  let view = KDL.byParent.get(parentElement);
+  if (view && view.root.isConnected) view.update(data, setStateValue); // new data for a mounted view
+  else {
+    view = new KdlView(parentElement, data, setStateValue);
+    KDL.byParent.set(parentElement, view);
+  }
+  KDL.views.add(view);
+  kdlSchedule(); // the other views follow a T that came from the server
+  return () => {
+    view.observer.disconnect();
+    KDL.views.delete(view);
+    KDL.byParent.delete(parentElement);
+    view.root.remove();
+  };
+}

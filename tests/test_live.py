@@ -1,0 +1,233 @@
+"""The live view in a real browser: T (and γ) dragged and keyed on the Temperature and Losses pages.
+
+* the numbers the views show (their data attributes, ``kdviz/live/__init__.py``) equal
+  :mod:`kdviz.explore` at the T (and γ) reached by arrow keys and by a mouse drag, to 1e-6;
+* a drag of T redraws many frames and sends nothing to the server until the release, which
+  reruns the script exactly once (the frame rate and the release → rerun time are printed);
+* no traceback and no view in error, in English and 中文.
+
+Skips when chromium or playwright is absent, unless ``KDVIZ_REQUIRE_BROWSER=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from browser import ROOT, needs_browser, wait_idle
+from kdviz import explore
+from kdviz.i18n import tr
+
+SHOTS = ROOT / "artifacts" / "screenshots" / "live"
+pytestmark = needs_browser("live view test")
+TOL = 1e-6  # absolute, or relative for values > 1 (the contract of kdviz/live/kdmath.js)
+
+
+def close(shown, want) -> bool:
+    shown, want = np.asarray(shown, dtype=float), np.asarray(want, dtype=float)
+    return bool(np.all(np.abs(shown - want) <= TOL * np.maximum(1.0, np.abs(want))))
+
+
+def attrs(page, view: str) -> dict:
+    """The data attributes of the live view ``view``."""
+    return page.evaluate("""(v) => { const e = document.querySelector(`[data-kdviz-view="${v}"]`); const o = {};
+        if (e) for (const a of e.attributes) if (a.name.startsWith('data-')) o[a.name.slice(5)] = a.value; return o; }""", view)
+
+
+def open_page(browser, server, path: str, *, size=(1280, 720)):
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    log = {"sent": [], "finished": [], "errors": []}
+
+    def on_ws(ws):
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        def sent(payload):
+            msg = BackMsg()
+            msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+            log["sent"].append((time.perf_counter(), msg.WhichOneof("type")))
+
+        def received(payload):
+            if isinstance(payload, bytes):
+                msg = ForwardMsg()
+                msg.ParseFromString(payload)
+                if msg.WhichOneof("type") == "script_finished":
+                    log["finished"].append(time.perf_counter())
+
+        ws.on("framesent", sent)
+        ws.on("framereceived", received)
+
+    page.on("websocket", on_ws)
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    page.goto(f"{server.url}/{path}")
+    wait_idle(page)
+    page.wait_for_selector('[data-kdviz-view="map"][data-frames], [data-kdviz-view="grads"][data-frames]', timeout=60_000)
+    return context, page, log
+
+
+def settle(page, T: float) -> None:
+    """Wait until the rerun after a release has ended and every view is drawn at ``T``."""
+    wait_idle(page)
+    page.wait_for_function("""(T) => [...document.querySelectorAll('[data-kdviz-view]')]
+        .every(e => e.dataset.kdvizView.startsWith('digit') || Number(e.getAttribute('data-t')) === T)""", arg=T, timeout=30_000)
+
+
+def drag_to(page, testid: str, fraction: float, steps: int = 60) -> float:
+    """Drag the range input's thumb from where it is to ``fraction`` of its width in ``steps`` mouse moves; returns seconds."""
+    box = page.get_by_test_id(testid).bounding_box()
+    lo, hi = float(page.get_by_test_id(testid).get_attribute("min")), float(page.get_by_test_id(testid).get_attribute("max"))
+    value = float(page.get_by_test_id(testid).input_value())
+    thumb = 8  # half of chromium's thumb: the thumb's centre runs from box.x + thumb to box.x + width − thumb
+    x_of = lambda f: box["x"] + thumb + f * (box["width"] - 2 * thumb)  # noqa: E731
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(x_of((value - lo) / (hi - lo)), y)
+    page.mouse.down()
+    start = time.perf_counter()
+    x0, x1 = x_of((value - lo) / (hi - lo)), x_of(fraction)
+    for i in range(1, steps + 1):
+        page.mouse.move(x0 + (x1 - x0) * i / steps, y)
+    return time.perf_counter() - start
+
+
+def check_temperature(page, res) -> float:
+    """The Temperature views' numbers against kdviz.explore at the T they show; returns that T."""
+    T = float(attrs(page, "softmax")["t"])
+    digit = int(page.evaluate("new URL(location.href).searchParams.get('digit')"))
+    z = res.logits.test[digit]
+    probs = explore.soften_row(z, T)
+    soft = attrs(page, "softmax")
+    assert close(json.loads(soft["probs"]), probs) and close(json.loads(soft["probs1"]), explore.soften_row(z, 1.0))
+    nums = attrs(page, "temp_numbers")
+    bits = explore.entropy_curve(z, [T])["entropy_bits"].iloc[0]
+    assert close(float(nums["top"]), probs.max()) and int(nums["runner-up"]) == int(np.argsort(probs)[-2])
+    assert close(float(nums["entropy"]), bits) and close(float(attrs(page, "entropy")["entropy"]), bits)
+    assert close(float(nums["entropy1"]), explore.entropy_curve(z, [1.0])["entropy_bits"].iloc[0])
+    matrix = explore.dark_knowledge_map(res.logits.test, res.data.y_test, T)
+    assert close(json.loads(attrs(page, "map")["matrix"]), matrix.ravel())
+    pairs = explore.top_confusions(matrix, k=5)
+    shown = json.loads(attrs(page, "map_text")["pairs"])
+    assert [(int(a), int(b)) for a, b, _ in shown] == list(zip(pairs["true"].astype(int), pairs["looks like"].astype(int)))
+    assert close([p for _, _, p in shown], pairs["p"])
+    named = tr("temp.map_pair_sep", "en").join(tr("temp.map_pair", "en", true=int(r["true"]), like=int(r["looks like"]), p=r["p"])
+                                               for _, r in pairs.head(3).iterrows())
+    sentence = page.evaluate("document.querySelector('[data-kdviz-view=\"map_text\"] .kdl-text').innerText")
+    assert sentence == tr("temp.map_explain", "en", T=T, pairs=named).replace("**", "").replace("*", "")  # formatted as kdviz.i18n
+    return T
+
+
+def test_temperature_numbers_by_keyboard_and_drag(browser, server, res):
+    context, page, log = open_page(browser, server, "Temperature?T=4&digit=941")
+    assert check_temperature(page, res) == 4.0
+    slider = page.get_by_test_id("kdviz-live-T")
+    slider.focus()
+    for T in (4.5, 5.0):  # each arrow key is a release: one rerun each
+        page.keyboard.press("ArrowRight")
+        settle(page, T)
+        assert check_temperature(page, res) == T
+    page.keyboard.press("Home")
+    settle(page, 0.5)
+    assert check_temperature(page, res) == 0.5
+    for fraction in (0.35, 0.9):  # mouse drags
+        drag_to(page, "kdviz-live-T", fraction)
+        page.mouse.up()
+        T = float(slider.input_value())
+        settle(page, T)
+        assert check_temperature(page, res) == T and 1.0 < T
+        assert page.evaluate("new URL(location.href).searchParams.get('T')") == f"{T:g}"  # the shared T, in the link
+    assert not log["errors"]
+    context.close()
+
+
+def check_losses(page, res, students) -> tuple[float, float]:
+    """The Losses views' numbers (partly trained reference student, all digits) against kdviz.explore at the shown T and γ."""
+    T, gamma = float(attrs(page, "loss_curves")["t"]), float(attrs(page, "loss_curves")["gamma"])
+    s, t, y = students.logits["partly trained"], res.logits.test, res.data.y_test
+    want = explore.loss_curves(s, t, y, gamma=gamma, temperatures=[T]).iloc[0]
+    for view in ("loss_curves", "loss_numbers"):
+        shown = attrs(page, view)
+        assert close([float(shown[k]) for k in ("soft", "hard", "total")], [want["soft"], want["hard"], want["total"]]), (view, shown)
+    assert close(float(attrs(page, "loss_heat")["total"]), want["total"])
+    g = explore.soft_gradient_norms(s, t, y, temperatures=[T]).iloc[0]
+    grads = attrs(page, "grads")
+    assert close([float(grads[k]) for k in ("soft-t2", "soft-plain", "hard")], [g["grad_soft_T2"], g["grad_soft_plain"], g["grad_hard"]])
+    ratio = g["grad_soft_T2"] / g["grad_hard"]
+    key = "losses.grad_caption" if 0.1 <= ratio <= 10 else "losses.grad_caption_apart"
+    caption = page.evaluate("document.querySelector('[data-kdviz-view=\"grads\"] .kdl-caption').innerText")
+    assert caption == tr(key, "en", T=T, T2=T * T, with_T2=g["grad_soft_T2"], plain=g["grad_soft_plain"], hard=g["grad_hard"], ratio=ratio)
+    return T, gamma
+
+
+@pytest.fixture(scope="module")
+def students(res):
+    return explore.student_states(res)  # the seeded reference students the Losses page shows
+
+
+def test_losses_numbers_by_keyboard_and_drag(browser, server, res, students):
+    context, page, log = open_page(browser, server, "Losses?T=4&gamma=0.9")
+    assert check_losses(page, res, students) == (4.0, 0.9)
+    page.get_by_test_id("kdviz-live-gamma").focus()
+    page.keyboard.press("ArrowLeft")  # γ 0.9 → 0.85
+    settle(page, 4.0)
+    page.wait_for_function("() => document.querySelector('[data-kdviz-view=\"loss_numbers\"]').getAttribute('data-gamma') === '0.85'")
+    assert check_losses(page, res, students) == (4.0, 0.85)
+    drag_to(page, "kdviz-live-T", 0.1)
+    page.mouse.up()
+    T = float(page.get_by_test_id("kdviz-live-T").input_value())
+    settle(page, T)
+    assert check_losses(page, res, students) == (T, 0.85)
+    drag_to(page, "kdviz-live-gamma", 0.3)
+    page.mouse.up()
+    gamma = float(page.get_by_test_id("kdviz-live-gamma").input_value())
+    wait_idle(page)
+    page.wait_for_function("(g) => Number(document.querySelector('[data-kdviz-view=\"loss_heat\"]').getAttribute('data-gamma')) === g",
+                           arg=gamma)
+    assert check_losses(page, res, students) == (T, gamma) and abs(gamma - 0.3) < 0.06
+    query = page.evaluate("Object.fromEntries(new URL(location.href).searchParams)")
+    assert float(query["T"]) == T and float(query["gamma"]) == gamma  # the shared T and γ, in the link
+    assert not log["errors"]
+    context.close()
+
+
+def test_drag_is_drawn_in_the_browser_and_sent_once(browser, server):
+    context, page, log = open_page(browser, server, "Temperature?T=1&digit=941")
+    frames0 = int(attrs(page, "map")["frames"])
+    sent0 = len(log["sent"])
+    seconds = drag_to(page, "kdviz-live-T", 0.8, steps=120)
+    page.wait_for_timeout(50)  # the last animation frame
+    frames = int(attrs(page, "map")["frames"]) - frames0
+    during = log["sent"][sent0:]
+    assert not [t for _, t in during if t != "app_heartbeat"], f"sent to the server during the drag: {during}"
+    finished0 = len(log["finished"])
+    released = time.perf_counter()
+    page.mouse.up()
+    T = float(page.get_by_test_id("kdviz-live-T").input_value())
+    settle(page, T)
+    page.wait_for_timeout(500)
+    reruns = [t for _, t in log["sent"][sent0:] if t == "rerun_script"]
+    assert len(reruns) == 1, log["sent"][sent0:]
+    assert len(log["finished"]) > finished0
+    rerun_ms = 1000 * (log["finished"][finished0] - released)
+    fps = frames / seconds
+    print(f"\nlive drag: {frames} frames of the map view in {seconds:.2f} s of dragging = {fps:.0f} frames/s; "
+          f"release → rerun finished {rerun_ms:.0f} ms")
+    assert fps >= 5  # lenient floor (a shared 2-core machine under load measured 7-10): the real figure is printed, not asserted
+    page.screenshot(path=str(SHOTS / "temperature-after-drag.png"))
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("path", ["Temperature", "Losses"])
+def test_no_traceback(browser, server, path, lang):
+    context, page, log = open_page(browser, server, f"{path}?lang={lang}")
+    body = page.evaluate("document.body.innerText")
+    assert "Traceback" not in body and not page.query_selector('[data-testid="stException"]')
+    errors = page.evaluate("[...document.querySelectorAll('[data-kdviz-view][data-error]')].map(e => e.dataset.error)")
+    assert not errors and not log["errors"], (errors, log["errors"])
+    label = tr("common.temperature", lang)
+    assert label in page.evaluate("document.querySelector('[data-kdviz-view=\"slider\"]').innerText")
+    context.close()
+    assert "Traceback" not in server.output()
