@@ -1,7 +1,17 @@
-"""Training cost, measured as ratios in one run (issue 2 and issue 7 §1), and data-load time.
+"""Training cost, measured as ratios in one run (issue 2 and issue 7 §1), data-load time, and one press
+of Train (issue 13 §4).
 
-    python benchmarks/bench_train.py            # full: 5 repeats x 5 epochs per variant
+    python benchmarks/bench_train.py            # full: 5 repeats x 5 epochs per variant, 5 presses
     python benchmarks/bench_train.py --quick    # CI: proves it runs
+    python benchmarks/bench_train.py --before /tmp/kdviz-before   # also press Train in another checkout, interleaved
+
+Press (issue 13 §4): the Train page under AppTest, as the server runs it, the defaults (30 epochs,
+784-128-10, with the baseline): wall time of the script run that the click starts, to its last
+element (the results drawn). Each press runs in a fresh process (``--press-once``), after a
+warm-up run of the page that loads the data and the teacher; ``--before DIR`` presses the page
+of the checkout in DIR the same way, alternating with this one, so that both see the same machine.
+Pair: kdviz.train.train_pair, the distilled student and its baseline in two threads at once,
+against the same two runs one after the other (what the page did before), interleaved.
 
 Variants, interleaved so that machine noise hits them alike, all 784-128-10, batch 64, 1 thread:
   distilled      kdviz.train_student, gamma = 0.9 (teacher logits cached once)
@@ -16,12 +26,16 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+if "--root" in sys.argv:  # --press-once in another checkout: its own kdviz and ui
+    ROOT = Path(sys.argv[sys.argv.index("--root") + 1]).resolve()
+sys.path.insert(0, str(ROOT))
 
 import torch
 import torch.nn.functional as F
@@ -30,6 +44,41 @@ from kdviz import StudentMLP, TrainConfig, load_mnist, train_student
 from kdviz.losses import distillation_loss
 from kdviz.resources import load_resources
 from kdviz.train import torch_threads
+
+
+def press_once(epochs: int) -> float:
+    """Seconds of one press of Train on ROOT's page (AppTest, in this process), after a warm-up run."""
+    os.chdir(ROOT)
+    from streamlit.testing.v1 import AppTest
+
+    torch.set_num_threads(1)  # as the server: ui.py sets it, and an old checkout's page may not
+    at = AppTest.from_file(str(ROOT / "pages" / "3_Train.py"), default_timeout=600)
+    at.run()  # loads the data and the teacher
+    at.number_input(key="_train_epochs").set_value(epochs)
+    at.run()
+    at.button(key="train_button").click()
+    start = time.perf_counter()
+    at.run()
+    seconds = time.perf_counter() - start
+    if at.exception or len(at.session_state["runs"]) != 1:
+        raise RuntimeError(f"the press did not finish one run: {[e.value for e in at.exception]}")
+    return seconds
+
+
+def press(root: Path, epochs: int) -> float:
+    """:func:`press_once` in a fresh process on the checkout ``root``."""
+    out = subprocess.run([sys.executable, __file__, "--press-once", "--root", str(root), "--epochs", str(epochs)],
+                         check=True, capture_output=True, text=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def pair_seconds(res, epochs: int, parallel: bool) -> float:
+    """Wall seconds of train_pair (distilled + baseline, 784-128-10), at once or one after the other."""
+    from kdviz.train import train_pair  # not in a --before checkout
+
+    start = time.perf_counter()
+    train_pair(res.data, res.logits, TrainConfig(epochs=epochs), parallel=parallel)
+    return time.perf_counter() - start
 
 
 def bare_loop_epochs(data, epochs: int, *, teacher=None, seed: int = 0) -> float:
@@ -92,8 +141,17 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="1 repeat x 1 epoch (CI)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--presses", type=int, default=5, help="presses of Train (each in a fresh process)")
+    ap.add_argument("--press-epochs", type=int, default=30)
+    ap.add_argument("--before", type=Path, help="another checkout whose Train page is pressed too, interleaved")
+    ap.add_argument("--press-once", action="store_true", help=argparse.SUPPRESS)  # one press, prints its seconds
+    ap.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.press_once:
+        print(f"{press_once(args.epochs):.4f}")
+        return 0
     repeats, epochs = (1, 1) if args.quick else (args.repeats, args.epochs)
+    presses, press_epochs = (1, 1) if args.quick else (args.presses, args.press_epochs)
 
     first, later = load_times(3 if args.quick else 10)
     res = load_resources()
@@ -112,6 +170,28 @@ def main(argv=None) -> int:
     print("| --- | --- | --- | --- |")
     for k, v in med.items():
         print(f"| {k} | {v:.4f} | {v / med['gamma0']:.2f}x | {v / med['plain_ce']:.2f}x |")
+
+    pair = {"at_once": [], "one_after_other": []}
+    for _ in range(repeats):  # interleaved
+        pair["at_once"].append(pair_seconds(res, press_epochs, True))
+        pair["one_after_other"].append(pair_seconds(res, press_epochs, False))
+    once, seq = statistics.median(pair["at_once"]), statistics.median(pair["one_after_other"])
+    print(f"\ntrain_pair, distilled + baseline, 784-128-10, {press_epochs} epochs, {repeats} repeats, wall s: "
+          f"at once (2 threads) median {once:.2f} [{', '.join(f'{v:.2f}' for v in pair['at_once'])}]; "
+          f"one after the other median {seq:.2f} [{', '.join(f'{v:.2f}' for v in pair['one_after_other'])}]; "
+          f"ratio {once / seq:.2f}")
+
+    after, before = [], []
+    for _ in range(presses):  # interleaved with the other checkout's presses
+        after.append(press(ROOT, press_epochs))
+        if args.before is not None:
+            before.append(press(args.before, press_epochs))
+    line = (f"Train press (AppTest, click to results, defaults with {press_epochs} epochs, with the baseline), "
+            f"{presses} presses: median {statistics.median(after):.2f} s [{', '.join(f'{v:.2f}' for v in after)}]")
+    if before:
+        line += (f"; {args.before}: median {statistics.median(before):.2f} s [{', '.join(f'{v:.2f}' for v in before)}]; "
+                 f"ratio after/before {statistics.median(after) / statistics.median(before):.2f}  [target: <= 4 s on an idle machine]")
+    print(line)
     return 0
 
 

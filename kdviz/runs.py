@@ -6,7 +6,10 @@ so a session can keep many without holding models. Nothing here imports Streamli
 
 from __future__ import annotations
 
+import atexit
 import json
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,12 +23,14 @@ from .metrics import confusion, per_class_accuracy
 from .models import architecture, build_model, count_params, size_bytes
 from .resources import Resources
 from .stats import sample_std
-from .train import TrainConfig, TrainResult
+from .data import MNISTSplit
+from .train import TeacherLogits, TrainConfig, TrainResult, train_pair
+from .trainqueue import Ticket, TrainQueue
 
 __all__ = [
     "Run", "make_run", "model_bytes", "model_from_bytes", "history_table", "results_table", "per_class",
     "student_confusion", "disagreements", "MODELS", "PairedGain", "paired_gain", "run_gain", "group_of", "seed_summary",
-    "HISTORY_PERCENT", "history_view", "Z95", "lead",
+    "HISTORY_PERCENT", "history_view", "Z95", "lead", "Press", "PressView",
 ]
 
 MODELS = ("teacher", "distilled", "baseline")  # the rows of results_table
@@ -261,3 +266,163 @@ def disagreements(run: Run, res: Resources, *, k: int = 12) -> pd.DataFrame:
     return pd.DataFrame({"index": order.tolist(), "label": res.data.y_test[order].tolist(), "teacher": t_pred[order].tolist(),
                          "student": s_pred[order].tolist(), "student_p": s_prob[order, s_pred[order]].tolist()})
 
+
+
+_STOPPING = threading.Event()  # set at interpreter exit: presses stop at their next epoch
+_PRESSES: "set[Press]" = set()  # the presses whose thread runs
+
+
+@atexit.register
+def _stop_presses(timeout: float = 10.0) -> None:
+    """At exit (a server stopping), end the running presses at their next epoch rather than kill torch mid-kernel."""
+    _STOPPING.set()
+    for press in list(_PRESSES):
+        press.cancel()  # a waiting press ends at once
+    for press in list(_PRESSES):
+        press._thread.join(timeout)
+
+
+@dataclass(frozen=True)
+class PressView:
+    """What a page draws of a :class:`Press` at one moment.
+
+    ``phase``: ``"waiting"`` (in the queue), ``"running"``, or ``"finished"`` (``outcome`` says how:
+    ``"done"``, ``"cancelled"``, ``"dropped"`` for a place given up without a heartbeat, ``"error"``).
+    ``rows``: the per-epoch rows so far of the seed being trained, by ``"distilled"`` / ``"baseline"``.
+    ``done`` / ``total``: epochs trained / to train over every model and seed. ``last``: the newest row,
+    with its ``name`` and ``seed``. ``runs``: the finished runs so far. ``seconds``: their training time.
+    """
+
+    phase: str
+    outcome: str | None
+    seed: int
+    rows: dict
+    done: int
+    total: int
+    last: dict | None
+    runs: tuple
+    seconds: float
+    error: str | None
+
+
+class Press:
+    """One press of Train, in a background thread: waits for its slots in a training queue, then trains
+    each seed's distilled student and baseline at the same time (:func:`kdviz.train.train_pair`),
+    seeds one after the other, and hands each finished :class:`Run` to ``on_run``.
+
+    The training does not depend on anyone following it: a learner who goes to another page still
+    gets the run (``on_run`` stores it). A page follows with :meth:`view` and :meth:`wait`.
+
+    Parameters
+    ----------
+    data, teacher, config
+        As :func:`kdviz.train.train_student`; ``config.seed`` is replaced by each of ``seeds``.
+    seeds : sequence of int
+    baseline : bool
+        Train the γ = 0 baseline beside each distilled student.
+    first_id : int
+        Run id of the first seed's run (the next seeds count up); also the runs' ``extra["group"]``.
+    queue, ticket
+        The :class:`~kdviz.trainqueue.TrainQueue` and the ticket this press joined it with; the
+        two students run at once when the ticket holds 2 slots, else one after the other.
+    on_run : callable
+        ``on_run(run)`` from the press's thread, for every finished run.
+    """
+
+    def __init__(self, data: MNISTSplit, teacher: TeacherLogits, config: TrainConfig, *, seeds: Sequence[int],
+                 baseline: bool, first_id: int, queue: TrainQueue, ticket: Ticket, on_run: Callable[[Run], object]):
+        self.data, self.teacher, self.config = data, teacher, config
+        self.seeds, self.baseline, self.first_id = [int(s) for s in seeds], bool(baseline), int(first_id)
+        self.queue, self.ticket, self.on_run = queue, ticket, on_run
+        self._cond = threading.Condition()
+        self._rows: dict[str, list[dict]] = {}
+        self._seed = self.seeds[0]
+        self._done = 0
+        self._last: dict | None = None
+        self._runs: list[Run] = []
+        self._outcome: str | None = None
+        self._error: str | None = None
+        self._thread = threading.Thread(target=self._main, name=f"kdviz-press-{ticket.id}", daemon=True)
+
+    def start(self) -> "Press":
+        _PRESSES.add(self)
+        self._thread.start()
+        return self
+
+    def heartbeat(self) -> None:
+        """The learner still follows (keeps a waiting place; see :class:`~kdviz.trainqueue.TrainQueue`)."""
+        self.queue.heartbeat(self.ticket)
+
+    def cancel(self) -> None:
+        """Give up the place in the queue (a training already running finishes and is kept)."""
+        if self.ticket.state in ("waiting", "granted"):
+            self.queue.cancel(self.ticket)
+
+    def position(self) -> int | None:
+        """The ticket's place: 0 running, k ≥ 1 waiting, None gone."""
+        return self.queue.position(self.ticket)
+
+    def estimate_s(self) -> float | None:
+        return self.queue.estimate_s(self.ticket)
+
+    def wait(self, timeout: float) -> bool:
+        """Block until the next epoch row or the end (at most ``timeout`` seconds); True when finished."""
+        with self._cond:
+            if self._outcome is None:
+                self._cond.wait(timeout)
+            return self._outcome is not None
+
+    def view(self) -> PressView:
+        with self._cond:
+            outcome = self._outcome
+            state = self.ticket.state
+            phase = "finished" if outcome is not None else "waiting" if state == "waiting" else "running"
+            per_seed = self.config.epochs * (2 if self.baseline else 1)
+            return PressView(phase=phase, outcome=outcome, seed=self._seed, rows={k: list(v) for k, v in self._rows.items()},
+                             done=self._done, total=per_seed * len(self.seeds), last=self._last, runs=tuple(self._runs),
+                             seconds=sum(r.seconds + (0.0 if np.isnan(r.baseline_seconds) else r.baseline_seconds) for r in self._runs),
+                             error=self._error)
+
+    def _follow(self, seed: int):
+        def callback(name: str, row: dict) -> None:
+            if _STOPPING.is_set():
+                raise RuntimeError("the server is stopping")
+            with self._cond:
+                self._rows.setdefault(name, []).append(row)
+                self._done += 1
+                self._last = {**row, "name": name, "seed": seed}
+                self._cond.notify_all()
+        return callback
+
+    def _finish(self, outcome: str, error: str | None = None) -> None:
+        with self._cond:
+            self._outcome, self._error = outcome, error
+            self._cond.notify_all()
+
+    def _main(self) -> None:
+        try:
+            self._train()
+        finally:
+            _PRESSES.discard(self)
+
+    def _train(self) -> None:
+        try:
+            with self.queue.slot(self.ticket) as granted:
+                if not granted:  # cancelled, or dropped for want of a heartbeat
+                    self._finish("dropped" if self.ticket.state == "dropped" else "cancelled")
+                    return
+                for k, seed in enumerate(self.seeds):
+                    with self._cond:
+                        self._seed, self._rows = seed, {}
+                    distilled, baseline = train_pair(self.data, self.teacher, self.config.replace(seed=seed), baseline=self.baseline,
+                                                     parallel=self.ticket.width >= 2, callback=self._follow(seed))
+                    run = make_run(self.first_id + k, distilled, baseline)
+                    run.extra["group"] = self.first_id
+                    self.on_run(run)
+                    with self._cond:
+                        self._runs.append(run)
+        except Exception as err:  # a bad setting: one line for the page, the history untouched
+            text = str(err).strip().splitlines()
+            self._finish("error", f"{type(err).__name__}: {text[0] if text else ''}"[:300])
+            return
+        self._finish("done")

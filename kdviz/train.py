@@ -9,12 +9,15 @@ Threads: the loop runs with ``config.num_threads`` torch threads (default 1). Th
 models are tiny (a 784-128-10 step is ~0.1 MFLOP per example), so thread start-up and
 synchronisation cost more than they save; on these 2-core machines, with another
 process busy, torch's default made small models 10–40× slower in a trial, and one
-thread was fastest. One thread per run also lets two runs share two cores.
+thread was fastest. One thread per run also lets two runs share two cores:
+:func:`train_pair` trains the distilled student and its baseline at once, one thread (one
+core) each, and the server's training queue (:mod:`kdviz.trainqueue`) gives each run one slot.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -35,8 +38,11 @@ __all__ = [
     "teacher_logits",
     "predict_logits",
     "train_student",
+    "train_pair",
     "torch_threads",
 ]
+
+_INIT_LOCK = threading.Lock()  # torch's global generator seeds the initialisation: one thread at a time
 
 
 @dataclass(frozen=True)
@@ -195,9 +201,10 @@ def train_student(
     teacher_test_pred = teacher.test.argmax(1)  # (n_test,)
 
     with torch_threads(config.num_threads):
-        torch.manual_seed(config.seed)
-        if model is None:
-            model = StudentMLP(config.hidden)
+        with _INIT_LOCK:  # two runs started at once (train_pair, two learners) each get their own seed's weights
+            torch.manual_seed(config.seed)
+            if model is None:
+                model = StudentMLP(config.hidden)
         optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)  # fused: ~20% less per step on CPU
         batch_order = torch.Generator().manual_seed(config.seed)
         rows: list[dict] = []
@@ -242,3 +249,69 @@ def train_student(
         model=model, history=pd.DataFrame(rows), config=config, seconds=seconds,
         test_logits=test_logits, epoch_seconds=epoch_seconds,
     )
+
+
+def train_pair(
+    data: MNISTSplit,
+    teacher: TeacherLogits,
+    config: TrainConfig = TrainConfig(),
+    *,
+    baseline: bool = True,
+    parallel: bool = True,
+    callback: Callable[[str, dict], object] | None = None,
+) -> tuple[TrainResult, TrainResult | None]:
+    """The distilled student and its γ = 0 baseline from the same initialisation, trained at the same time.
+
+    Each is :func:`train_student` in its own thread with ``config.num_threads`` torch threads
+    (default 1): on two idle cores the pair takes about as long as one run. Torch releases the
+    GIL inside its kernels; the Python between them is what the two threads take turns on
+    (``BENCHMARKS.md`` gives the measured gain). Each run's numbers are those of
+    :func:`train_student` run alone with the same config (same code, same seed, same batches).
+
+    Parameters
+    ----------
+    data, teacher, config
+        As :func:`train_student`; the baseline is ``config.replace(gamma=0.0)``.
+    baseline : bool
+        Train the baseline too (else the distilled student alone, in the calling thread).
+    parallel : bool
+        False: one after the other in the calling thread (e.g. a one-slot training queue).
+    callback : callable, optional
+        ``callback(name, row)`` after every epoch of each run, ``name`` being ``"distilled"`` or
+        ``"baseline"``; with ``parallel``, from that run's thread (the caller makes it thread-safe).
+
+    Returns
+    -------
+    (distilled, baseline) : TrainResult, and TrainResult or None
+
+    Raises
+    ------
+    The first run's error (after both threads ended), e.g. ValueError for a bad config.
+    """
+    configs = {"distilled": config} | ({"baseline": config.replace(gamma=0.0)} if baseline else {})
+    results: dict[str, TrainResult] = {}
+    errors: dict[str, BaseException] = {}
+
+    def run(name: str) -> None:
+        try:
+            results[name] = train_student(data, teacher, configs[name],
+                                          callback=None if callback is None else lambda row: callback(name, row))
+        except BaseException as err:  # re-raised in the calling thread
+            errors[name] = err
+
+    with torch_threads(config.num_threads):  # the threads' own torch_threads restore this, not each other's
+        if parallel and len(configs) > 1:
+            threads = [threading.Thread(target=run, args=(name,), name=f"kdviz-train-{name}") for name in configs]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        else:
+            for name in configs:
+                run(name)
+                if errors:
+                    break
+    for name in configs:
+        if name in errors:
+            raise errors[name]
+    return results["distilled"], results.get("baseline")

@@ -9,7 +9,7 @@ import ui
 from kdviz import plots, runs as kruns
 from kdviz.lab import results as labres
 from kdviz.stats import plus_minus
-from kdviz.train import TrainConfig, train_student
+from kdviz.train import TrainConfig
 
 res = ui.start_page("nav.train")
 st.title(ui.tr("train.title"))
@@ -20,6 +20,7 @@ if res is None:
 state = st.session_state
 state.setdefault("runs", [])  # finished runs of this session, oldest first (kdviz.runs.Run)
 MAX_RUNS = 30  # oldest dropped beyond this, so a long class stays within memory
+QUEUE_POLL_S = 1.0  # a waiting press polls its place this often; that poll is its heartbeat (the queue drops it after 5 s)
 SIZES = {"784-32-10": (32,), "784-64-10": (64,), "784-128-10": (128,), "784-256-10": (256,),
          "784-512-10": (512,), "784-256-128-10": (256, 128), "784-800-800-10": (800, 800)}
 HINTON = "784-800-800-10"  # the size of Hinton et al. (2015)
@@ -35,6 +36,54 @@ def lab_pointer() -> None:
     ui.page_link("pages/4_Lab.py", label=ui.tr("train.lab_link"), icon=":material/science:")
 
 
+@st.fragment(run_every=QUEUE_POLL_S)
+def waiting(job: kruns.Press) -> None:
+    """The press's place in the training queue, its estimate and Cancel; polled, and the poll is the heartbeat
+    (leave the page or close the tab, and the place is given up after a few seconds)."""
+    job.heartbeat()
+    place, wait = job.position(), job.estimate_s()
+    if not place:  # its turn came (0), or it ended (None): the whole page follows
+        st.rerun()
+    with st.container(border=True, key="queue_box"):
+        st.markdown(ui.tr("queue.place", place=place, n=job.queue.slots))
+        st.caption(ui.tr("queue.estimate", seconds=wait) if wait is not None else ui.tr("queue.estimate_none"))
+        if st.button(ui.tr("queue.cancel"), key="queue_cancel", icon=":material/close:"):
+            job.cancel()
+            st.rerun()
+
+
+def follow(job: kruns.Press) -> None:
+    """This session's press: its place in the queue, or its training streamed live, then how it ended (once)."""
+    if job.view().phase == "waiting":
+        waiting(job)
+        return
+    chart, bar = st.empty(), st.progress(0.0)
+    shown = {"distilled": ui.tr("train.distilled"), "baseline": ui.tr("train.baseline")}
+    with st.status(ui.tr("train.training"), expanded=False) as status:
+        drawn, frames = 0.0, 0
+        while not job.wait(0.25):  # a new epoch row, or a quarter second
+            v = job.view()
+            if v.last is not None:
+                bar.progress(v.done / v.total, text=ui.tr("train.progress", name=shown[v.last["name"]], seed=v.last["seed"],
+                                                          epoch=v.last["epoch"], epochs=job.config.epochs, acc=100 * v.last["test_acc"]))
+            if v.rows and time.perf_counter() - drawn > 0.5:  # redraw at most twice a second
+                drawn, frames = time.perf_counter(), frames + 1
+                ui.chart(plots.training_figure({k: pd.DataFrame(r) for k, r in v.rows.items()}, epochs=job.config.epochs,
+                                               lang=ui.lang()), key=f"live_{frames}", where=chart)
+        v = job.view()
+        if v.outcome == "done":
+            status.update(label=ui.tr("train.finished", run=v.runs[-1].run_id, seconds=v.seconds), state="complete")
+        else:
+            status.update(state="error" if v.outcome == "error" else "complete")
+    bar.empty()
+    chart.empty()
+    state.pop("train_press", None)  # shown: the runs are in state["runs"] (the press stored them)
+    if v.outcome == "error":  # a bad setting: one line, the history is untouched
+        st.error(v.error)
+    elif v.outcome in ("cancelled", "dropped"):
+        st.info(ui.tr({"cancelled": "queue.cancelled", "dropped": "queue.dropped"}[v.outcome]))
+
+
 controls, view = st.columns([1, 2.4], gap="large")
 with controls:
     size = st.selectbox(ui.tr("train.size"), list(SIZES), index=2, key="_train_size", help=ui.tr("train.size_help"),
@@ -48,53 +97,24 @@ with controls:
     seed = st.number_input(ui.tr("train.seed"), 0, 2**31 - 1, key="seed", help=ui.tr("train.seed_help"))
     with_baseline = st.toggle(ui.tr("train.with_baseline"), value=True, key="_train_baseline", help=ui.tr("train.with_baseline_help"))
     three = st.toggle(ui.tr("train.three_seeds"), value=False, key="_train_three", help=ui.tr("train.three_seeds_help"))
-    go = st.button(ui.tr("train.button"), type="primary", width="stretch", key="train_button")
+    waits = "train_press" in state and state["train_press"].view().phase == "waiting"  # one press at a time per learner
+    go = st.button(ui.tr("train.button"), type="primary", width="stretch", key="train_button", disabled=waits)
     st.markdown(ui.tr("train.explain"))
 
 config = defaults.replace(hidden=SIZES[size], epochs=int(epochs), lr=float(lr), T=float(T), gamma=float(gamma), seed=int(seed))
 
 with view:
-    if go:
-        live = {}
-        chart, bar = st.empty(), st.progress(0.0)
-        seeds = [config.seed + k for k in range(3 if three else 1)]  # seed, seed + 1, seed + 2
-        per_seed = config.epochs * (2 if with_baseline else 1)
-        shown = {"distilled": ui.tr("train.distilled"), "baseline": ui.tr("train.baseline")}
-
-        def follow(name: str, offset: int, seed: int):
-            def callback(row: dict) -> None:
-                live.setdefault(name, []).append(row)
-                bar.progress((offset + row["epoch"]) / (per_seed * len(seeds)), text=ui.tr(
-                    "train.progress", name=shown[name], seed=seed, epoch=row["epoch"], epochs=config.epochs, acc=100 * row["test_acc"]))
-                now = time.perf_counter()
-                if now - live.get("_drawn", 0.0) > 0.5 or row["epoch"] == config.epochs:  # redraw at most twice a second
-                    live["_drawn"] = now
-                    ui.chart(plots.training_figure({k: pd.DataFrame(v) for k, v in live.items() if k != "_drawn"},
-                                                   epochs=config.epochs, lang=ui.lang()),
-                             key=f"live_{seed}_{name}_{row['epoch']}", where=chart)
-            return callback
-
-        try:
-            with st.status(ui.tr("train.training"), expanded=False) as status:
-                group = (state["runs"][-1].run_id + 1) if state["runs"] else 1  # the first run id of this press
-                seconds = 0.0
-                for k, seed in enumerate(seeds):
-                    live.clear()  # the live chart follows the seed being trained
-                    cfg = config.replace(seed=seed)
-                    distilled = train_student(res.data, res.logits, cfg, callback=follow("distilled", k * per_seed, seed))
-                    baseline = None
-                    if with_baseline:
-                        baseline = train_student(res.data, res.logits, cfg.replace(gamma=0.0),
-                                                 callback=follow("baseline", k * per_seed + config.epochs, seed))
-                    run = kruns.make_run(group + k, distilled, baseline)
-                    run.extra["group"] = group
-                    state["runs"] = (state["runs"] + [run])[-MAX_RUNS:]
-                    seconds += distilled.seconds + (baseline.seconds if baseline else 0)
-                status.update(label=ui.tr("train.finished", run=state["runs"][-1].run_id, seconds=seconds), state="complete")
-        except ValueError as err:  # a bad setting: one line, the history is untouched
-            st.error(ui.one_line(err))
-        bar.empty()
-        chart.empty()
+    job = state.get("train_press")  # this session's press (kdviz.runs.Press): waiting, training, or finished unseen
+    if go and (job is None or job.view().phase == "finished"):
+        queue = ui.train_queue()
+        if queue is not None:
+            ticket = queue.join(owner=ui.session_id(), width=2 if with_baseline else 1)  # a slot (a core) per student
+            job = state["train_press"] = kruns.Press(
+                res.data, res.logits, config, seeds=[config.seed + k for k in range(3 if three else 1)],  # seed, seed + 1, seed + 2
+                baseline=with_baseline, first_id=(state["runs"][-1].run_id + 1) if state["runs"] else 1,
+                queue=queue, ticket=ticket, on_run=ui.keep_runs(MAX_RUNS)).start()
+    if job is not None:
+        follow(job)
 
     if not state["runs"]:
         st.info(ui.tr("train.empty"))

@@ -127,3 +127,56 @@ def test_lead_counts_epochs_ahead_and_the_last_overtaking():
     assert runs.lead(distilled, baseline) == (3, 5)
     assert runs.lead(baseline, distilled) == (2, None)  # the baseline is behind at the last epoch
     assert runs.lead(distilled.assign(test_acc=1.0), baseline) == (6, 1)
+
+
+def finish(press: runs.Press) -> runs.PressView:
+    for _ in range(600):  # at most 10 minutes on a crowded machine
+        if press.wait(1.0):
+            break
+    return press.view()
+
+
+def test_press_keeps_every_run_without_anyone_following(res):
+    """A press trains its seeds in its own thread and hands each run over even if no page follows it."""
+    from kdviz.trainqueue import TrainQueue
+
+    q = TrainQueue(2)
+    got = []
+    cfg = TrainConfig(epochs=1, hidden=(16,))
+    press = runs.Press(res.data, res.logits, cfg, seeds=[5, 6], baseline=True, first_id=4, queue=q,
+                       ticket=q.join("learner", width=2), on_run=got.append).start()
+    v = finish(press)
+    assert v.outcome == "done" and v.phase == "finished" and v.error is None
+    assert [r.run_id for r in got] == [4, 5] and [r.config.seed for r in got] == [5, 6]
+    assert [r.extra["group"] for r in got] == [4, 4] and list(v.runs) == got
+    assert v.done == v.total == 4 and set(v.rows) == {"distilled", "baseline"} and v.last["seed"] == 6
+    alone = train_student(res.data, res.logits, cfg.replace(seed=6, gamma=0.0))
+    assert got[1].baseline_history.equals(alone.history)  # the baseline: γ = 0, same seed, as trained alone
+    assert v.seconds == pytest.approx(sum(r.seconds + r.baseline_seconds for r in got))
+    assert q.snapshot()["running"] == [] and q.snapshot()["mean_s"] > 0  # its slots are back, its duration counted
+
+
+def test_press_waiting_without_heartbeat_is_dropped_and_trains_nothing(res):
+    from kdviz.trainqueue import TrainQueue
+
+    q = TrainQueue(1, stale_s=0.05)  # the learner left: nobody calls heartbeat
+    holder = q.join("another learner")
+    assert q.acquire(holder, timeout=5)
+    got = []
+    press = runs.Press(res.data, res.logits, TrainConfig(epochs=1, hidden=(16,)), seeds=[0], baseline=False, first_id=1,
+                       queue=q, ticket=q.join("learner"), on_run=got.append).start()
+    v = finish(press)
+    assert v.outcome == "dropped" and got == [] and v.runs == ()
+    q.release(holder)
+
+
+def test_press_error_is_one_line(res):
+    from kdviz.trainqueue import TrainQueue
+
+    q = TrainQueue(1)
+    data = res.data
+    short = runs.Press(data, type(res.logits)(train=res.logits.train[:10], test=res.logits.test), TrainConfig(epochs=1),
+                       seeds=[0], baseline=False, first_id=1, queue=q, ticket=q.join("x"), on_run=pytest.fail).start()
+    v = finish(short)
+    assert v.outcome == "error" and v.error == "ValueError: targets and teacher.train must have one row per train digit"
+    assert q.snapshot()["running"] == []

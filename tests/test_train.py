@@ -1,10 +1,12 @@
 """The training loop: reproducible, streams per-epoch rows, and distillation helps."""
 
+import threading
+
 import pytest
 import torch
 
 from kdviz import TrainConfig, train_student
-from kdviz.train import TeacherLogits
+from kdviz.train import TeacherLogits, train_pair
 
 FAST = TrainConfig(epochs=2, seed=0)
 
@@ -83,3 +85,37 @@ def test_mismatched_teacher_rows(res):
     bad = TeacherLogits(train=res.logits.train[:10], test=res.logits.test)
     with pytest.raises(ValueError, match="one row per train digit"):
         train_student(res.data, bad, FAST)
+
+
+def test_pair_trains_both_at_once_with_the_numbers_of_each_alone(res):
+    """train_pair: two threads at once; each model's weights and history are train_student's alone, same seed."""
+    cfg = FAST.replace(epochs=2, hidden=(32,), seed=3)
+    alone_d = train_student(res.data, res.logits, cfg)
+    alone_b = train_student(res.data, res.logits, cfg.replace(gamma=0.0))
+    seen, threads = [], set()
+
+    def follow(name, row):
+        seen.append((name, row["epoch"]))
+        threads.add((name, threading.current_thread().name))
+
+    d, b = train_pair(res.data, res.logits, cfg, callback=follow)
+    assert d.config == cfg and b.config == cfg.replace(gamma=0.0)
+    for got, want in ((d, alone_d), (b, alone_b)):
+        for p, q in zip(got.model.parameters(), want.model.parameters()):
+            assert torch.equal(p, q)  # the same code on the same seed, one torch thread: bit for bit
+        assert got.history.equals(want.history) and torch.equal(got.test_logits, want.test_logits)
+    assert sorted(seen) == [("baseline", 1), ("baseline", 2), ("distilled", 1), ("distilled", 2)]
+    assert {n for _, n in threads} == {"kdviz-train-distilled", "kdviz-train-baseline"}  # each in its own thread
+    only, none = train_pair(res.data, res.logits, cfg, baseline=False)
+    assert none is None and only.history.equals(alone_d.history)
+    seq_d, seq_b = train_pair(res.data, res.logits, cfg, parallel=False)
+    assert seq_d.history.equals(alone_d.history) and seq_b.history.equals(alone_b.history)
+
+
+def test_pair_raises_a_runs_error(res):
+    def boom(name, row):
+        if name == "baseline":
+            raise RuntimeError("stop the baseline")
+
+    with pytest.raises(RuntimeError, match="stop the baseline"):
+        train_pair(res.data, res.logits, FAST.replace(epochs=1, hidden=(16,)), callback=boom)
