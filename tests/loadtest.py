@@ -6,7 +6,9 @@ context (its own cookies, so its own Streamlit session) in one headless chromium
 concurrently with Playwright's async API against one ``streamlit run app.py`` on 127.0.0.1.
 
 Each session starts from a link with its own T (``?T=…``), then repeats random actions:
-move the T slider one step (timed, on the Temperature page, until the chart holds new data),
+move the T slider one step with the keyboard (timed, on the Temperature page: with the live view,
+its ``<input type="range" data-testid="kdviz-live-T">``, from the key press until the server's
+rerun has put the new T into the page's link; with an ``st.slider``, until the chart holds new data),
 go to another page through the sidebar, or train a 2-epoch student on the Train page. After
 every action it checks what it sees against what it did: the T slider shows *its* T, and
 the Train page shows *its* last run number. Any difference is an isolation failure.
@@ -60,8 +62,20 @@ async def _idle(page, timeout_ms: int = 120_000) -> None:
     await page.wait_for_selector(IDLE, timeout=timeout_ms)
 
 
+LIVE_T = '[data-testid="kdviz-live-T"]'  # the live view's T slider (kdviz.live), where a page has one
+LINK_HAS = """(want) => [...document.querySelectorAll('[data-testid="stSidebar"] code')].some(c => c.innerText.includes(want))"""
+
+
+async def _T_control(page):
+    """The page's T control: the live view's range input, else the st.slider's thumb."""
+    live = page.locator(LIVE_T)
+    if await live.count():
+        return live.first, True
+    return page.get_by_role("slider", name="Temperature T", exact=False).first, False
+
+
 async def _T_shown(page) -> float:
-    thumb = page.get_by_role("slider", name="Temperature T", exact=False).first
+    thumb, _ = await _T_control(page)
     return float(await thumb.evaluate("e => e.value ?? e.getAttribute('aria-valuenow')"))
 
 
@@ -102,15 +116,18 @@ async def _session(i: int, browser, url: str, deadline: float, rng: random.Rando
         try:
             if action == "slider":
                 step = 0.5 if (T < 19.5 and (T <= 1.0 or rng.random() < 0.5)) else -0.5
-                thumb = page.get_by_role("slider", name="Temperature T", exact=False).first
-                before = await page.evaluate(CHART_SIGNATURE) if on == "Temperature" else None
+                thumb, live = await _T_control(page)
+                before = await page.evaluate(CHART_SIGNATURE) if on == "Temperature" and not live else None
                 await thumb.focus()
                 start = time.perf_counter()
-                await thumb.press("ArrowRight" if step > 0 else "ArrowLeft")
+                await thumb.press("ArrowRight" if step > 0 else "ArrowLeft")  # a key press is a release: one rerun
                 T = round(T + step, 1)
                 if on == "Temperature":
-                    await page.wait_for_function(f"(before) => ({CHART_SIGNATURE})() !== before", arg=before,
-                                                 polling=50, timeout=120_000)  # not every frame: 20 pages share 2 cores
+                    if live:  # drawn in the browser at once; the server's rerun writes the new T into the link
+                        await page.wait_for_function(LINK_HAS, arg=f"?T={T:g}&", polling=50, timeout=120_000)
+                    else:
+                        await page.wait_for_function(f"(before) => ({CHART_SIGNATURE})() !== before", arg=before,
+                                                     polling=50, timeout=120_000)  # not every frame: 20 pages share 2 cores
                     report.slider_ms.append(1000 * (time.perf_counter() - start))
                 await _idle(page)
             elif action == "page":

@@ -1,0 +1,132 @@
+"""A classroom through Streamlit's own protocol (``tests/classroom.py``), short: one server, then two
+replicas behind nginx; and two processes building one empty cache directory at the same moment.
+
+The figures (10, 25, 50 learners) are ``benchmarks/bench_classroom.py``'s (BENCHMARKS.md); here a few
+learners check what must hold at any size: no error, each learner sees only its own T, γ, seed and
+runs, and through the proxy every request of a learner reaches one replica.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classroom import REPLICA_HEADER, Servers, run_classroom
+
+ROOT = Path(__file__).resolve().parents[1]
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+needs_nginx = pytest.mark.skipif(NGINX is None, reason="Debian's nginx is not installed (apt-get install -y nginx): "
+                                                       "the replicas-behind-a-proxy test needs it")
+
+
+def _assert_clean(report) -> dict:
+    s = report.summary()
+    assert report.errors == [], report.errors[:5]
+    assert report.isolation == [], report.isolation[:5]
+    assert s["actions_ms"]["open"]["count"] == report.learners, s
+    assert s["actions_ms"].get("T", {}).get("count", 0) >= report.learners, s  # every learner moved T (its first action)
+    assert s["actions_ms"].get("train", {}).get("count", 0) >= 1, s  # and someone trained (a busy machine is slow)
+    return s
+
+
+def test_a_few_learners_on_one_server():
+    report = run_classroom(learners=3, seconds=15, warmup=5, seed=1, trains=1, train_epochs=2, arrive_over=3, timeout=120)
+    _assert_clean(report)
+
+
+@needs_nginx
+def test_replicas_behind_nginx_keep_each_learner_on_one(tmp_path):
+    # an empty cache directory: the two replicas build it at the same time, as on a first deployment
+    report = run_classroom(learners=4, seconds=15, warmup=5, seed=2, trains=1, train_epochs=2, replicas=2, arrive_over=3,
+                           timeout=150, cache_dir=str(tmp_path / "cache"))
+    s = _assert_clean(report)
+    assert report.sticky == [], report.sticky[:5]
+    assert len(report.learner_replica) == report.learners, s  # every learner's responses named their replica
+    assert all("+" not in r for r in report.learner_replica.values()), report.learner_replica
+
+
+@needs_nginx
+def test_nginx_splits_new_visitors_and_keeps_each_on_its_replica():
+    servers = Servers(replicas=2)
+    try:
+        first = Counter()
+        for _ in range(64):  # new visitors (no cookie): each routed by a fresh random key
+            with urllib.request.urlopen(servers.url + "/_stcore/health", timeout=10) as r:
+                first[r.headers[REPLICA_HEADER]] += 1
+                cookie = next(c.split(";")[0] for c in r.headers.get_all("Set-Cookie") if c.startswith("kdviz_replica="))
+        assert set(first) == set(servers.pids), first
+        assert min(first.values()) >= 16, first  # roughly even: fails by chance with p ≈ 3e-5
+        seen = set()
+        for path in ("/", "/Temperature", "/_stcore/health", "/_stcore/host-config") * 5:  # one browser: its cookie
+            req = urllib.request.Request(servers.url + path, headers={"Cookie": cookie})
+            with urllib.request.urlopen(req, timeout=10) as r:
+                seen.add(r.headers[REPLICA_HEADER])
+                assert "kdviz_replica" not in (r.headers.get("Set-Cookie") or ""), "a browser with the cookie got a new one"
+        assert len(seen) == 1, seen
+    finally:
+        servers.stop()
+    assert servers.proc.returncode is not None
+
+
+BUILD = """
+import json, sys, time
+from pathlib import Path
+go = Path(sys.argv[1])
+import torch
+torch.set_num_threads(1)  # as the app's pages (ui.py)
+from kdviz.resources import load_resources
+from kdviz.diskcache import checksum
+while not go.exists():  # both processes imported everything; now build at the same moment
+    time.sleep(0.005)
+t0 = time.time()
+res = load_resources()
+t1 = time.time()
+print(json.dumps({"t0": t0, "t1": t1, "pixels": checksum(res.data.x_train.numpy(), res.data.x_test.numpy()),
+                  "fingerprint": res.data.fingerprint, "logits": checksum(res.logits.train.numpy(), res.logits.test.numpy())}))
+"""
+
+
+def test_two_processes_build_one_empty_cache_at_once(tmp_path):
+    from kdviz.diskcache import load_arrays
+
+    cache, go = tmp_path / "cache", tmp_path / "go"
+    env = {**os.environ, "KDVIZ_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-c", BUILD, str(go)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    time.sleep(8)  # imports (torch, numpy) done in both; the go file starts the builds together
+    go.touch()
+    outs = [p.communicate(timeout=240) for p in procs]
+    for p, (out, err) in zip(procs, outs):
+        assert p.returncode == 0, err[-2000:]
+    results = [json.loads(out.strip().splitlines()[-1]) for out, _ in outs]
+    spans = [(r.pop("t0"), r.pop("t1")) for r in results]
+    assert spans[0][0] < spans[1][1] and spans[1][0] < spans[0][1], spans  # the two builds overlapped in time
+    assert results[0] == results[1]  # both built the same data, split and teacher logits
+    files = sorted(f.name for f in cache.iterdir())
+    assert not [f for f in files if f.endswith(".tmp")], files  # no temporary file left behind
+    mnist = load_arrays(cache / "mnist5k-v1.npz", {"pixels": ((5000, 784), np.uint8), "labels": ((5000,), np.int64)})
+    assert mnist is not None, files
+    splits = [f for f in files if f.startswith("split-")]
+    logits = [f for f in files if f.startswith("teacher-logits-")]
+    assert len(splits) == 1 and len(logits) == 1, files
+    assert load_arrays(cache / splits[0], {"train": ((4000,), np.int64), "test": ((1000,), np.int64)}) is not None
+    z = load_arrays(cache / logits[0], {"train": ((4000, 10), np.float32), "test": ((1000, 10), np.float32)})
+    assert z is not None
+    from kdviz.diskcache import checksum
+
+    assert checksum(z["train"], z["test"]) == results[0]["logits"]  # the cache holds what both processes use
+    # and a third start reads that cache as valid, building nothing
+    out = subprocess.run([sys.executable, "-c", BUILD, str(go)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr[-2000:]
+    third = json.loads(out.stdout.strip().splitlines()[-1])
+    assert {k: third[k] for k in results[0]} == results[0]
