@@ -331,7 +331,8 @@ def shipped_result(name: str, from_json, *, empty: str):
 
 # --- live view (issue 13: T and γ computed in the browser; helper A's section) ---
 import gc  # noqa: E402
-from functools import partial  # noqa: E402
+import json  # noqa: E402
+from functools import lru_cache, partial  # noqa: E402
 
 from kdviz import live as kdviz_live  # noqa: E402
 
@@ -380,11 +381,24 @@ def live(view: str, *, key: str, keys=(), params=(), **fields) -> None:
     """
     state = st.session_state
     if params:
-        fields["params"] = [{"name": p, "label": tr(LIVE_PARAMS[p][0]), "help": tr(LIVE_PARAMS[p][1]), "step": LIVE_PARAMS[p][2],
-                             "min": urlstate.PARAMS[p][1], "max": urlstate.PARAMS[p][2]} for p in params]
-    data = kdviz_live.view(view, lang=lang(), T=state["T"], gamma=state["gamma"], scale=PRESENT_SCALE if present() else 1.0,
-                           keys=keys, **fields)
+        fields["params"] = json.dumps([{"name": p, "label": tr(LIVE_PARAMS[p][0]), "help": tr(LIVE_PARAMS[p][1]),
+                                        "step": LIVE_PARAMS[p][2], "min": urlstate.PARAMS[p][1], "max": urlstate.PARAMS[p][2]}
+                                       for p in params])
+    T, gamma = (state["T"], state["gamma"]) if view == "slider" else (None, None)  # only the slider carries them
+    data = _live_json(view, lang(), T, gamma, PRESENT_SCALE if present() else 1.0, tuple(keys), tuple(sorted(fields.items())))
     _LIVE(key=key, data=data, **{f"on_{p}_change": partial(_live_release, key, p) for p in params})
+
+
+@lru_cache(maxsize=256)  # ≤ 256 × ~110 kB (a Losses view's two 1000 × 10 logits)
+def _live_json(view: str, lang_: str, T, gamma, scale: float, keys: tuple, fields: tuple) -> bytes:
+    """A live view's data as UTF-8 JSON, made once per distinct content and shared by every session. Sent as
+    bytes, Streamlit forwards it as is: no walk of the dict and no JSON encoding on each rerun (its arrays are
+    long base64 strings). ``fields``: (name, value) pairs; ``params`` is JSON text already."""
+    data = dict(fields)
+    if "params" in data:
+        data["params"] = json.loads(data["params"])
+    return json.dumps(kdviz_live.view(view, lang=lang_, T=T if T is not None else 1.0, gamma=gamma, scale=scale, keys=keys,
+                                      **data), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 # --- training queue (issue 13: a bounded training queue; helper C's section) ---

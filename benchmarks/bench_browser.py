@@ -5,7 +5,8 @@
 
 Cold start: from spawning ``streamlit run app.py`` to the home page rendered in chromium
 (title shown, script finished). Slider: time from a key press on the Temperature page's
-T slider to the softened-distribution chart holding new data. Memory: the server's RSS
+T slider to the softened-distribution chart holding new data (since issue 13 the live view
+redraws in the browser, before the server hears the release). Memory: the server's RSS
 with one session, then with N sessions open on the Temperature page.
 """
 

@@ -37,13 +37,14 @@ def timed_run(at: AppTest) -> float:
 
 
 def page_reruns(page: str, n: int, key: str = "T") -> tuple[float, list[float]]:
-    """First run (loads everything), then ``n`` reruns each with a new value of the slider ``key``."""
+    """First run (loads everything), then ``n`` reruns each with a new shared ``key`` (what the live
+    view's release sets, ``ui.live``; the slider itself is in the browser)."""
     at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=120)
     first = timed_run(at)
     values = np.round(np.linspace(0.5, 20.0, 40) * 2) / 2  # the slider's step is 0.5
     times = []
     for i in range(n):
-        at.slider(key=key).set_value(float(values[i % len(values)]))
+        at.session_state[key] = float(values[i % len(values)])
         times.append(timed_run(at))
     return first, times
 

@@ -27,8 +27,10 @@ CHART_SIGNATURE = """() => {
     const sig = [];
     for (const p of document.querySelectorAll('.js-plotly-plot'))
         for (const tr of (p.data || [])) sig.push(JSON.stringify(tr.y || tr.z || []));
+    for (const v of document.querySelectorAll('[data-kdviz-view]'))  // the live views (kdviz/live): drawn at T, γ
+        sig.push(`${v.dataset.kdvizView}:${v.getAttribute('data-t')}:${v.getAttribute('data-gamma')}`);
     return sig.join('|');
-}"""  # changes when any plotly chart on the page holds new data
+}"""  # changes when any plotly chart on the page holds new data, or a live view is drawn at a new T or γ
 
 
 def missing() -> str | None:

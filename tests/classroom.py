@@ -353,7 +353,7 @@ class Session:
         """The JSON data a Components v2 element was mounted with ({} if none)."""
         p = el.proto
         kind = p.WhichOneof("data")
-        text = p.json if kind == "json" else p.mixed.json if kind == "mixed" else ""
+        text = p.json if kind == "json" else p.mixed.json if kind == "mixed" else p.bytes.decode() if kind == "bytes" else ""
         try:
             data = json.loads(text) if text else {}
         except ValueError:

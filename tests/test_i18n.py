@@ -170,7 +170,7 @@ def test_switching_language_in_the_sidebar_keeps_the_view():
     at.run()
     at.selectbox(key="lang").set_value("zh").run()
     assert not at.exception
-    slider = next(json.loads(e.proto.json) for e in at.get("bidi_component") if json.loads(e.proto.json)["view"] == "slider")
+    slider = next(d for d in (json.loads(e.proto.bytes or e.proto.json) for e in at.get("bidi_component")) if d["view"] == "slider")
     assert at.title[0].value == tr("temp.title", "zh") and at.session_state["T"] == 8.0 and slider["T"] == 8.0
     assert slider["params"][0]["label"] == "温度 T" and slider["lang"] == "zh"
 

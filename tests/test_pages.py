@@ -33,7 +33,8 @@ def charts(at) -> dict[str, dict]:
 
 def live_data(at, view: str) -> dict:
     """The data the page sent to its live view ``view`` (kdviz.live), parsed."""
-    found = [json.loads(e.proto.json) for e in at.get("bidi_component") if json.loads(e.proto.json)["view"] == view]
+    sent = [json.loads(e.proto.bytes or e.proto.json) for e in at.get("bidi_component")]  # ui.live sends JSON bytes
+    found = [d for d in sent if d["view"] == view]
     assert len(found) == 1, f"{len(found)} live views {view!r}"
     return found[0]
 

@@ -253,6 +253,11 @@ function chLines(o) {
  *        xCats / yCats (category labels) or xVals (log axis, ticks xTicks) / yVals (linear),
  *        reverseY, square, xTitle, yTitle, barTitle, marker: {x, y}, cellText(r, c, v)}
  */
+/** The marker's cross (an SVG path) centred at (mx, my) px, arms of d px. */
+function chCross(mx, my, d = 7) {
+  return `M${mx - d},${my - d}L${mx + d},${my + d}M${mx - d},${my + d}L${mx + d},${my - d}`;
+}
+
 const chHeatCells = new WeakMap(); // z array → {key, s}: the cells' SVG of the last layout drawn
 
 function chHeat(o) {
@@ -314,11 +319,12 @@ function chHeat(o) {
     chHeatCells.set(z, { key: cellKey, s });
   }
   s += chAxesSvg(area, st, { xs, ys, xt, yt, xTitle: o.xTitle, yTitle: o.yTitle, yGrid: false });
+  const crossAt = (x, y) => chCross(xs(x), ys(y));
   if (o.marker) {
-    const mx = xs(o.marker.x), my = ys(o.marker.y), d = 7;
-    const cross = `M${mx - d},${my - d}L${mx + d},${my + d}M${mx - d},${my + d}L${mx + d},${my - d}`;
-    s += `<path d="${cross}" stroke="${st.ink}" stroke-width="5.5" stroke-linecap="round"/><path d="${cross}" stroke="white" stroke-width="3" stroke-linecap="round"/>`;
+    const cross = crossAt(o.marker.x, o.marker.y);
+    s += `<path class="kdl-marker" d="${cross}" stroke="${st.ink}" stroke-width="5.5" stroke-linecap="round"/><path class="kdl-marker" d="${cross}" stroke="white" stroke-width="3" stroke-linecap="round"/>`;
   }
+  if (o.onLayout) o.onLayout(crossAt); // a caller that keeps this SVG can move the marker alone
   // the colour bar: a gradient from the minimum (bottom, light) to the maximum (top, darkest)
   const bx = area.x1 + 14, by0 = area.y0, by1 = area.y1, id = `kdl-grad-${Math.random().toString(36).slice(2, 8)}`;
   const stops = CH_SCALES[o.scale];

@@ -339,7 +339,17 @@ const KDL_VIEWS = {
       const d = v.data, tx = d.text, st = d.style, T = KDL.T, g = KDL.gamma, L = kdlLosses(d);
       if (!L.grid) L.grid = lossGrid(L.s, L.t, d.n, 10, L.y, st.T_grid, st.gamma_grid);
       kdlTitle(v, tx["plots.heatmap_title"]);
+      const layout = `${kdlWidth(v)}|${st.scale}|${d.lang}`;
+      if (v.chartEl && v.heatGrid === L.grid && v.heatLayout === layout && v.crossAt) { // the same map: move the marker only
+        const cross = v.crossAt(T, g);
+        for (const p of v.root.querySelectorAll(".kdl-marker")) p.setAttribute("d", cross);
+        kdlSetNumbers(v, { total: kdlLossAt(L, d.n, T, g).total });
+        return;
+      }
+      v.heatGrid = L.grid;
+      v.heatLayout = layout;
       kdlChartBox(v).innerHTML = chHeat({
+        onLayout: (f) => { v.crossAt = f; },
         width: kdlWidth(v), height: Math.round(340 * st.scale), st, z: L.grid, rows: st.gamma_grid.length, cols: st.T_grid.length,
         scale: "Viridis_r", xVals: st.T_grid, xTicks: st.T_ticks, yVals: st.gamma_grid, xTitle: tx["plots.T_log_axis"],
         yTitle: tx["plots.gamma_axis"], barTitle: tx["plots.total"], marker: { x: T, y: g },
@@ -468,8 +478,18 @@ class KdlView {
   }
 }
 
+/** The mount's data: ui.live sends it as UTF-8 JSON bytes (forwarded by Streamlit as is), or an object. */
+function kdlData(raw) {
+  if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
+    const bytes = raw instanceof ArrayBuffer ? new Uint8Array(raw) : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
+  return typeof raw === "string" ? JSON.parse(raw) : raw;
+}
+
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
+  const { parentElement, setStateValue } = component;
+  const data = kdlData(component.data);
   kdlSync("T", data.T);
   if (data.gamma !== undefined) kdlSync("gamma", data.gamma);
   let view = KDL.byParent.get(parentElement);
