@@ -400,6 +400,7 @@ class Session:
             raise ActionError(f"no page {page!r} in the navigation")
         self.page, self.query = page, ""  # a page change keeps no query (the page writes its view back)
         self.elements = {}
+        self.component_state = {}  # the frontend drops the state of widgets the new page does not show
         self._stop_auto()  # the old page's fragments poll no more
         return await self._rerun(BackMsg(), page_hash=self.pages[page])
 

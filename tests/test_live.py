@@ -231,3 +231,36 @@ def test_no_traceback(browser, server, path, lang):
     assert label in page.evaluate("document.querySelector('[data-kdviz-view=\"slider\"]').innerText")
     context.close()
     assert "Traceback" not in server.output()
+
+
+def link_T_gamma(page) -> tuple[float, float]:
+    """T and γ in the address bar (the page writes the session's view there after every run)."""
+    q = page.evaluate("Object.fromEntries(new URL(location.href).searchParams)")
+    return float(q["T"]), float(q["gamma"])
+
+
+def test_a_release_after_another_page_keeps_the_shared_T(browser, server):
+    """Losses: release T; Temperature: release T again; back on Losses, release γ only: the shared T stays
+    the one set last (a release sends only the slider that moved, never an old value of the other)."""
+    context, page, log = open_page(browser, server, "Losses?T=4&gamma=0.9")
+    page.get_by_test_id("kdviz-live-T").focus()
+    page.keyboard.press("ArrowRight")  # T 4 → 4.5, on Losses
+    settle(page, 4.5)
+    page.locator('[data-testid="stSidebarNav"] a, [data-testid="stPageLink"] a', has_text="Temperature").first.click()
+    page.wait_for_selector('[data-kdviz-view="map"][data-frames]', timeout=60_000)
+    wait_idle(page)
+    page.get_by_test_id("kdviz-live-T").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # T 4.5 → 5.5, on Temperature
+    settle(page, 5.5)
+    page.locator('[data-testid="stSidebarNav"] a, [data-testid="stPageLink"] a', has_text="Losses").first.click()
+    page.wait_for_selector('[data-kdviz-view="grads"][data-frames]', timeout=60_000)
+    settle(page, 5.5)
+    page.get_by_test_id("kdviz-live-gamma").focus()
+    page.keyboard.press("ArrowLeft")  # γ 0.9 → 0.85 only
+    wait_idle(page)
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    assert link_T_gamma(page) == (5.5, 0.85)
+    assert float(page.get_by_test_id("kdviz-live-T").input_value()) == 5.5
+    context.close()

@@ -1,7 +1,7 @@
 """The live view: what depends only on T and γ, computed and drawn in the browser while the learner drags.
 
 One Streamlit Components v2 component (registered in ``ui.py``) whose JavaScript is
-:func:`script` (``kdmath.js``, then ``charts.js``, then ``views.js``, in one ES module) and whose
+:func:`script` (``kdmath.js``, ``charts.js``, ``views_losses.js``, then ``views.js``, in one ES module) and whose
 style is :func:`css`. Each mount shows one *view*; the views of one page share the current T and
 γ in the browser, so a drag of the T slider redraws every view on the page without a message to
 the server. Only the release (the range input's ``change`` event) calls ``setStateValue("T", …)``
@@ -44,7 +44,7 @@ from ..i18n import MESSAGES
 __all__ = ["HERE", "ASSETS", "VIEWS", "b64f32", "b64u8", "script", "css", "style_payload", "texts", "view"]
 
 HERE = Path(__file__).resolve().parent
-ASSETS = ("kdmath.js", "charts.js", "views.js")  # concatenated in this order into one ES module
+ASSETS = ("kdmath.js", "charts.js", "views_losses.js", "views.js")  # concatenated in this order into one ES module
 VIEWS = ("slider", "softmax", "temp_numbers", "entropy", "map_text", "map", "digit", "digit_image",
          "loss_curves", "loss_numbers", "loss_heat", "grads")
 
