@@ -149,14 +149,14 @@ def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
     state = st.session_state
     state["_run_started"] = (time.perf_counter(), title)
     if "_view_read" not in state:  # first run of this session: the link's view wins over the defaults
-        state["_view_read"] = True
         values, problems = urlstate.parse_query(st.query_params.to_dict())
         for name in SHARED:
             state[name] = values.get(name, urlstate.PARAMS[name][3])
         state["present"] = bool(state["present"])
         state["_url_problems"] = problems
+        state["_view_read"] = True  # last: a run interrupted above (a new rerun request) reads the link again
     for name in SHARED:  # a widget's key is dropped on a page without that widget; re-assigning keeps it
-        state[name] = state[name]
+        state[name] = state[name] if name in state else urlstate.PARAMS[name][3]
     name = tr(title) if title in i18n.MESSAGES else title
     st.set_page_config(page_title=f"kdviz: {name}", page_icon=icon, layout="wide",
                        initial_sidebar_state="collapsed" if present() else "auto")
