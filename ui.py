@@ -114,10 +114,11 @@ def _show(title: str, fig, *, key: str, where) -> None:
     where.plotly_chart(fig, key=key, theme=None, config=CHART_CONFIG)
 
 
-def chart(fig, *, key: str, where=st) -> None:
+def chart(fig, *, key: str, where=st, again: bool = False) -> None:
     """Show a kdviz figure as kdviz styled it (``theme=None``), without plotly's toolbar, enlarged in
-    presenter mode, its title drawn above it as page text."""
-    _show(*_prepared(fig, PRESENT_SCALE if present() else 1.0), key=key, where=where)
+    presenter mode, its title drawn above it as page text. ``again``: ``fig`` was shown by this function
+    before (so it is prepared) and only its data changed since."""
+    _show(*(("", fig) if again else _prepared(fig, PRESENT_SCALE if present() else 1.0)), key=key, where=where)
 
 
 def cached_chart(builder, *args, key: str, where=st, **kwargs) -> None:
@@ -403,15 +404,18 @@ def _live_json(view: str, lang_: str, T, gamma, scale: float, keys: tuple, field
 
 # --- training queue (issue 13: a bounded training queue; helper C's section) ---
 def train_queue():
-    """The server's training queue (:func:`kdviz.trainqueue.shared`), or None with one error line when
-    ``KDVIZ_TRAIN_SLOTS`` is not a whole number ≥ 1."""
-    from kdviz import trainqueue
+    """``(queue, pool)``: the server's training queue (:func:`kdviz.trainqueue.shared`) and its worker
+    processes (:func:`kdviz.workers.shared`, one per slot; None with ``KDVIZ_TRAIN_WORKERS=threads``).
+    The first call starts the workers, so a page calls it when it opens, before the press.
+    ``(None, None)`` with one error line when a setting is bad."""
+    from kdviz import trainqueue, workers
 
     try:
-        return trainqueue.shared()
+        queue = trainqueue.shared()
+        return queue, (workers.shared(queue.slots) if workers.mode_from_env() == "processes" else None)
     except ValueError as err:
         st.error(tr("queue.bad_setting", error=str(err)))
-        return None
+        return None, None
 
 
 def session_id() -> str:

@@ -86,8 +86,10 @@ def main(argv=None) -> int:
           f"end {r.get('end')}: growth after warm-up {'-' if growth is None else f'{100 * growth:.1f} %'} (target ≤ 10 %)")
     for srv, d in out["rss_by_server"].items():
         print(f"  {srv}: {d}")
+    w = out["workers_rss_mb"]
+    print(f"training processes' RSS (MB, summed): start {w.get('start')}, after warm-up {w.get('warm')}, end {w.get('end')}")
     print(f"CPU seconds: servers {out['cpu_s'].get('servers', '-')} {out['cpu_by_server'] or ''}, "
-          f"generator {out['cpu_s'].get('generator')}")
+          f"training processes {out['cpu_s'].get('training processes')}, generator {out['cpu_s'].get('generator')}")
     for page, t in out["server_script_ms"].items():
         print(f"  server script time, {page}: median {t['median']} ms, p95 {t['p95']} ms over {t['count']} runs")
     print(f"messages received: {out['messages']} ({out['mbytes_received']} MB)")

@@ -53,7 +53,12 @@ def press_once(epochs: int) -> float:
 
     torch.set_num_threads(1)  # as the server: ui.py sets it, and an old checkout's page may not
     at = AppTest.from_file(str(ROOT / "pages" / "3_Train.py"), default_timeout=600)
-    at.run()  # loads the data and the teacher
+    at.run()  # loads the data and the teacher, and starts the training processes
+    try:  # an idle server: its workers have started (a checkout from before kdviz.workers trains in threads)
+        from kdviz import trainqueue, workers
+        workers.shared(trainqueue.shared().slots).wait_ready()
+    except ImportError:
+        pass
     at.number_input(key="_train_epochs").set_value(epochs)
     at.run()
     at.button(key="train_button").click()

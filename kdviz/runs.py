@@ -26,6 +26,7 @@ from .stats import sample_std
 from .data import MNISTSplit
 from .train import TeacherLogits, TrainConfig, TrainResult, train_pair
 from .trainqueue import Ticket, TrainQueue
+from .workers import WorkerPool
 
 __all__ = [
     "Run", "make_run", "model_bytes", "model_from_bytes", "history_table", "results_table", "per_class",
@@ -327,13 +328,17 @@ class Press:
         two students run at once when the ticket holds 2 slots, else one after the other.
     on_run : callable
         ``on_run(run)`` from the press's thread, for every finished run.
+    pool : WorkerPool, optional
+        Train in these worker processes (:mod:`kdviz.workers`), so the server's Python stays free;
+        None: in threads of this process (:func:`kdviz.train.train_pair`). Same numbers either way.
     """
 
     def __init__(self, data: MNISTSplit, teacher: TeacherLogits, config: TrainConfig, *, seeds: Sequence[int],
-                 baseline: bool, first_id: int, queue: TrainQueue, ticket: Ticket, on_run: Callable[[Run], object]):
+                 baseline: bool, first_id: int, queue: TrainQueue, ticket: Ticket, on_run: Callable[[Run], object],
+                 pool: WorkerPool | None = None):
         self.data, self.teacher, self.config = data, teacher, config
         self.seeds, self.baseline, self.first_id = [int(s) for s in seeds], bool(baseline), int(first_id)
-        self.queue, self.ticket, self.on_run = queue, ticket, on_run
+        self.queue, self.ticket, self.on_run, self.pool = queue, ticket, on_run, pool
         self._cond = threading.Condition()
         self._rows: dict[str, list[dict]] = {}
         self._seed = self.seeds[0]
@@ -411,10 +416,11 @@ class Press:
                 if not granted:  # cancelled, or dropped for want of a heartbeat
                     self._finish("dropped" if self.ticket.state == "dropped" else "cancelled")
                     return
+                pair = train_pair if self.pool is None else self.pool.train_pair
                 for k, seed in enumerate(self.seeds):
                     with self._cond:
                         self._seed, self._rows = seed, {}
-                    distilled, baseline = train_pair(self.data, self.teacher, self.config.replace(seed=seed), baseline=self.baseline,
+                    distilled, baseline = pair(self.data, self.teacher, self.config.replace(seed=seed), baseline=self.baseline,
                                                      parallel=self.ticket.width >= 2, callback=self._follow(seed))
                     run = make_run(self.first_id + k, distilled, baseline)
                     run.extra["group"] = self.first_id

@@ -60,7 +60,7 @@ def follow(job: kruns.Press) -> None:
     chart, bar = st.empty(), st.progress(0.0)
     shown = {"distilled": ui.tr("train.distilled"), "baseline": ui.tr("train.baseline")}
     with st.status(ui.tr("train.training"), expanded=False) as status:
-        drawn, frames = 0.0, 0
+        drawn, frames, fig = 0.0, 0, None
         while not job.wait(0.25):  # a new epoch row, or a quarter second
             v = job.view()
             if v.last is not None:
@@ -68,8 +68,11 @@ def follow(job: kruns.Press) -> None:
                                                           epoch=v.last["epoch"], epochs=job.config.epochs, acc=100 * v.last["test_acc"]))
             if v.rows and time.perf_counter() - drawn > 0.5:  # redraw at most twice a second
                 drawn, frames = time.perf_counter(), frames + 1
-                ui.chart(plots.training_figure({k: pd.DataFrame(r) for k, r in v.rows.items()}, epochs=job.config.epochs,
-                                               lang=ui.lang()), key=f"live_{frames}", where=chart)
+                rows = {k: pd.DataFrame(r) for k, r in v.rows.items()}
+                again = fig is not None and plots.refill_training_figure(fig, rows)  # the same runs: new data only
+                if not again:
+                    fig = plots.training_figure(rows, epochs=job.config.epochs, lang=ui.lang())
+                ui.chart(fig, key=f"live_{frames}", where=chart, again=again)
         v = job.view()
         if v.outcome == "done":
             status.update(label=ui.tr("train.finished", run=v.runs[-1].run_id, seconds=v.seconds), state="complete")
@@ -84,6 +87,7 @@ def follow(job: kruns.Press) -> None:
         st.info(ui.tr({"cancelled": "queue.cancelled", "dropped": "queue.dropped"}[v.outcome]))
 
 
+queue, pool = ui.train_queue()  # the first visit starts the training processes, ready before the press
 controls, view = st.columns([1, 2.4], gap="large")
 with controls:
     size = st.selectbox(ui.tr("train.size"), list(SIZES), index=2, key="_train_size", help=ui.tr("train.size_help"),
@@ -105,14 +109,12 @@ config = defaults.replace(hidden=SIZES[size], epochs=int(epochs), lr=float(lr), 
 
 with view:
     job = state.get("train_press")  # this session's press (kdviz.runs.Press): waiting, training, or finished unseen
-    if go and (job is None or job.view().phase == "finished"):
-        queue = ui.train_queue()
-        if queue is not None:
-            ticket = queue.join(owner=ui.session_id(), width=2 if with_baseline else 1)  # a slot (a core) per student
-            job = state["train_press"] = kruns.Press(
-                res.data, res.logits, config, seeds=[config.seed + k for k in range(3 if three else 1)],  # seed, seed + 1, seed + 2
-                baseline=with_baseline, first_id=(state["runs"][-1].run_id + 1) if state["runs"] else 1,
-                queue=queue, ticket=ticket, on_run=ui.keep_runs(MAX_RUNS)).start()
+    if go and queue is not None and (job is None or job.view().phase == "finished"):
+        ticket = queue.join(owner=ui.session_id(), width=2 if with_baseline else 1)  # a slot (a core) per student
+        job = state["train_press"] = kruns.Press(
+            res.data, res.logits, config, seeds=[config.seed + k for k in range(3 if three else 1)],  # seed, seed + 1, seed + 2
+            baseline=with_baseline, first_id=(state["runs"][-1].run_id + 1) if state["runs"] else 1,
+            queue=queue, ticket=ticket, on_run=ui.keep_runs(MAX_RUNS), pool=pool).start()
     if job is not None:
         follow(job)
 

@@ -472,6 +472,7 @@ class ClassReport:
     learner_replica: dict[str, str] = field(default_factory=dict)
     rss_mb: dict[str, float] = field(default_factory=dict)  # start, warm, end (summed over the servers)
     rss_by_server: dict[str, dict[str, float]] = field(default_factory=dict)
+    workers_rss_mb: dict[str, float] = field(default_factory=dict)  # start, warm, end: the training processes, summed
     cpu_s: dict[str, float] = field(default_factory=dict)  # server(s), generator
     cpu_by_server: dict[str, float] = field(default_factory=dict)
     server_ms: dict[str, list[float]] = field(default_factory=dict)  # script time per run, by page (ui's timing log)
@@ -499,6 +500,7 @@ class ClassReport:
             "rss_mb": {k: round(v, 1) for k, v in self.rss_mb.items()},
             "rss_by_server": {s: {k: round(v, 1) for k, v in d.items()} for s, d in self.rss_by_server.items()},
             "rss_growth_after_warmup": round((end - warm) / warm, 4) if warm and end else None,
+            "workers_rss_mb": {k: round(v, 1) for k, v in self.workers_rss_mb.items()},
             "cpu_s": {k: round(v, 1) for k, v in self.cpu_s.items()},
             "cpu_by_server": {k: round(v, 1) for k, v in self.cpu_by_server.items()},
             "server_script_ms": {p: stats(v) for p, v in sorted(self.server_ms.items())},
@@ -726,6 +728,25 @@ class Servers:
     def rss_mb(self) -> dict[str, float]:
         return {label: p.memory_info().rss / 2**20 for label, p in self._procs().items()}
 
+    def _workers(self) -> list:
+        """The servers' training processes (``python -m kdviz.workers``), alive now."""
+        import psutil
+
+        out = []
+        for p in self._procs().values():
+            try:
+                out += [c for c in p.children(recursive=True) if "kdviz.workers" in " ".join(c.cmdline())]
+            except psutil.Error:
+                pass
+        return out
+
+    def workers_rss_mb(self) -> float:
+        return sum(w.memory_info().rss for w in self._workers()) / 2**20
+
+    def workers_cpu_s(self) -> dict[int, float]:
+        """CPU seconds (user + system) of each live worker, by process id."""
+        return {w.pid: sum(w.cpu_times()[:2]) for w in self._workers()}
+
     def cpu_s(self) -> dict[str, float]:
         out = {}
         for label, p in self._procs().items():
@@ -758,13 +779,14 @@ def run_classroom(*, learners: int = 10, seconds: float = 60.0, warmup: float = 
             for _ in range(max(1, replicas) * 4):  # through a proxy: enough fresh sessions to reach every replica
                 w = Session(servers.url, timeout=timeout, name="warm-up")
                 await w.open("Losses")
+                await w.go("Train")  # starts the training processes, as the teacher's own visit would
                 await w.go("Temperature")
                 await w.close()
 
         asyncio.run(warm_up())
         report.rss_mb["server ready"] = sum(servers.rss_mb().values())
         report.rss_by_server = {k: {"server ready": v} for k, v in servers.rss_mb().items()}
-        cpu0, gen0 = servers.cpu_s(), resource.getrusage(resource.RUSAGE_SELF)
+        cpu0, gen0, wcpu0 = servers.cpu_s(), resource.getrusage(resource.RUSAGE_SELF), servers.workers_cpu_s()
         arrive_over = min(20.0, seconds / 4) if arrive_over is None else arrive_over
 
         async def main() -> None:
@@ -779,6 +801,7 @@ def run_classroom(*, learners: int = 10, seconds: float = 60.0, warmup: float = 
             def sample(name: str) -> None:
                 rss = servers.rss_mb()
                 report.rss_mb[name] = sum(rss.values())
+                report.workers_rss_mb[name] = servers.workers_rss_mb()
                 for k, v in rss.items():
                     report.rss_by_server.setdefault(k, {})[name] = v
 
@@ -804,6 +827,8 @@ def run_classroom(*, learners: int = 10, seconds: float = 60.0, warmup: float = 
         if cpu1:
             report.cpu_s["servers"] = sum(report.cpu_by_server.values())
         report.cpu_s["generator"] = (gen1.ru_utime + gen1.ru_stime) - (gen0.ru_utime + gen0.ru_stime)
+        wcpu1 = servers.workers_cpu_s()
+        report.cpu_s["training processes"] = sum(v - wcpu0.get(pid, 0.0) for pid, v in wcpu1.items())
     finally:
         servers.stop()
     if os.path.exists(timing):

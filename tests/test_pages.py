@@ -224,3 +224,36 @@ def test_train_bad_slots_setting_is_one_line(monkeypatch):
     assert [e.value for e in at.error] == [
         "Training is off on this server: KDVIZ_TRAIN_SLOTS must be a whole number ≥ 1 (trainings at once), got 'lots'"]
     assert at.session_state["runs"] == []
+
+
+def test_train_bad_workers_setting_is_one_line(monkeypatch):
+    monkeypatch.setenv("KDVIZ_TRAIN_WORKERS", "gpu")
+    at = app("pages/3_Train.py", timeout=120)
+    at.button(key="train_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == [
+        "Training is off on this server: KDVIZ_TRAIN_WORKERS must be one of processes, threads, got 'gpu'"]
+    assert at.session_state["runs"] == []
+
+
+def test_train_presses_train_in_the_worker_processes(res):
+    """A press on the page trains in the server's worker processes, not in the page's process."""
+    import psutil
+    import torch
+
+    from kdviz import trainqueue, workers
+    from kdviz.train import train_student
+
+    at = app("pages/3_Train.py", timeout=120)
+    pool = workers.shared(trainqueue.shared().slots)
+    pool.wait_ready()
+    cpu0 = {pid: sum(psutil.Process(pid).cpu_times()[:2]) for pid in pool.pids()}
+    at.number_input(key="_train_epochs").set_value(3)
+    at.selectbox(key="_train_size").set_value("784-64-10")
+    at.button(key="train_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    run = at.session_state["runs"][-1]
+    want = train_student(res.data, res.logits, run.config)  # the same numbers in this process
+    assert run.history.equals(want.history) and torch.equal(run.test_logits, want.test_logits)
+    used = {pid: sum(psutil.Process(pid).cpu_times()[:2]) - c for pid, c in cpu0.items() if pid in pool.pids()}
+    assert len(used) == 2 and all(v > 0.05 for v in used.values()), used  # both workers trained (distilled, baseline)

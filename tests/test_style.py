@@ -110,3 +110,22 @@ def test_every_colour_scale_is_darkest_at_its_maximum(figures):
             checked += 1
     assert checked >= 3  # the dark-knowledge map, the loss map, the sweep
 
+
+
+def test_a_refilled_training_figure_is_the_figure_built_from_the_longer_histories():
+    """The live chart of a training is built once and refilled: the result must equal a fresh build."""
+    import pandas as pd
+
+    from kdviz import plots
+
+    def hist(n, shift):
+        e = np.arange(1, n + 1)
+        return pd.DataFrame({"epoch": e, "test_acc": 0.5 + shift + e / 100, "total": 2.0 / e, "soft": 1.5 / e, "hard": 0.5 / e + shift})
+
+    short = {"distilled": hist(2, 0.0), "baseline": hist(1, 0.1)}
+    longer = {"distilled": hist(5, 0.0), "baseline": hist(4, 0.1)}
+    fig = plots.training_figure(short, epochs=5)
+    assert plots.refill_training_figure(fig, longer)
+    assert fig.to_plotly_json() == plots.training_figure(longer, epochs=5).to_plotly_json()
+    assert not plots.refill_training_figure(fig, {"distilled": hist(6, 0.0)})  # other runs: left as it was
+    assert fig.to_plotly_json() == plots.training_figure(longer, epochs=5).to_plotly_json()
