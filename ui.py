@@ -11,9 +11,12 @@
 
 from __future__ import annotations
 
+import gc
 import html
+import json
 import os
 import time
+from functools import lru_cache, partial
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +25,7 @@ import torch
 from streamlit.errors import StreamlitAPIException
 
 from kdviz import explore, i18n, shipped, style, urlstate
+from kdviz import live as kdviz_live
 from kdviz import resources as kdviz_resources
 from kdviz.resources import Resources
 
@@ -52,7 +56,9 @@ RESET_KEYS = ("lab.tab", "compress.preset", "compress.x", "compress.columns", "c
 
 @st.cache_resource(show_spinner=False)
 def _resources() -> Resources:
-    return kdviz_resources.load_resources()  # looked up at call time (tests replace it)
+    res = kdviz_resources.load_resources()  # looked up at call time (tests replace it)
+    gc.freeze()  # it lives as long as the server: out of the collector's sight (see the imports' gc.freeze below)
+    return res
 
 
 def resources() -> Resources:
@@ -62,7 +68,9 @@ def resources() -> Resources:
 
 @st.cache_resource(show_spinner=False)
 def _reference_students() -> "explore.StudentStates":
-    return explore.student_states(resources())
+    states = explore.student_states(resources())
+    gc.freeze()  # as the resources: server-long
+    return states
 
 
 def reference_students() -> "explore.StudentStates":
@@ -331,24 +339,12 @@ def shipped_result(name: str, from_json, *, empty: str):
 
 
 # --- live view (issue 13: T and γ computed in the browser; helper A's section) ---
-import gc  # noqa: E402
-import json  # noqa: E402
-from functools import lru_cache, partial  # noqa: E402
 
-from kdviz import live as kdviz_live  # noqa: E402
-
-# Streamlit runs gc.collect(2) after every script run (runner.postScriptGC): with torch, pandas and plotly
-# loaded that full collection was ~85 % of a rerun's server CPU. What is imported by now lives as long as the
-# server: moved out of the collector's sight (gc.freeze), each collection scans only what came later.
+# Python's collector scans every tracked object on a full collection; with torch, pandas and plotly loaded
+# that took tens of ms (issue 13). What is imported by now, like the resources and the reference students
+# once loaded, lives as long as the server: moved out of the collector's sight (gc.freeze), a collection scans
+# only what came later. (Streamlit's own gc.collect after each run is off: runner.postScriptGC in .streamlit/config.toml.)
 gc.freeze()
-
-
-@st.cache_resource(show_spinner=False)
-def freeze_long_lived(what: str) -> str:
-    """Once per server and ``what``: move what exists now (the loaded resources, the reference students: they
-    live as long as the server) out of the collector's sight too, as the imports above."""
-    gc.freeze()
-    return what
 
 
 # One component for every live view (kdviz/live/): registered once per server process.
@@ -361,7 +357,6 @@ LIVE_PARAMS = {"T": ("common.temperature", "ui.T_help", 0.5), "gamma": ("ui.gamm
 def live_teacher() -> dict:
     """The teacher's test logits (1000 × 10) and labels, base64-encoded once per server for the live views."""
     res = _resources()
-    freeze_long_lived("resources")
     return {"logits": kdviz_live.b64f32(res.logits.test), "labels": kdviz_live.b64u8(res.data.y_test), "n": len(res.data.y_test)}
 
 

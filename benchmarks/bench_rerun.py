@@ -18,7 +18,6 @@ import asyncio
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -28,7 +27,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import psutil  # noqa: E402
 
-from classroom import Session, _free_port, _wait_health  # noqa: E402
+from browser import Server  # noqa: E402
+from classroom import Session  # noqa: E402
 
 T_VALUES = [2.0, 3.0, 4.0, 5.5, 8.0, 6.0, 2.5, 1.5]  # released values, visited in turn
 GAMMA_VALUES = [0.9, 0.5, 0.7, 0.3]
@@ -37,19 +37,6 @@ GAMMA_VALUES = [0.9, 0.5, 0.7, 0.3]
 def cpu_s(proc: psutil.Process) -> float:
     t = proc.cpu_times()
     return t.user + t.system
-
-
-def serve(root: Path, cache_dir: str, log) -> tuple[subprocess.Popen, str]:
-    """``streamlit run app.py`` of the checkout ``root`` on 127.0.0.1 (its own kdviz, its own ui), output to ``log``."""
-    port = _free_port(8680, 8700)
-    env = {**os.environ, "KDVIZ_CACHE_DIR": cache_dir, "PYTHONPATH": str(root)}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                             "--server.address", "127.0.0.1", "--server.port", str(port)],
-                            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    _wait_health(url, 120, proc)
-    return proc, url
 
 
 async def measure(url: str, proc: psutil.Process, moves: int) -> dict:
@@ -94,16 +81,14 @@ def main(argv=None) -> int:
     cache_dir = os.environ.get("KDVIZ_CACHE_DIR") or tempfile.mkdtemp(prefix="kdviz-bench-rerun-")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores; {moves} released moves per page and slider")
     for label, root in roots:
-        log = tempfile.NamedTemporaryFile(prefix="kdviz-bench-rerun-", suffix=".log", delete=False)
-        proc, url = serve(root, cache_dir, log)
+        server = Server(root=root, timeout=120, env={"KDVIZ_CACHE_DIR": cache_dir, "PYTHONPATH": str(root)})
         try:
-            result = asyncio.run(measure(url, psutil.Process(proc.pid), moves))
+            result = asyncio.run(measure(server.url, psutil.Process(server.proc.pid), moves))
         except Exception as err:
-            print(f"{label} ({root}): {err}\n--- server log ---\n{Path(log.name).read_text()[-3000:]}")
+            print(f"{label} ({root}): {err}\n--- server log ---\n{server.output()[-3000:]}")
             return 1
         finally:
-            proc.terminate()
-            proc.wait(30)
+            server.stop()
         for what, r in result.items():
             print(f"{label} ({root.name}): {what}: server CPU {r['cpu_ms']} ms per rerun; move → finished run "
                   f"median {r['median_ms']} ms, p95 {r['p95_ms']} ms; opening the page: CPU {r['open_cpu_ms']} ms, "

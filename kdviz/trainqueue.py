@@ -93,7 +93,8 @@ class TrainQueue:
         Slots (one per training that runs at once). Default :func:`slots_from_env`.
     stale_s : float
         A waiting (or granted, not yet acquired) ticket without a heartbeat for this long, in
-        seconds, is dropped.
+        seconds, is dropped. A page polls every second; 10 s leaves room for a server that a
+        class keeps busy (5 s dropped 3 presses of learners who stayed, at 50 learners).
     history : int
         The estimate uses the durations of this many recent finished trainings.
     clock : callable
@@ -106,7 +107,7 @@ class TrainQueue:
     narrowed to ``slots``. All methods are thread-safe (one :class:`threading.Condition`).
     """
 
-    def __init__(self, slots: int | None = None, *, stale_s: float = 5.0, history: int = 20,
+    def __init__(self, slots: int | None = None, *, stale_s: float = 10.0, history: int = 20,
                  clock: Callable[[], float] = time.monotonic):
         self.slots = slots_from_env() if slots is None else int(slots)
         if self.slots < 1:

@@ -4,7 +4,8 @@ A Streamlit server is one process, and Python's GIL lets one thread run Python a
 training run is mostly small torch kernels with Python between them, so trainings run as threads
 of the server held its GIL about half the time: at 50 learners who press Train, every other page
 waited behind them (``BENCHMARKS.md``). A :class:`WorkerPool` keeps one process per training slot,
-each with torch imported and one torch thread, fed over a pipe:
+each with torch imported and one torch thread, at a lower priority (``nice`` +10) so that the server's
+page reruns come first when the cores are busy, fed over a pipe:
 
     pool = WorkerPool(2)                                      # two processes, started now
     distilled, baseline = pool.train_pair(data, logits, config, callback=on_epoch)   # as kdviz.train.train_pair
@@ -47,6 +48,7 @@ __all__ = ["ENV", "MODES", "WorkerError", "WorkerPool", "mode_from_env", "data_k
 ENV = "KDVIZ_TRAIN_WORKERS"  # the setting: "processes" (default) or "threads"
 MODES = ("processes", "threads")
 KEEP_DATA = 2  # data sets a worker keeps (a server offers one or two)
+NICE = 10  # workers yield the cores to the server: a page rerun waits for no training (CFS weight ~1/10)
 _HEADER = 4  # bytes of a frame's header length (little endian); the blob length takes 8
 
 
@@ -116,6 +118,7 @@ def _warm_up() -> None:
 def _worker(inp, out) -> None:
     """Serve frames until the pipe closes: ``data`` (keep a data set), ``train`` (one run, streamed)."""
     torch.set_num_threads(1)
+    os.nice(NICE)  # a training is batch work, a page rerun is a learner waiting; an idle server's press loses nothing
     parent = os.getppid()
     kept: OrderedDict[str, tuple[TrainData, TeacherLogits]] = OrderedDict()
     _warm_up()

@@ -13,7 +13,6 @@ if res is None:
 
 
 states = ui.reference_students()
-ui.freeze_long_lived("reference students")  # they live as long as the server: out of the per-rerun gc.collect's sight
 data, state = res.data, st.session_state
 runs = state.get("runs", [])
 DEFAULT_STUDENT = "partly trained"  # a student still learning: both terms (and their gradients) are visible
@@ -41,9 +40,10 @@ else:
 # Every view that depends on T or γ is a live view (kdviz.live): computed and drawn in the browser while T or γ is
 # dragged; the server hears them once, on release (ui.live stores them in the shared state). Here only the student's
 # and the teacher's logits are sent, once per student and scope (encoded once per reference student and digit).
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def reference_logits(student: str, scope: str, digit: int) -> dict:
-    """A reference student's logits (and the teacher's, the labels) as the live views take them: shared by every session."""
+    """A reference student's logits (and the teacher's, the labels) as the live views take them: one dict shared by
+    every session (read only: unpacked into ui.live)."""
     if scope == "all":
         return {"student": live.b64f32(states.logits[student]), **teacher_all()}
     return {"student": live.b64f32(states.logits[student][digit]), "teacher": live.b64f32(res.logits.test[digit]),

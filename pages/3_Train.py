@@ -20,7 +20,7 @@ if res is None:
 state = st.session_state
 state.setdefault("runs", [])  # finished runs of this session, oldest first (kdviz.runs.Run)
 MAX_RUNS = 30  # oldest dropped beyond this, so a long class stays within memory
-QUEUE_POLL_S = 1.0  # a waiting press polls its place this often; that poll is its heartbeat (the queue drops it after 5 s)
+QUEUE_POLL_S = 1.0  # a waiting press polls its place this often; that poll is its heartbeat (the queue drops it after 10 s)
 SIZES = {"784-32-10": (32,), "784-64-10": (64,), "784-128-10": (128,), "784-256-10": (256,),
          "784-512-10": (512,), "784-256-128-10": (256, 128), "784-800-800-10": (800, 800)}
 HINTON = "784-800-800-10"  # the size of Hinton et al. (2015)

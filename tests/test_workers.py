@@ -52,6 +52,14 @@ def test_the_pair_runs_in_two_processes_at_once(res, pool):
     assert sorted(pool.pids()) == sorted(pids)  # both workers back in the pool, none replaced
 
 
+def test_workers_run_below_the_server_priority(pool):
+    import psutil
+
+    pool.wait_ready()
+    mine = psutil.Process().nice()
+    assert [psutil.Process(pid).nice() for pid in pool.pids()] == [min(19, mine + workers.NICE)] * 2
+
+
 def test_one_after_the_other_in_one_worker(res, pool):
     d, b = pool.train_pair(res.data, res.logits, CONFIG, parallel=False)
     assert d.history.equals(train_student(res.data, res.logits, CONFIG).history)
