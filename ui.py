@@ -4,7 +4,7 @@
 * ``start_page(title)``: page config, the language, the view read from the URL once per
   session, and the shared T and γ kept alive across pages;
 * ``tr(key, **fields)``: a message of ``kdviz.i18n`` in the session's language (every text shown);
-* ``T_slider()`` / ``gamma_slider()``: the widgets with the keys ``T`` and ``gamma``;
+* ``T_slider()`` / ``gamma_slider()``: the widgets that show and set the shared ``T`` and ``gamma``;
 * ``end_page()``: writes the current view back into the URL and shows the link to it;
 * ``one_line(err)``: the message shown instead of a traceback.
 """
@@ -248,13 +248,30 @@ def _switch_page(script: str) -> None:
         pass
 
 
+def shared_widget(make, name: str, *args, **kwargs):
+    """``make(*args, **kwargs)`` (a widget function, e.g. ``st.slider``) showing and setting the shared
+    view value ``name`` (T, γ, the digit, the seed), under its own key ``_w_<name>``.
+
+    The shared keys are never widget keys: a widget's key carries its last value in Streamlit's widget
+    state, and after a page without that widget, a run that ended early (a busy server, a new request)
+    could bring that old value back over the value a live view set since (a learner's T jumped back
+    after a page change in the 50-learner load test)."""
+    state, key = st.session_state, f"_w_{name}"
+    state[key] = state[name]  # before the widget: it shows the shared value
+    return make(*args, key=key, on_change=_from_widget, args=(name, key), **kwargs)
+
+
+def _from_widget(name: str, key: str) -> None:
+    st.session_state[name] = st.session_state[key]
+
+
 def T_slider(where=st, **kwargs) -> float:
     lo, hi = urlstate.PARAMS["T"][1:3]
-    return where.slider(tr("common.temperature"), lo, hi, step=0.5, key="T", help=tr("ui.T_help"), **kwargs)
+    return shared_widget(where.slider, "T", tr("common.temperature"), lo, hi, step=0.5, help=tr("ui.T_help"), **kwargs)
 
 
 def gamma_slider(where=st, **kwargs) -> float:
-    return where.slider(tr("ui.gamma_label"), 0.0, 1.0, step=0.05, key="gamma", help=tr("ui.gamma_help"), **kwargs)
+    return shared_widget(where.slider, "gamma", tr("ui.gamma_label"), 0.0, 1.0, step=0.05, help=tr("ui.gamma_help"), **kwargs)
 
 
 def _log_run_time() -> None:

@@ -59,7 +59,7 @@ chooser, digit_view = st.columns([1, 2.2], gap="large")
 with chooser:
     c1, c2 = st.columns(2)
     c1.selectbox(ui.tr("temp.class"), range(10), key="_digit_class", on_change=on_class_change)
-    c2.number_input(ui.tr("temp.test_digit"), 0, len(data.y_test) - 1, key="digit", help=ui.tr("temp.test_digit_help"))
+    ui.shared_widget(c2.number_input, "digit", ui.tr("temp.test_digit"), 0, len(data.y_test) - 1, help=ui.tr("temp.test_digit_help"))
     st.button(ui.tr("temp.same_class"), icon=":material/casino:", on_click=pick, args=(state["_digit_class"],),
               key="_pick_same_class", width="stretch")
     st.button(ui.tr("temp.any_digit"), icon=":material/casino:", on_click=pick, args=(None,), key="_pick_any",

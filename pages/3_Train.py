@@ -20,7 +20,7 @@ if res is None:
 state = st.session_state
 state.setdefault("runs", [])  # finished runs of this session, oldest first (kdviz.runs.Run)
 MAX_RUNS = 30  # oldest dropped beyond this, so a long class stays within memory
-QUEUE_POLL_S = 1.0  # a waiting press polls its place this often; that poll is its heartbeat (the queue drops it after 10 s)
+QUEUE_POLL_S = 2.5  # a waiting press polls its place this often; that poll is its heartbeat (the queue drops it after 10 s)
 SIZES = {"784-32-10": (32,), "784-64-10": (64,), "784-128-10": (128,), "784-256-10": (256,),
          "784-512-10": (512,), "784-256-128-10": (256, 128), "784-800-800-10": (800, 800)}
 HINTON = "784-800-800-10"  # the size of Hinton et al. (2015)
@@ -98,7 +98,7 @@ with controls:
                           format_func=lambda v: f"{v:g}")
     T = ui.T_slider()
     gamma = ui.gamma_slider()
-    seed = st.number_input(ui.tr("train.seed"), 0, 2**31 - 1, key="seed", help=ui.tr("train.seed_help"))
+    seed = ui.shared_widget(st.number_input, "seed", ui.tr("train.seed"), 0, 2**31 - 1, help=ui.tr("train.seed_help"))
     with_baseline = st.toggle(ui.tr("train.with_baseline"), value=True, key="_train_baseline", help=ui.tr("train.with_baseline_help"))
     three = st.toggle(ui.tr("train.three_seeds"), value=False, key="_train_three", help=ui.tr("train.three_seeds_help"))
     waits = "train_press" in state and state["train_press"].view().phase == "waiting"  # one press at a time per learner

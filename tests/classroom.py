@@ -61,6 +61,9 @@ SUCCESS = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SU
 LIVE_COMPONENT = "kdviz_live"  # the live view's component name (ui.py's live-view section)
 
 
+SHARED_WIDGET = "_w_"  # ui.shared_widget: the key of a widget that sets a shared value (T, gamma) is this + its name
+
+
 class ActionError(Exception):
     """The server did not finish the run an action caused: a closed socket or a timeout."""
 
@@ -372,14 +375,14 @@ class Session:
 
     def has_control(self, name: str) -> bool:
         """True when the page has a control for ``name`` ("T" or "gamma")."""
-        return self.live_view(name) is not None or self.widget(name, ("slider",)) is not None
+        return self.live_view(name) is not None or self.widget(SHARED_WIDGET + name, ("slider",)) is not None
 
     async def set_value(self, name: str, value: float) -> Result:
         """Release ``name`` ("T" or "gamma") at ``value``: through the live view when the page has one
         (its state key ``name``), else through the ``st.slider`` with that key."""
         b = BackMsg()
         live = self.live_view(name)
-        slider = self.widget(name, ("slider",))
+        slider = self.widget(SHARED_WIDGET + name, ("slider",))  # ui.shared_widget's key
         if live is not None:
             state = self.component_state.setdefault(live.proto.id, {})
             state[name] = value

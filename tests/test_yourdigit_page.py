@@ -71,8 +71,8 @@ def test_bad_upload_is_one_line_and_the_page_goes_on(name):
     import re
 
     assert re.search(words, warnings[0]), warnings[0]
-    assert at.slider(key="T")  # the rest of the page is still there
-    at.slider(key="T").set_value(8.0).run()
+    assert at.slider(key="_w_T")  # the rest of the page is still there
+    at.slider(key="_w_T").set_value(8.0).run()
     assert not at.exception
 
 
