@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-__all__ = ["soften", "distillation_loss", "DistillationLoss", "check_temperature", "check_gamma"]
+__all__ = ["soften", "distillation_loss", "loss_terms", "DistillationLoss", "check_temperature", "check_gamma"]
 
 
 def check_temperature(T) -> float:
@@ -125,13 +125,41 @@ def distillation_loss(
     if targets.shape != student_logits.shape[:1]:
         raise ValueError(f"targets must have shape (N,) = ({student_logits.shape[0]},), got {tuple(targets.shape)}")
 
-    log_q = F.log_softmax(student_logits / T, dim=-1)  # (N, C) student at T
     log_p = F.log_softmax(teacher_logits.detach() / T, dim=-1)  # (N, C) teacher at T
-    # Σ_i p_i (log p_i − log q_i), summed over rows and divided by N (one fused op)
-    soft = (T * T) * F.kl_div(log_q, log_p, reduction="batchmean", log_target=True)
+    return loss_terms(student_logits, log_p, targets, T, gamma)
 
-    labelled = targets >= 0  # (N,)
-    n_labelled = int(labelled.sum())
+
+def loss_terms(student_logits: torch.Tensor, teacher_log_probs: torch.Tensor, targets: torch.Tensor, T: float,
+               gamma: float, *, all_labelled: bool = False) -> DistillationLoss:
+    """:func:`distillation_loss` from the teacher's log-probabilities at ``T``, without the checks.
+
+    A training loop's form: the teacher's ``log_softmax(teacher_logits / T)`` does not change during
+    a run, so it is computed once for the whole transfer set and sliced per batch, and ``T`` and
+    ``gamma`` are checked once. Same numbers as :func:`distillation_loss` (row by row, the same ops).
+
+    Parameters
+    ----------
+    student_logits : Tensor of shape (N, C)
+    teacher_log_probs : Tensor of shape (N, C)
+        ``log_softmax(teacher_logits / T, dim=-1)``, no gradient.
+    targets : LongTensor of shape (N,)
+        A negative value marks an unlabelled row.
+    T, gamma : float
+        Already checked (:func:`check_temperature`, :func:`check_gamma`).
+    all_labelled : bool
+        True when it is known that no target is negative (once for a whole transfer set): no mask
+        and no count per batch. False: found from ``targets``.
+
+    Returns
+    -------
+    DistillationLoss
+    """
+    log_q = F.log_softmax(student_logits / T, dim=-1)  # (N, C) student at T
+    # Σ_i p_i (log p_i − log q_i), summed over rows and divided by N (one fused op)
+    soft = (T * T) * F.kl_div(log_q, teacher_log_probs, reduction="batchmean", log_target=True)
+
+    labelled = None if all_labelled else targets >= 0  # (N,)
+    n_labelled = len(targets) if all_labelled else int(labelled.sum())
     if n_labelled == len(targets):
         hard = F.cross_entropy(student_logits, targets)
     elif n_labelled > 0:

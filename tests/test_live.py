@@ -239,13 +239,21 @@ def link_T_gamma(page) -> tuple[float, float]:
     return float(q["T"]), float(q["gamma"])
 
 
+def heard(page, T: float) -> None:
+    """Wait until the server has run the release (its run writes T into the address bar)."""
+    page.wait_for_function("(T) => Number(new URL(location.href).searchParams.get('T')) === T", arg=T, timeout=30_000)
+
+
 def test_a_release_after_another_page_keeps_the_shared_T(browser, server):
     """Losses: release T; Temperature: release T again; back on Losses, release γ only: the shared T stays
-    the one set last (a release sends only the slider that moved, never an old value of the other)."""
+    the one set last (a release sends only the slider that moved, never an old value of the other).
+    Each page change waits until the server has heard the release: in one CI run a click on another
+    page right after a release lost that release (not yet understood; in the notes of issue 13)."""
     context, page, log = open_page(browser, server, "Losses?T=4&gamma=0.9")
     page.get_by_test_id("kdviz-live-T").focus()
     page.keyboard.press("ArrowRight")  # T 4 → 4.5, on Losses
     settle(page, 4.5)
+    heard(page, 4.5)
     page.locator('[data-testid="stSidebarNav"] a, [data-testid="stPageLink"] a', has_text="Temperature").first.click()
     page.wait_for_selector('[data-kdviz-view="map"][data-frames]', timeout=60_000)
     wait_idle(page)
@@ -253,6 +261,7 @@ def test_a_release_after_another_page_keeps_the_shared_T(browser, server):
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")  # T 4.5 → 5.5, on Temperature
     settle(page, 5.5)
+    heard(page, 5.5)
     page.locator('[data-testid="stSidebarNav"] a, [data-testid="stPageLink"] a', has_text="Losses").first.click()
     page.wait_for_selector('[data-kdviz-view="grads"][data-frames]', timeout=60_000)
     settle(page, 5.5)

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from kdviz import distillation_loss, soften
+from kdviz.losses import loss_terms
 
 
 def np_log_softmax(z):
@@ -154,3 +155,20 @@ def test_bad_shapes():
         distillation_loss(s, t[:, :5], y, 2.0, 0.5)
     with pytest.raises(ValueError, match="targets"):
         distillation_loss(s, t, y[:3], 2.0, 0.5)
+
+
+@pytest.mark.parametrize("unlabelled", [0, 5, 16], ids=["all labelled", "some unlabelled", "none labelled"])
+def test_loss_terms_from_teacher_log_probs_are_distillation_loss(unlabelled):
+    """The training loop's form (the teacher's log-probabilities at T computed once) gives the same numbers."""
+    g = torch.Generator().manual_seed(7)
+    s, t = torch.randn(16, 10, generator=g) * 3, torch.randn(16, 10, generator=g) * 5
+    y = torch.randint(0, 10, (16,), generator=g)
+    y[:unlabelled] = -1
+    T, gamma = 3.5, 0.7
+    want = distillation_loss(s, t, y, T, gamma)
+    log_p = torch.log_softmax(t / T, dim=-1)
+    for got in [loss_terms(s, log_p, y, T, gamma)] + ([loss_terms(s, log_p, y, T, gamma, all_labelled=True)] if not unlabelled else []):
+        for name in ("soft", "hard", "total"):
+            assert torch.equal(getattr(got, name), getattr(want, name)), name
+    # the teacher's log-probabilities of a whole set, sliced, are those of each batch
+    assert torch.equal(torch.log_softmax(t / T, dim=-1)[4:9], torch.log_softmax(t[4:9] / T, dim=-1))
