@@ -40,6 +40,7 @@ __all__ = [
     "predict_logits",
     "train_student",
     "train_pair",
+    "pair_configs",
     "torch_threads",
 ]
 
@@ -202,6 +203,7 @@ def train_student(
         raise ValueError("the transfer set is empty")
     teacher_test_pred = teacher.test.argmax(1)  # (n_test,)
     n_labelled = int((y_all >= 0).sum())
+    all_labelled = n_labelled == n  # then no label mask per batch
     t_all = F.log_softmax(t_all / config.T, dim=-1)  # (n, 10) the teacher's log-probabilities at T: fixed for the run
 
     with torch_threads(config.num_threads):
@@ -224,7 +226,7 @@ def train_student(
             for i in range(0, n, config.batch_size):
                 xb, yb, tb = xs[i : i + config.batch_size], ys[i : i + config.batch_size], ts[i : i + config.batch_size]
                 logits = model(xb)  # (B, 10)
-                loss = loss_terms(logits, tb, yb, config.T, config.gamma, all_labelled=n_labelled == n)
+                loss = loss_terms(logits, tb, yb, config.T, config.gamma, all_labelled=all_labelled)
                 model.zero_grad(set_to_none=True)  # as optimizer.zero_grad, without its profiler hook (~5 % of a step)
                 loss.total.backward()
                 optimizer.step()
@@ -255,6 +257,11 @@ def train_student(
         model=model, history=pd.DataFrame(rows), config=config, seconds=seconds,
         test_logits=test_logits, epoch_seconds=epoch_seconds,
     )
+
+
+def pair_configs(config: TrainConfig, *, baseline: bool = True) -> dict[str, TrainConfig]:
+    """``{"distilled": config, "baseline": config at γ = 0}`` (the baseline only when asked): a press's runs."""
+    return {"distilled": config} | ({"baseline": config.replace(gamma=0.0)} if baseline else {})
 
 
 def train_pair(
@@ -294,7 +301,7 @@ def train_pair(
     ------
     The first run's error (after both threads ended), e.g. ValueError for a bad config.
     """
-    configs = {"distilled": config} | ({"baseline": config.replace(gamma=0.0)} if baseline else {})
+    configs = pair_configs(config, baseline=baseline)
     results: dict[str, TrainResult] = {}
     errors: dict[str, BaseException] = {}
 

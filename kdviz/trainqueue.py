@@ -93,7 +93,7 @@ class TrainQueue:
         Slots (one per training that runs at once). Default :func:`slots_from_env`.
     stale_s : float
         A waiting (or granted, not yet acquired) ticket without a heartbeat for this long, in
-        seconds, is dropped. A page polls every second; 10 s leaves room for a server that a
+        seconds, is dropped. The Train page polls every 2.5 s; 10 s leaves room for a server that a
         class keeps busy (5 s dropped 3 presses of learners who stayed, at 50 learners).
     history : int
         The estimate uses the durations of this many recent finished trainings.

@@ -1,8 +1,8 @@
 """Trainings in worker processes: the server's Python stays free while students train.
 
 A Streamlit server is one process, and Python's GIL lets one thread run Python at a time. A
-training run is mostly small torch kernels with Python between them, so trainings run as threads
-of the server held its GIL about half the time: at 50 learners who press Train, every other page
+training run is small torch kernels with Python between them; run as threads of the server, the
+trainings held its GIL between kernels, and at 50 learners who pressed Train every other page
 waited behind them (``BENCHMARKS.md``). A :class:`WorkerPool` keeps one process per training slot,
 each with torch imported and one torch thread, at a lower priority (``nice`` +10) so that the server's
 page reruns come first when the cores are busy, fed over a pipe:
@@ -41,7 +41,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from .models import architecture, build_model
-from .train import TeacherLogits, TrainConfig, TrainResult, train_student
+from .train import TeacherLogits, TrainConfig, TrainResult, pair_configs, train_student
 
 __all__ = ["ENV", "MODES", "WorkerError", "WorkerPool", "mode_from_env", "data_key", "shared"]
 
@@ -377,8 +377,7 @@ class WorkerPool:
                    parallel: bool = True, callback: Callable[[str, dict], object] | None = None
                    ) -> tuple[TrainResult, TrainResult | None]:
         """:func:`kdviz.train.train_pair` in the workers: the distilled student and its γ = 0 baseline at once."""
-        configs = {"distilled": config} | ({"baseline": config.replace(gamma=0.0)} if baseline else {})
-        out = self.train(data, teacher, configs, parallel=parallel, callback=callback)
+        out = self.train(data, teacher, pair_configs(config, baseline=baseline), parallel=parallel, callback=callback)
         return out["distilled"], out.get("baseline")
 
     def close(self) -> None:

@@ -213,26 +213,19 @@ def test_train_press_waits_in_the_queue_and_cancel_frees_its_place(res, monkeypa
         q.release(holder)
 
 
-def test_train_bad_slots_setting_is_one_line(monkeypatch):
+@pytest.mark.parametrize("setting, value, message", [
+    ("KDVIZ_TRAIN_SLOTS", "lots", "KDVIZ_TRAIN_SLOTS must be a whole number ≥ 1 (trainings at once), got 'lots'"),
+    ("KDVIZ_TRAIN_WORKERS", "gpu", "KDVIZ_TRAIN_WORKERS must be one of processes, threads, got 'gpu'"),
+], ids=["slots", "workers"])
+def test_train_bad_setting_is_one_line(monkeypatch, setting, value, message):
     from kdviz import trainqueue
 
     monkeypatch.setattr(trainqueue, "_shared", None)  # read the setting again
-    monkeypatch.setenv("KDVIZ_TRAIN_SLOTS", "lots")
+    monkeypatch.setenv(setting, value)
     at = app("pages/3_Train.py", timeout=120)
     at.button(key="train_button").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [e.value for e in at.error] == [
-        "Training is off on this server: KDVIZ_TRAIN_SLOTS must be a whole number ≥ 1 (trainings at once), got 'lots'"]
-    assert at.session_state["runs"] == []
-
-
-def test_train_bad_workers_setting_is_one_line(monkeypatch):
-    monkeypatch.setenv("KDVIZ_TRAIN_WORKERS", "gpu")
-    at = app("pages/3_Train.py", timeout=120)
-    at.button(key="train_button").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert [e.value for e in at.error] == [
-        "Training is off on this server: KDVIZ_TRAIN_WORKERS must be one of processes, threads, got 'gpu'"]
+    assert [e.value for e in at.error] == [f"Training is off on this server: {message}"]
     assert at.session_state["runs"] == []
 
 
