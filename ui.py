@@ -50,7 +50,7 @@ DEMO = [  # the guided demo, in order: step id, page script, message key of the 
     ("train", "pages/3_Train.py", "demo.train"),
     ("lab", "pages/4_Lab.py", "demo.lab"),
 ]
-KEPT_ON_RESET = ("lang", "present", "_view_read", "_run_started")  # "Reset view" keeps these, the runs and results
+KEPT_ON_RESET = ("lang", "present", "_view_read", "_run_started", "_live_heard", "_view_version")  # "Reset view" keeps these, the runs and results
 RESET_KEYS = ("lab.tab", "compress.preset", "compress.x", "compress.columns", "compress.rank", "compress.rank_measured")  # page views reset too
 
 
@@ -211,6 +211,7 @@ def reset_view() -> None:
     state["_view_read"] = True
     for name, value in default_view(_resources()).items():
         state[name] = value
+    _view_changed()
 
 
 def demo_step(step: str) -> None:
@@ -263,6 +264,13 @@ def shared_widget(make, name: str, *args, **kwargs):
 
 def _from_widget(name: str, key: str) -> None:
     st.session_state[name] = st.session_state[key]
+    _view_changed()
+
+
+def _view_changed() -> None:
+    """The shared view changed by a control or a reset, not a live release: a release the browser still
+    waits on is older than this change, and is not sent again (``kdviz/live/views.js``)."""
+    st.session_state[VIEW_VERSION] = st.session_state.get(VIEW_VERSION, 0) + 1
 
 
 def T_slider(where=st, **kwargs) -> float:
@@ -377,12 +385,28 @@ def live_teacher() -> dict:
     return {"logits": kdviz_live.b64f32(res.logits.test), "labels": kdviz_live.b64u8(res.data.y_test), "n": len(res.data.y_test)}
 
 
-def _live_release(key: str, name: str) -> None:
-    """A live slider was released: its value becomes the session's shared ``T`` / ``gamma`` (and so the URL's)."""
-    value = (st.session_state.get(key) or {}).get(name)
-    lo, hi = urlstate.PARAMS[name][1:3]
-    if isinstance(value, (int, float)) and lo <= value <= hi:
-        st.session_state[name] = float(value)
+HEARD = "_live_heard"  # the seq of the last live release this session ran
+VIEW_VERSION = "_view_version"  # counts the changes of the shared view by anything but a live release
+
+
+def _live_release(key: str) -> None:
+    """A live slider was released. Its ``release`` trigger, ``{"values": {"T": x, "gamma": y}, "seq": n}``,
+    sets the session's shared ``T`` / ``gamma`` (and so the URL's) unless release ``n`` was heard already;
+    the slider's data then says ``heard = n``, and the browser stops sending it (see ``kdviz/live/views.js``).
+    Values out of range or of the wrong type are ignored."""
+    state = st.session_state
+    release = (state.get(key) or {}).get("release")
+    if not isinstance(release, dict) or not isinstance(release.get("values"), dict):
+        return
+    seq = release.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq <= state.get(HEARD, 0):
+        return
+    for name, value in release["values"].items():
+        if name in LIVE_PARAMS and isinstance(value, (int, float)) and not isinstance(value, bool):
+            lo, hi = urlstate.PARAMS[name][1:3]
+            if lo <= value <= hi:
+                state[name] = float(value)
+    state[HEARD] = seq
 
 
 def live(view: str, *, key: str, keys=(), params=(), **fields) -> None:
@@ -398,8 +422,10 @@ def live(view: str, *, key: str, keys=(), params=(), **fields) -> None:
                                         "step": LIVE_PARAMS[p][2], "min": urlstate.PARAMS[p][1], "max": urlstate.PARAMS[p][2]}
                                        for p in params])
     T, gamma = (state["T"], state["gamma"]) if view == "slider" else (None, None)  # only the slider carries them
+    if view == "slider":
+        fields["heard"], fields["version"] = state.get(HEARD, 0), state.get(VIEW_VERSION, 0)
     data = _live_json(view, lang(), T, gamma, PRESENT_SCALE if present() else 1.0, tuple(keys), tuple(sorted(fields.items())))
-    _LIVE(key=key, data=data, **{f"on_{p}_change": partial(_live_release, key, p) for p in params})
+    _LIVE(key=key, data=data, **({"on_release_change": partial(_live_release, key)} if params else {}))
 
 
 @lru_cache(maxsize=256)  # ≤ 256 × ~110 kB (a Losses view's two 1000 × 10 logits)

@@ -21,9 +21,9 @@ Streamlit session. It does what the browser's frontend does, with the installed 
 An action is timed from the send to the ``script_finished`` that ends the run it caused.
 
 A widget is found by its key: element ids end with ``-<key>`` (``$$ID-<hash>-T``). "Move T" sets
-whichever the page has: the live view (a Components v2 ``bidi_component`` whose state holds ``T`` and
-``gamma``; its JSON state is sent as a browser's ``setStateValue`` sends it) or the ``st.slider`` with key
-``T`` (``double_array_value``).
+whichever the page has: the live view (a Components v2 ``bidi_component``; its ``release`` trigger is sent
+as a browser's ``setTriggerValue`` sends it, on the component's trigger aggregator ``<id>__events``) or the
+``st.slider`` with key ``_w_T`` (``double_array_value``).
 
 :func:`run_classroom` plays N such learners at once against a server it starts (or ``deploy/start.sh``'s
 replicas behind nginx, or a running URL) and returns a :class:`ClassReport`: latency per action kind,
@@ -52,6 +52,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -116,7 +117,6 @@ class Session:
         self.page = ""
         self.query = ""  # the URL's query, as the browser's address bar holds it
         self.elements: dict[tuple[int, ...], Element] = {}
-        self.component_state: dict[str, dict] = {}  # bidi component id → its state, as its frontend keeps it
         self.messages = 0
         self.bytes = 0
         self._cache: dict[str, ForwardMsg] = {}  # hash → cacheable ForwardMsg (the frontend's message cache)
@@ -128,6 +128,9 @@ class Session:
         self._run = ""  # script_run_id of the current run
         self._run_fragments: tuple[str, ...] = ()
         self._waiter: dict | None = None
+        self._release_seq = 0  # the last live release's number, and its values not yet heard (views.js)
+        self._unheard: dict[str, float] = {}
+        self._release_version = 0
         self.closed: str | None = None  # why the socket closed, if it did
         self.stray_errors: list[str] = []  # errors seen outside an action (an auto-rerun's)
 
@@ -377,35 +380,65 @@ class Session:
         """True when the page has a control for ``name`` ("T" or "gamma")."""
         return self.live_view(name) is not None or self.widget(SHARED_WIDGET + name, ("slider",)) is not None
 
-    async def set_value(self, name: str, value: float) -> Result:
-        """Release ``name`` ("T" or "gamma") at ``value``: through the live view when the page has one
-        (its state key ``name``), else through the ``st.slider`` with that key."""
+    def unheard(self) -> dict[str, float]:
+        """The live releases the server has not run, as ``kdviz/live/views.js`` keeps them: the slider's data
+        says ``heard``, the seq of the last release the server ran, and ``version``, which counts the
+        changes of the view by anything else (then the server's values win)."""
+        slider = self.live_view("T")
+        data = self.component_data(slider) if slider is not None else {}
+        if data.get("version") != self._release_version or data.get("heard", 0) >= self._release_seq:
+            self._unheard = {}
+        self._release_version = data.get("version", self._release_version)
+        return dict(self._unheard)
+
+    def _release(self, name: str, value: float | None) -> tuple[BackMsg, str]:
+        """The message a release of ``name`` at ``value`` sends, and the fragment it reruns. ``value`` None:
+        the live view's releases not heard, sent again with their seq (as the browser does on a mount)."""
         b = BackMsg()
         live = self.live_view(name)
         slider = self.widget(SHARED_WIDGET + name, ("slider",))  # ui.shared_widget's key
+        ws = b.rerun_script.widget_states.widgets.add()
         if live is not None:
-            state = self.component_state.setdefault(live.proto.id, {})
-            state[name] = value
-            ws = b.rerun_script.widget_states.widgets.add()
-            ws.id = live.proto.id
-            ws.json_value = json.dumps(state)
-            return await self._rerun(b, fragment_id=live.fragment_id)
+            ws.id = _make_trigger_id(live.proto.id, "events")  # the component's trigger aggregator
+            if value is not None:  # as kdviz/live/views.js: one trigger with every value not yet heard
+                self._unheard = self.unheard() | {name: value}
+                self._release_seq += 1
+            release = {"values": dict(self._unheard), "seq": self._release_seq}
+            ws.json_trigger_value = json.dumps([{"event": "release", "value": release}])
+            return b, live.fragment_id
         if slider is None:
             raise ActionError(f"no control for {name} on {self.page}")
-        ws = b.rerun_script.widget_states.widgets.add()
         ws.id = slider.proto.id
         ws.double_array_value.data.append(value)
-        return await self._rerun(b, fragment_id=slider.fragment_id)
+        return b, slider.fragment_id
+
+    async def set_value(self, name: str, value: float) -> Result:
+        """Release ``name`` ("T" or "gamma") at ``value``: through the live view when the page has one
+        (its ``release`` trigger), else through the ``st.slider`` with key ``_w_<name>``."""
+        b, fragment_id = self._release(name, value)
+        return await self._rerun(b, fragment_id=fragment_id)
+
+    async def send_again(self) -> Result:
+        """Send the live releases not heard again, as the browser does when the slider mounts."""
+        b, fragment_id = self._release("T", None)
+        return await self._rerun(b, fragment_id=fragment_id)
+
+    async def send_release(self, name: str, value: float) -> None:
+        """Send a release as :meth:`set_value` does, without waiting for its run (as a quick learner does)."""
+        b, fragment_id = self._release(name, value)
+        self._fill(b, fragment_id=fragment_id)
+        await self._ws.send(b.SerializeToString())
 
     async def go(self, page: str) -> Result:
-        """Click the sidebar link to ``page`` (a URL path: "Temperature", "Losses", "Train", "" for Home)."""
+        """Click the sidebar link to ``page`` (a URL path: "Temperature", "Losses", "Train", "" for Home);
+        returns when a full run of that page has finished."""
         if page not in self.pages:
             raise ActionError(f"no page {page!r} in the navigation")
+        target = self.pages[page]
         self.page, self.query = page, ""  # a page change keeps no query (the page writes its view back)
         self.elements = {}
-        self.component_state = {}  # the frontend drops the state of widgets the new page does not show
         self._stop_auto()  # the old page's fragments poll no more
-        return await self._rerun(BackMsg(), page_hash=self.pages[page])
+        return await self._rerun(BackMsg(), page_hash=target, until=lambda s: s.page_hash == target)
 
     async def press(self, key: str, *, set_numbers: dict[str, float] | None = None, until=None, on_element=None) -> Result:
         """Press the button with key ``key`` (after setting the number inputs ``set_numbers``: key → value)."""

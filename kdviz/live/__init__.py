@@ -4,8 +4,10 @@ One Streamlit Components v2 component (registered in ``ui.py``) whose JavaScript
 :func:`script` (``kdmath.js``, ``charts.js``, ``views_losses.js``, then ``views.js``, in one ES module) and whose
 style is :func:`css`. Each mount shows one *view*; the views of one page share the current T and
 γ in the browser, so a drag of the T slider redraws every view on the page without a message to
-the server. Only the release (the range input's ``change`` event) calls ``setStateValue("T", …)``
-(or ``"gamma"``), which reruns the script once.
+the server. Only the release (the range input's ``change`` event) sends one trigger,
+``setTriggerValue("release", {"values": {"T": …}, "seq": n})``, which reruns the script once. The slider's
+data carries ``heard``, the ``seq`` of the last release the server ran: a release not yet heard is sent again
+with the next mount (Streamlit can drop a rerun request when a page click follows it at once).
 
 This module builds the views' data (JSON-ready dicts; arrays as base64 of little-endian float32,
 labels as base64 uint8) and never imports streamlit.
@@ -113,7 +115,8 @@ def view(name: str, *, lang: str, T: float, gamma: float | None = None, scale: f
     **fields
         The view's own data, JSON-ready: numbers, strings, arrays as :func:`b64f32` / :func:`b64u8`
         (``z``: one row of 10 logits; ``logits`` / ``labels`` / ``n``: the teacher's (n, 10) test logits;
-        ``student`` / ``teacher`` / ``labels`` / ``n``: the Losses views' logits, row-major).
+        ``student`` / ``teacher`` / ``labels`` / ``n``: the Losses views' logits, row-major; ``params`` and
+        ``heard`` for the slider: its sliders, and the seq of the last release the server ran, or None).
 
     Returns
     -------

@@ -3,16 +3,23 @@
 // Every mount of the component shows one view (data.view). The views of a page share T and γ
 // through KDL (module scope: one module for every mount, since the component's JS is one file):
 // a drag of a slider sets KDL.T and redraws every view at the next animation frame, with no
-// message to the server; the release calls setStateValue("T", value) once. Each view's element
+// message to the server; the release sends one trigger, "release" = {values: {T: …}, seq}. The server
+// acknowledges it: the slider's data carries "heard", the seq of the last release the server ran, and
+// "version", which counts the changes of the view by anything else (a reset, a Train slider). A release can
+// be lost: Streamlit 1.67 drops a rerun request it has taken but not yet started when a newer one (a page
+// click) arrives. So a release stays pending until heard, and the next mount sends it again, unless the
+// view changed otherwise since. Each view's element
 // carries data-kdviz-view, data-frames (redraws) and the numbers it shows (see kdviz/live/__init__.py).
 
 const KDL = {
   T: null, gamma: null,
   server: {}, // the last value of each parameter the server sent
-  sent: {}, // the last value of each parameter this page sent on release
+  pending: {}, // parameter → value released and not yet heard by the server
+  seq: 0, // the last release's number (this page load)
+  version: null, // the server's view version when the pending values were released
   views: new Set(),
   byParent: new WeakMap(),
-  pending: false,
+  scheduled: false,
   drawMs: 0, // the last frame's drawing time, all views (for tests and benchmarks)
 };
 if (typeof window !== "undefined") window.__kdvizLive = KDL; // for tests: the shared state and the views
@@ -64,10 +71,10 @@ function kdlEl(tag, cls, parent, attrs = {}) {
 
 /** Redraw every live view at the next animation frame (many input events, one frame). */
 function kdlSchedule() {
-  if (KDL.pending) return;
-  KDL.pending = true;
+  if (KDL.scheduled) return;
+  KDL.scheduled = true;
   requestAnimationFrame(() => {
-    KDL.pending = false;
+    KDL.scheduled = false;
     const t0 = performance.now();
     for (const v of [...KDL.views]) {
       if (!v.root.isConnected) {
@@ -80,14 +87,36 @@ function kdlSchedule() {
   });
 }
 
-/** Take the server's value of a parameter, unless it is the echo of this page's own release. */
+/** Take the server's value of a parameter, unless this page released another one the server has not heard. */
 function kdlSync(name, value) {
   if (typeof value !== "number") return;
   if (KDL[name] === null) KDL[name] = value;
   if (KDL.server[name] === value) return; // nothing new from the server
   KDL.server[name] = value;
-  if (KDL.sent[name] === value) return; // our release coming back: keep what the learner shows now
-  KDL[name] = value;
+  if (name in KDL.pending) return; // our release is on its way: keep what the learner shows
+  KDL[name] = value; // a value from elsewhere: the link, another page, a reset
+}
+
+/** The learner released ``name`` at ``x``: one trigger with every value not yet heard (against the view
+ * version of the slider's last data, ``KDL.version``). */
+function kdlRelease(setTriggerValue, name, x) {
+  KDL[name] = x;
+  KDL.pending[name] = x;
+  KDL.seq += 1;
+  setTriggerValue("release", { values: { ...KDL.pending }, seq: KDL.seq });
+}
+
+/** The slider's data: which release the server heard last, and its view version. Send what it missed,
+ * unless the view changed otherwise since the release: then the server's values win. */
+function kdlHeard(data, setTriggerValue) {
+  const waiting = Object.keys(KDL.pending).length > 0;
+  if (waiting && data.version !== KDL.version) {
+    KDL.pending = {};
+    KDL.server = {}; // take the server's values, even those it sent before
+  } else if (waiting && data.heard < KDL.seq) {
+    setTriggerValue("release", { values: { ...KDL.pending }, seq: KDL.seq });
+  } else KDL.pending = {};
+  KDL.version = data.version;
 }
 
 const kdlFmtT = (T) => kdlFmtValue(T, "g");
@@ -159,11 +188,8 @@ const KDL_VIEWS = {
           kdlSchedule();
         });
         input.addEventListener("change", () => {
-          const x = Number(input.value);
-          KDL[p.name] = x;
-          KDL.sent[p.name] = x;
+          kdlRelease(v.setTriggerValue, p.name, Number(input.value)); // the release: one rerun
           kdlSchedule();
-          v.setStateValue(p.name, x); // the release: one rerun
         });
         v.inputs[p.name] = { input, value, p };
       }
@@ -313,11 +339,11 @@ function kdlSetNumbers(v, numbers) {
 
 /** One mounted view: its root element, its data, and how it draws. */
 class KdlView {
-  constructor(parent, data, setStateValue) {
+  constructor(parent, data, setTriggerValue) {
     this.id = Math.random().toString(36).slice(2, 8);
     this.root = kdlEl("div", "kdl-view", parent);
     this.frames = 0;
-    this.update(data, setStateValue);
+    this.update(data, setTriggerValue);
     this.observer = new ResizeObserver(() => {
       const w = Math.floor(this.root.getBoundingClientRect().width);
       if (w !== this.width) {
@@ -328,10 +354,10 @@ class KdlView {
     this.observer.observe(this.root);
   }
 
-  update(data, setStateValue) {
+  update(data, setTriggerValue) {
     const rebuild = !this.data || this.data.view !== data.view;
     this.data = data;
-    this.setStateValue = setStateValue;
+    this.setTriggerValue = setTriggerValue;
     this.impl = KDL_VIEWS[data.view];
     if (!this.impl) throw new Error(`kdviz live: unknown view ${data.view}`);
     this.root.setAttribute("data-kdviz-view", data.view);
@@ -373,14 +399,15 @@ function kdlData(raw) {
 }
 
 export default function (component) {
-  const { parentElement, setStateValue } = component;
+  const { parentElement, setTriggerValue } = component;
   const data = kdlData(component.data);
+  if (data.view === "slider") kdlHeard(data, setTriggerValue);
   kdlSync("T", data.T);
   if (data.gamma !== undefined) kdlSync("gamma", data.gamma);
   let view = KDL.byParent.get(parentElement);
-  if (view && view.root.isConnected) view.update(data, setStateValue); // new data for a mounted view
+  if (view && view.root.isConnected) view.update(data, setTriggerValue); // new data for a mounted view
   else {
-    view = new KdlView(parentElement, data, setStateValue);
+    view = new KdlView(parentElement, data, setTriggerValue);
     KDL.byParent.set(parentElement, view);
   }
   KDL.views.add(view);
