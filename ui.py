@@ -24,7 +24,7 @@ import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
 
-from kdviz import explore, i18n, shipped, style, urlstate
+from kdviz import datasets, explore, i18n, shipped, style, urlstate
 from kdviz import live as kdviz_live
 from kdviz import resources as kdviz_resources
 from kdviz.resources import Resources
@@ -42,7 +42,7 @@ PAGES = [  # the one page list: script, icon, label key, home-card key, page-tit
     ("pages/5_Compression.py", ":material/compress:", "nav.compression", "home.card_compression", "comp.title"),
     ("pages/6_Your_digit.py", ":material/draw:", "nav.your_digit", "home.card_your_digit", "mine.title"),
 ]
-SHARED = ("T", "gamma", "digit", "seed", "lang", "present")  # per-session view, kept across pages and in the URL
+SHARED = ("T", "gamma", "digit", "seed", "lang", "present", "data")  # per-session view, kept across pages and in the URL
 DEMO = [  # the guided demo, in order: step id, page script, message key of the one sentence on what to look at
     ("home", "app.py", "demo.home"),
     ("temperature", "pages/1_Temperature.py", "demo.temperature"),
@@ -55,15 +55,45 @@ RESET_KEYS = ("lab.tab", "compress.preset", "compress.x", "compress.columns", "c
 
 
 @st.cache_resource(show_spinner=False)
-def _resources() -> Resources:
-    res = kdviz_resources.load_resources()  # looked up at call time (tests replace it)
+def _resources(dataset: str = datasets.DEFAULT) -> Resources:
+    res = kdviz_resources.load_resources(dataset=dataset)  # looked up at call time (tests replace it)
     gc.freeze()  # it lives as long as the server: out of the collector's sight (see the imports' gc.freeze below)
     return res
 
 
+def dataset() -> str:
+    """The data set this page shows: the session's choice (``?data=``, the sidebar) if the page takes it,
+    else the default (:func:`start_page`'s ``data``)."""
+    return st.session_state.get("_page_data", datasets.DEFAULT)
+
+
 def resources() -> Resources:
+    """The data and teacher of :func:`dataset`, loaded once per server per data set and never mutated."""
     with st.spinner(tr("ui.spinner_resources")):  # the spinner is in the chosen language, so not the cache's own
-        return _resources()
+        return _resources(dataset())
+
+
+def class_names() -> tuple[str, ...]:
+    """The 10 class names of :func:`dataset` in the session's language ("0" … "9" for digits)."""
+    return datasets.class_names(dataset(), lang())
+
+
+DATA_NAMES = {"mnist-5k": "data.mnist-5k", "fashion-mnist": "data.fashion-mnist"}  # data set → its name's key
+IMAGE_WORDS = {  # a text about digits → the same text about images and classes (a data set that is not digits)
+    "temp.the_digit": "temp.the_digit_img", "temp.test_digit": "temp.test_digit_img",
+    "temp.test_digit_help": "temp.test_digit_help_img", "temp.same_class": "temp.same_class_img",
+    "temp.any_digit": "temp.any_digit_img", "temp.digit_caption": "temp.digit_caption_img",
+    "temp.explain": "temp.explain_img", "temp.look": "temp.look_img", "temp.logits_title": "temp.logits_title_img",
+    "temp.softmax_title": "temp.softmax_title_img", "temp.runner_up": "temp.runner_up_img",
+    "temp.map_explain": "temp.map_explain_img", "plots.digit": "plots.digit_img", "plots.dk_x": "plots.dk_x_img",
+    "plots.true_digit": "plots.true_digit_img",
+}
+
+
+def words(key: str) -> str:
+    """``key``, or its :data:`IMAGE_WORDS` variant (images and classes, not digits) when the page shows a data
+    set other than digits."""
+    return key if datasets.dataset(dataset()).digits else IMAGE_WORDS.get(key, key)
 
 
 @st.cache_resource(show_spinner=False)
@@ -150,10 +180,13 @@ def tr(key: str, **fields) -> str:
     return i18n.tr(key, lang(), **fields)
 
 
-def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
+def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datasets.DEFAULT,),
+               data_note: str = "data.page_default") -> Resources | None:
     """Call first on every page. Returns the shared resources, or None (with one error line) if unusable.
 
     ``title``: a key of ``kdviz.i18n.MESSAGES`` (shown in the chosen language), or plain text kept as is.
+    ``data``: the data sets (:data:`kdviz.datasets.KEYS`) the page takes; when the session chose another, the
+    page says so in one line (the message key ``data_note``) and shows the default.
     """
     state = st.session_state
     state["_run_started"] = (time.perf_counter(), title)
@@ -177,17 +210,26 @@ def start_page(title: str, *, icon: str = "🔥") -> Resources | None:
                 page_link(script, label=tr(label), icon=icon)
         st.divider()
         st.selectbox(tr("lang.label"), i18n.LANGS, key="lang", format_func={"en": tr("lang.en"), "zh": tr("lang.zh")}.get)
+        shared_widget(st.selectbox, "data", tr("data.label"), datasets.KEYS, format_func={k: tr(DATA_NAMES[k]) for k in datasets.KEYS}.get,
+                      help=tr("data.help"))
         st.toggle(tr("ui.present"), key="present", help=tr("ui.present_help"))
         st.button(tr("ui.reset"), icon=":material/restart_alt:", on_click=reset_view, help=tr("ui.reset_help"), width="stretch",
                   key="reset_view")
     for problem in state.pop("_url_problems", []):  # said once, on the page the link opened
         text = problem.text(lang()) if isinstance(problem, urlstate.Problem) else problem  # the problem in the chosen language
         st.warning(tr("url.bad", problem=text))
+    state["_page_data"] = state["data"] if state["data"] in data else datasets.DEFAULT
+    if state["data"] not in data:  # said in one line; the page shows the default data set
+        st.info(tr(data_note, chosen=tr(DATA_NAMES[state["data"]]), shown=tr(DATA_NAMES[datasets.DEFAULT])))
     try:
         res = resources()
-    except Exception as err:  # a missing or altered teacher file: one line, never a traceback
+    except Exception as err:  # a data set not installed, a missing or altered teacher file: one line, never a traceback
         st.error(tr("error.teacher", error=one_line(err)))
         return None
+    if state["digit"] is not None and state["digit"] >= len(res.data.y_test):  # from a link, or another data set
+        if state["data"] == state["_page_data"]:
+            st.warning(tr("url.bad", problem=tr("url.digit_beyond", value=state["digit"], n=len(res.data.y_test))))
+        state["digit"] = None
     if state["digit"] is None:  # no digit in the link: the computed default
         state["digit"] = default_view(res)["digit"]
     return res
@@ -198,7 +240,8 @@ def default_view(res: Resources) -> dict:
     ambiguous between a 4 and a 9 (``explore.ambiguous_digit``: among the 4s and 9s it classifies
     correctly, the largest probability of the other digit at T = 1)."""
     view = {name: urlstate.PARAMS[name][3] for name in ("T", "gamma", "seed")}
-    return view | {"digit": explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=(4, 9), within=True)}
+    pair = datasets.dataset(res.dataset).pair if res.dataset in datasets.KEYS else (4, 9)
+    return view | {"digit": explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=pair, within=True)}
 
 
 def reset_view() -> None:
@@ -209,7 +252,7 @@ def reset_view() -> None:
     for key in [k for k in state if (k.startswith("_") or k in RESET_KEYS) and k not in KEPT_ON_RESET]:
         del state[key]
     state["_view_read"] = True
-    for name, value in default_view(_resources()).items():
+    for name, value in default_view(_resources(dataset())).items():
         state[name] = value
     _view_changed()
 
@@ -298,6 +341,8 @@ def end_page() -> None:
     view["present"] = int(bool(view.get("present")))
     if not view["present"]:  # presenter mode is named only when on
         del view["present"]
+    if view.get("data") == datasets.DEFAULT:  # and a data set only when not the default
+        del view["data"]
     query = urlstate.to_query(view)
     current = urlstate.to_query(urlstate.parse_query(st.query_params.to_dict())[0])
     if query != current:
@@ -378,10 +423,14 @@ _LIVE = st.components.v2.component("kdviz_live", css=kdviz_live.css(), js=kdviz_
 LIVE_PARAMS = {"T": ("common.temperature", "ui.T_help", 0.5), "gamma": ("ui.gamma_label", "ui.gamma_help", 0.05)}  # label, help, step
 
 
-@st.cache_resource(show_spinner=False)
 def live_teacher() -> dict:
-    """The teacher's test logits (1000 × 10) and labels, base64-encoded once per server for the live views."""
-    res = _resources()
+    """The page's teacher test logits (n_test × 10) and labels, base64-encoded once per server per data set."""
+    return _live_teacher(dataset())
+
+
+@st.cache_resource(show_spinner=False)
+def _live_teacher(dataset_: str) -> dict:
+    res = _resources(dataset_)
     return {"logits": kdviz_live.b64f32(res.logits.test), "labels": kdviz_live.b64u8(res.data.y_test), "n": len(res.data.y_test)}
 
 
@@ -424,7 +473,8 @@ def live(view: str, *, key: str, keys=(), params=(), **fields) -> None:
     T, gamma = (state["T"], state["gamma"]) if view == "slider" else (None, None)  # only the slider carries them
     if view == "slider":
         fields["heard"], fields["version"] = state.get(HEARD, 0), state.get(VIEW_VERSION, 0)
-    data = _live_json(view, lang(), T, gamma, PRESENT_SCALE if present() else 1.0, tuple(keys), tuple(sorted(fields.items())))
+    keys = tuple((k, words(k)) if words(k) != k else k for k in keys)  # images and classes, not digits (ui.words)
+    data = _live_json(view, lang(), T, gamma, PRESENT_SCALE if present() else 1.0, keys, tuple(sorted(fields.items())))
     _LIVE(key=key, data=data, **({"on_release_change": partial(_live_release, key)} if params else {}))
 
 

@@ -1,15 +1,18 @@
 """``python -m kdviz``: the headless twin of the app.
 
     python -m kdviz distill --temperature 4 --gamma 0.9 --epochs 30 --hidden 128 --seed 0 [--baseline] [--json]
-    python -m kdviz train-teacher
+    python -m kdviz train-teacher [--data fashion-mnist]
     python -m kdviz distill [--label-fraction 0.1] [--omit-class 3] ...    (the distillation lab, kdviz.lab)
     python -m kdviz fewer-labels --fractions 0.01 0.1 --seeds 0 1 2 [--json] [--ship]
     python -m kdviz self-distill --generations 3 --seeds 0 1 2 [--json] [--ship]
     python -m kdviz merge --seeds 0 1 2 [--json] [--ship]
     python -m kdviz omit-class --digit 3 --seeds 0 1 2 [--json] [--ship]
+    python -m kdviz hinton [--data fashion-mnist] [--seeds 0 1 2] [--epochs 20] [--json]    (kdviz.lab.hinton)
     python -m kdviz sweep [--temperatures ...] [--gammas ...] [--seeds ...] [--epochs 30] [--n-jobs 2] [--json] [--ship]
     python -m kdviz compress [--quick] [--seeds 0 1 2] [--threads 1] [--no-cache] [--json] [--ship]    (kdviz.compress)
 
+Every command takes ``--data NAME`` (``mnist-5k``, the default, or ``fashion-mnist``: :mod:`kdviz.datasets`)
+or ``--data-dir PATH``, a folder of the four MNIST-format files, whose teacher is trained on first use and cached.
 ``--ship`` also writes the result, with where it was measured, to ``kdviz/results/<name>.json``
 (:mod:`kdviz.shipped`): the Lab page opens with these. Progress goes to stderr in English
 (:func:`kdviz.i18n.render`), except with ``--json``. A bad argument exits with status 2 and
@@ -23,6 +26,7 @@ import importlib
 import json
 import sys
 import time
+from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 
@@ -109,6 +113,14 @@ def _add_student_options(p: argparse.ArgumentParser) -> None:
     _add_output_options(p, ship=False)
 
 
+def _add_data_options(p: argparse.ArgumentParser) -> None:
+    from .datasets import DEFAULT, KEYS
+
+    p.add_argument("--data", choices=KEYS, default=DEFAULT, help=f"the data set (default {DEFAULT})")
+    p.add_argument("--data-dir", type=Path, default=None, metavar="PATH",
+                   help="a folder of the four MNIST-format files (.gz or plain) instead of --data")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m kdviz", description="kdviz: knowledge distillation on the embedded MNIST digits.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -119,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label-fraction", type=LABEL_FRACTION, default=1.0, help="keep this stratified fraction of the train labels, in (0, 1] (default 1)")
     p.add_argument("--omit-class", type=DIGIT, default=None, help="remove this digit from the transfer set; report its accuracy and the bias fix")
 
-    sub.add_parser("train-teacher", help="rebuild the shipped teacher (kdviz/assets/teacher.*)")
+    sub.add_parser("train-teacher", help="rebuild a shipped teacher (kdviz/assets/teacher*.safetensors) for --data")
 
     p = sub.add_parser("fewer-labels", help="distilled vs labels-only students as the kept fraction of the labels shrinks")
     _add_lab_options(p)
@@ -139,6 +151,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lab_options(p, T=8.0, gamma=1.0)
     p.add_argument("--digit", type=DIGIT, default=3, help="the digit never seen, 0-9 (default 3)")
 
+    p = sub.add_parser("hinton", help="Hinton et al.'s MNIST table on the chosen data set: errors of the teacher, a "
+                                      "784-800-800-10 student with and without distillation at T = 20, one class omitted")
+    p.add_argument("--seeds", type=_int_at_least("seed", 0), nargs="+", default=[0, 1, 2], help="default 0 1 2")
+    p.add_argument("--epochs", type=_int_at_least("epochs", 1), default=20, help="default 20")
+    p.add_argument("--hidden", type=_int_at_least("hidden size", 1), nargs="+", default=[800, 800], help="default 800 800")
+    p.add_argument("--temperature", "-T", type=TEMPERATURE, default=20.0, help="T of the distilled students (default 20)")
+    p.add_argument("--omit-class", type=DIGIT, default=3, help="the class left out of the transfer set, 0-9 (default 3)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
     p = sub.add_parser("sweep", help="test accuracy over a T x gamma grid and several seeds, in parallel, cached")
     p.add_argument("--temperatures", type=TEMPERATURE, nargs="+", default=[1.0, 2.0, 4.0, 8.0, 16.0], help="default 1 2 4 8 16")
     p.add_argument("--gammas", type=GAMMA, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 0.9, 1.0], help="default 0 0.25 0.5 0.75 0.9 1")
@@ -155,13 +176,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_int_at_least("threads", 1), default=1, help="torch threads for the latency measurement (default 1)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the on-disk result cache")
     _add_output_options(p)  # --ship: kdviz/results/compress.json, which the Compression page opens with
+    for p in sub.choices.values():  # every command takes the data set
+        _add_data_options(p)
     return parser
 
 
-def _resources():
+def _resources(args):
     from .resources import load_resources
 
-    return load_resources()
+    return load_resources(dataset=args.data, data_dir=args.data_dir,
+                          log=None if getattr(args, "json", False) else lambda line: print(line, file=sys.stderr))
 
 
 def _config(args):
@@ -216,11 +240,11 @@ def cmd_distill(args) -> dict:
     if args.label_fraction < 1.0 or args.omit_class is not None:
         from .lab.results import distill_json
 
-        return distill_json(_resources(), _config(args), label_fraction=args.label_fraction, omit=args.omit_class,
+        return distill_json(_resources(args), _config(args), label_fraction=args.label_fraction, omit=args.omit_class,
                             baseline=args.baseline)
     from .experiments import distill
 
-    return distill(_resources(), _config(args), baseline=args.baseline)
+    return distill(_resources(args), _config(args), baseline=args.baseline)
 
 
 def print_distill(out: dict) -> None:
@@ -241,13 +265,18 @@ def print_distill(out: dict) -> None:
 
 
 def cmd_train_teacher(args) -> dict:
-    from .data import load_mnist
-    from .teacher import TEACHER_PATH, save_model, train_teacher
+    from . import datasets
+    from .teacher import save_model, train_teacher
 
-    data = load_mnist()
-    model, meta = train_teacher(data, log=lambda line: print(line, file=sys.stderr))
-    save_model(model, TEACHER_PATH, meta)
-    print(f"saved {TEACHER_PATH} (test acc {meta['test_acc']:.4f}, {meta['train_seconds']} s)", file=sys.stderr)
+    if args.data_dir is not None:
+        raise ValueError("train-teacher rebuilds a shipped teacher (--data); a folder's teacher is trained on "
+                         "first use and cached")
+    spec = datasets.dataset(args.data)
+    data = datasets.load_split(spec.key)
+    model, meta = train_teacher(data, log=lambda line: print(line, file=sys.stderr),
+                                command=datasets.rebuild_command(spec.key), dataset=spec.key)
+    save_model(model, spec.teacher, meta)
+    print(f"saved {spec.teacher} (test acc {meta['test_acc']:.4f}, {meta['train_seconds']} s)", file=sys.stderr)
     return meta
 
 
@@ -255,7 +284,7 @@ def cmd_fewer_labels(args) -> dict:
     from .lab import fewer_labels
     from .lab.results import fewer_labels_json
 
-    res, config = _resources(), _lab_config(args)
+    res, config = _resources(args), _lab_config(args)
     fractions = sorted(set(args.fractions))
     df = _with_progress(args, fewer_labels, res, fractions, args.seeds, config)
     return _ship(args, "fewer_labels", res, fewer_labels_json(df, config))
@@ -273,7 +302,7 @@ def cmd_self_distill(args) -> dict:
     from .lab import born_again, snapshot_self_distill
     from .lab.results import self_distill_json
 
-    res, config = _resources(), _lab_config(args)
+    res, config = _resources(args), _lab_config(args)
     born = _with_progress(args, born_again, res, args.generations, args.seeds, config)
     switch, snapshot = None, None
     if config.epochs >= 2:
@@ -297,7 +326,7 @@ def cmd_merge(args) -> dict:
     from .lab.results import merge_json
     from .teacher import TeacherConfig
 
-    res, config = _resources(), _lab_config(args)
+    res, config = _resources(args), _lab_config(args)
     per_class, summary = _with_progress(args, merge_teachers, res, args.seeds, config,
                                         teacher_config=TeacherConfig(epochs=args.teacher_epochs))
     return _ship(args, "merge", res, merge_json(per_class, summary, config))
@@ -314,7 +343,7 @@ def cmd_omit_class(args) -> dict:
     from .lab import omit_class
     from .lab.results import omit_class_json
 
-    res, config = _resources(), _lab_config(args)
+    res, config = _resources(args), _lab_config(args)
     runs, per_class, curves = _with_progress(args, omit_class, res, args.digit, args.seeds, config)
     return _ship(args, "omit_class", res, omit_class_json(args.digit, runs, per_class, curves, config))
 
@@ -329,12 +358,45 @@ def print_omit_class(out: dict) -> None:
           f"   (seeds {out['seeds']})")
 
 
+def cmd_hinton(args) -> dict:
+    from .lab.hinton import HINTON_CONFIG, hinton_table
+
+    if len(set(args.seeds)) != len(args.seeds):
+        raise ValueError(f"seeds must be distinct, got {args.seeds}")
+    res = _resources(args)
+    config = HINTON_CONFIG.replace(hidden=tuple(args.hidden), epochs=args.epochs, T=args.temperature)
+    out = _with_progress(args, hinton_table, res, args.seeds, config, omitted=args.omit_class)
+    return out | {"dataset": res.dataset, "data_fingerprint": res.data.fingerprint}
+
+
+def print_hinton(out: dict) -> None:
+    from .lab.hinton import PAPER
+
+    n, c = out["n_test"], out["config"]
+    print(f"errors out of {n:,} test images on {out['dataset']} (784-{'-'.join(map(str, c['hidden']))}-10, "
+          f"T = {c['T']:g}, {c['epochs']} epochs, seeds {out['seeds']}); Hinton et al. on full MNIST for comparison")
+    rows = [("teacher", out["teacher_errors"], None, PAPER["teacher_errors"]),
+            ("student, labels only", out["student_errors"], out["student_errors_std"], PAPER["student_errors"]),
+            ("student, distilled", out["distilled_errors"], out["distilled_errors_std"], PAPER["distilled_errors"]),
+            (f"class {out['omitted_class']} omitted", out["omitted_errors"], out["omitted_errors_std"], PAPER["omitted_errors"]),
+            ("  after the bias fix", out["omitted_errors_after_bias"], out["omitted_errors_after_bias_std"],
+             PAPER["omitted_errors_after_bias"])]
+    for name, mean, std, paper in rows:
+        print(f"{name:<24} {_pm_count(mean, std):>14}   (paper: {paper})")
+    print(f"bias chosen on held-out train images: {_pm_count(out['best_bias'], out['best_bias_std'])} (paper: {PAPER['best_bias']})")
+
+
+def _pm_count(mean: float, std: float | None) -> str:
+    """``146.3 ± 4.2`` (a mean over seeds), or ``67`` (a count)."""
+    return f"{mean}" if isinstance(mean, int) else f"{mean:.1f}" + (f" ± {std:.1f}" if std is not None else "")
+
+
 def cmd_sweep(args) -> dict:
     from .lab.results import sweep_json
     from .sweep import sweep
     from .train import TrainConfig
 
-    res = _resources()
+    res = _resources(args)
     df = _with_progress(args, sweep, res, args.temperatures, args.gammas, args.seeds,
                         TrainConfig(hidden=tuple(args.hidden), epochs=args.epochs), n_jobs=args.n_jobs, use_cache=not args.no_cache)
     return _ship(args, "sweep", res, sweep_json(df, n_jobs=args.n_jobs))
@@ -357,7 +419,7 @@ def cmd_compress(args) -> dict:
         if len(set(args.seeds)) != len(args.seeds):
             raise ValueError(f"seeds must be distinct, got {args.seeds}")
         config = config.replace(seeds=tuple(args.seeds))
-    res = _resources()
+    res = _resources(args)
     df = _with_progress(args, compress.compare, res, config=config, use_cache=not args.no_cache)
     out = compress.to_result(df, config=config, command="python -m kdviz compress" + (" --quick" if args.quick else ""))
     return _ship(args, "compress", res, out)
@@ -388,6 +450,7 @@ COMMANDS = {  # subcommand → (run, print for humans)
     "self-distill": (cmd_self_distill, print_self_distill),
     "merge": (cmd_merge, print_merge),
     "omit-class": (cmd_omit_class, print_omit_class),
+    "hinton": (cmd_hinton, print_hinton),
     "sweep": (cmd_sweep, print_sweep),
     "compress": (cmd_compress, print_compress),
 }

@@ -1,4 +1,4 @@
-"""Everything read-only that the app, the CLI and notebooks share: data, teacher, teacher logits."""
+"""Everything read-only that the app, the CLI and notebooks share: data, teacher, teacher logits, per data set."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from torch import nn
 import numpy as np
 import torch
 
-from .data import MNISTSplit, cache_dir, load_mnist
+from . import datasets
+from .data import MNISTSplit, cache_dir
 from .diskcache import load_arrays, save_arrays
-from .teacher import TEACHER_PATH, load_teacher
+from .modelfile import ModelFileError, save_model
+from .teacher import load_teacher, train_teacher
 from .train import TeacherLogits, teacher_logits
 
 __all__ = ["Resources", "load_resources", "cached_teacher_logits"]
@@ -24,8 +26,9 @@ class Resources:
 
     data: MNISTSplit
     teacher: nn.Module  # eval mode, requires_grad=False
-    teacher_meta: dict  # the shipped teacher.json
-    logits: TeacherLogits  # teacher logits for every train (4000, 10) and test (1000, 10) digit
+    teacher_meta: dict  # the teacher's JSON (shipped, or cached for a folder)
+    logits: TeacherLogits  # teacher logits for every train (n_train, 10) and test (n_test, 10) image
+    dataset: str = datasets.DEFAULT  # a key of kdviz.datasets.DATASETS, or datasets.FOLDER
 
 
 def cached_teacher_logits(teacher: nn.Module, meta: dict, data: MNISTSplit, *, use_cache: bool = True) -> TeacherLogits:
@@ -45,9 +48,35 @@ def cached_teacher_logits(teacher: nn.Module, meta: dict, data: MNISTSplit, *, u
     return logits
 
 
-def load_resources(teacher_path: Path | str = TEACHER_PATH, *, use_cache: bool = True) -> Resources:
-    """Load the embedded data and the shipped teacher; raises ``TeacherError`` (one line) if the teacher is unusable."""
-    data = load_mnist(use_cache=use_cache)
-    teacher, meta = load_teacher(teacher_path, data=data)
+def folder_teacher_path(data: MNISTSplit) -> Path:
+    """Where a folder data set's teacher is cached: keyed by the data's fingerprint."""
+    return cache_dir() / f"teacher-folder-{data.fingerprint}.safetensors"
+
+
+def _folder_teacher(data: MNISTSplit, *, log=None) -> tuple[nn.Module, dict]:
+    """A folder's teacher: from the cache, else trained now (a line per epoch to ``log``) and cached atomically."""
+    path = folder_teacher_path(data)
+    try:
+        return load_teacher(path, data=data)
+    except ModelFileError:
+        pass  # missing or bad: train it (a bad file is replaced)
+    model, meta = train_teacher(data, log=log or (lambda line: None), command="trained on first use of this folder",
+                                dataset=datasets.FOLDER)
+    save_model(model, path, meta)
+    return load_teacher(path, data=data)
+
+
+def load_resources(teacher_path: Path | str | None = None, *, dataset: str = datasets.DEFAULT,
+                   data_dir: Path | str | None = None, use_cache: bool = True, log=None) -> Resources:
+    """Load a data set (:func:`kdviz.datasets.load_split`: ``dataset`` by name, or the folder ``data_dir``) and
+    its teacher: the shipped one (``teacher_path`` overrides it), or for a folder the one trained on first use
+    (a line per epoch to ``log``) and cached. Raises ``ValueError`` / ``TeacherError`` with one line."""
+    data = datasets.load_split(dataset, data_dir=data_dir, use_cache=use_cache)
+    if data_dir is not None and teacher_path is None:
+        teacher, meta = _folder_teacher(data, log=log)
+        dataset = datasets.FOLDER
+    else:
+        path = teacher_path if teacher_path is not None else datasets.dataset(dataset).teacher
+        teacher, meta = load_teacher(path, data=data, command=datasets.rebuild_command(dataset))
     logits = cached_teacher_logits(teacher, meta, data, use_cache=use_cache)
-    return Resources(data=data, teacher=teacher, teacher_meta=meta, logits=logits)
+    return Resources(data=data, teacher=teacher, teacher_meta=meta, logits=logits, dataset=dataset)

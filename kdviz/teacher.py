@@ -61,9 +61,11 @@ def random_shift(x: torch.Tensor, max_shift: int, background: float, generator: 
 
 
 def train_teacher(
-    data: MNISTSplit, config: TeacherConfig = TeacherConfig(), *, log=print, classes=None
+    data: MNISTSplit, config: TeacherConfig = TeacherConfig(), *, log=print, classes=None,
+    command: str = REBUILD_COMMAND, dataset: str = "mnist-5k",
 ) -> tuple[nn.Module, dict]:
-    """Train the CNN teacher on the embedded train split. Returns ``(model, metadata)``.
+    """Train the CNN teacher on a data set's train split (the embedded one by default). Returns ``(model, metadata)``;
+    the metadata records ``dataset`` and ``command``, the command that rebuilds it.
 
     ``classes`` (optional, e.g. ``(0, 1, 2, 3, 4)``) trains on the train digits of those
     classes only, with cross-entropy over those classes' logits (the other outputs are
@@ -121,14 +123,16 @@ def train_teacher(
         "train_seconds": round(seconds, 1),
         "config": config.to_dict(),
         "torch": torch.__version__,
-        "command": REBUILD_COMMAND,
+        "dataset": dataset,
+        "command": command,
     }
     if classes is not None:
         meta["classes"] = classes
     return model, meta
 
 
-def load_teacher(path: Path | str = TEACHER_PATH, *, data: MNISTSplit | None = None) -> tuple[nn.Module, dict]:
+def load_teacher(path: Path | str = TEACHER_PATH, *, data: MNISTSplit | None = None,
+                 command: str = REBUILD_COMMAND) -> tuple[nn.Module, dict]:
     """Load a saved teacher without training. Returns ``(model in eval mode, metadata)``.
 
     Raises
@@ -138,5 +142,5 @@ def load_teacher(path: Path | str = TEACHER_PATH, *, data: MNISTSplit | None = N
         JSON are missing, truncated, altered, of another shape, or (given ``data``)
         trained on another split (see :func:`kdviz.modelfile.load_model`).
     """
-    return load_model(path, what="teacher", fix=f"rebuild it with: {REBUILD_COMMAND}",
+    return load_model(path, what="teacher", fix=f"rebuild it with: {command}",
                       fingerprint=None if data is None else data.fingerprint)

@@ -1,7 +1,7 @@
 """The view in the URL: parse and validate query parameters, and build shareable query strings.
 
 A link such as ``?T=8&gamma=0.5&digit=123&seed=1&lang=zh`` opens the same view on any
-page; ``&present=1`` opens it in presenter mode. Each bad value is dropped with a one-line message; the rest of the link still works.
+page; ``&present=1`` opens it in presenter mode, ``&data=fashion-mnist`` on Fashion-MNIST. Each bad value is dropped with a one-line message; the rest of the link still works.
 The message is a :class:`Problem`: an English ``str`` that also carries its key in
 :mod:`kdviz.i18n` (``url.``) and fields, so ``problem.text("zh")`` gives it in Chinese.
 """
@@ -12,6 +12,8 @@ import math
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
+from .datasets import DEFAULT as DEFAULT_DATA
+from .datasets import KEYS as DATA_KEYS
 from .i18n import tr
 
 __all__ = ["PARAMS", "Problem", "parse_query", "to_query"]
@@ -20,12 +22,14 @@ __all__ = ["PARAMS", "Problem", "parse_query", "to_query"]
 PARAMS: dict[str, tuple[str, float | None, float | None, object]] = {
     "T": ("float", 0.5, 20.0, 4.0),  # temperature
     "gamma": ("float", 0.0, 1.0, 0.9),  # weight of the soft loss
-    "digit": ("int", 0, 999, None),  # index of a test digit; None: the page's computed default (ui.default_view)
+    "digit": ("int", 0, 9999, None),  # index of a test image (< the data set's test size); None: the page's default
+    "data": ("choice", None, None, DEFAULT_DATA),  # a data set of kdviz.datasets
     "seed": ("int", 0, 2**31 - 1, 0),
     "lang": ("choice", None, None, "en"),
     "present": ("int", 0, 1, 0),  # 1: presenter mode (sidebar collapsed, larger text and charts)
 }
 LANGS = ("en", "zh")
+CHOICES = {"lang": LANGS, "data": DATA_KEYS}
 
 
 class Problem(str):
@@ -57,7 +61,8 @@ def _one(name: str, raw) -> tuple[object | None, Problem | None]:
         raw = raw[-1] if raw else ""
     text = str(raw).strip()
     if kind == "choice":
-        return (text, None) if text in LANGS else (None, Problem("url.not_choice", name=name, value=repr(text), choices=", ".join(LANGS)))
+        choices = CHOICES[name]
+        return (text, None) if text in choices else (None, Problem("url.not_choice", name=name, value=repr(text), choices=", ".join(choices)))
     try:
         value = float(text) if kind == "float" else int(text)
     except ValueError:

@@ -4,16 +4,17 @@ import numpy as np
 import streamlit as st
 
 import ui
-from kdviz import explore, live
+from kdviz import datasets, explore, live
 
-res = ui.start_page("nav.temperature")
+res = ui.start_page("nav.temperature", data=datasets.KEYS)  # MNIST digits or Fashion-MNIST (?data=, the sidebar)
 st.title(ui.tr("temp.title"))
 ui.demo_step("temperature")  # the guided demo's bar (ui.DEMO)
 if res is None:
     st.stop()
 
-data, teacher_logits = res.data, res.logits.test  # (1000, 10) teacher logits on the test digits
+data, teacher_logits = res.data, res.logits.test  # (n_test, 10) teacher logits on the test images
 state = st.session_state
+w, names = ui.words, ui.class_names()  # "digit" or "image" wording; the 10 class names (digits, or clothes)
 
 
 def pick(digit_class: int | None) -> None:
@@ -30,6 +31,7 @@ def on_class_change() -> None:
 state["_digit_class"] = int(data.y_test[int(state["digit"])])  # the class box follows the chosen digit
 idx = int(state["digit"])  # the chooser below changes it through callbacks, which run before this script
 label, z = int(data.y_test[idx]), teacher_logits[idx]  # z: (10,)
+classes = {} if datasets.dataset(ui.dataset()).digits else {"classes": names}  # the views name the classes
 
 # Every view that depends on T is a live view (kdviz.live): computed and drawn in the browser while T is dragged;
 # the server hears T once, on release (ui.live stores it in the shared state["T"]). Here only what T does not change.
@@ -44,41 +46,43 @@ with slider_col:
     st.latex(r"p_i = e^{z_i/T} \,\big/\, \textstyle\sum_j e^{z_j/T}")  # one line, no fraction: fits a narrow column
 with softmax_col:
     ui.live("softmax", key="_live_softmax", keys=("temp.softmax_title", *AXES), z=z64, idx=idx,
-            log_y=bool(state.get("_softmax_log", False)))  # the toggle sits under the chart
+            log_y=bool(state.get("_softmax_log", False)), **classes)  # the toggle sits under the chart
     st.toggle(ui.tr("temp.log_scale"), key="_softmax_log", help=ui.tr("temp.log_help"))
 
 numbers, entropy_col = st.columns([1, 2.2], gap="large")
 with numbers:
     ui.live("temp_numbers", key="_live_numbers", keys=("temp.top_p", "temp.runner_up", "temp.runner_up_p", "temp.entropy",
-                                                     "temp.entropy_value", "temp.entropy_delta"), z=z64)
+                                                     "temp.entropy_value", "temp.entropy_delta"), z=z64, **classes)
 with entropy_col:
     ui.live("entropy", key="_live_entropy", keys=AXES, z=z64)
 
-st.subheader(ui.tr("temp.the_digit"), divider="gray")
+st.subheader(ui.tr(w("temp.the_digit")), divider="gray")
 chooser, digit_view = st.columns([1, 2.2], gap="large")
 with chooser:
     c1, c2 = st.columns(2)
-    c1.selectbox(ui.tr("temp.class"), range(10), key="_digit_class", on_change=on_class_change)
-    ui.shared_widget(c2.number_input, "digit", ui.tr("temp.test_digit"), 0, len(data.y_test) - 1, help=ui.tr("temp.test_digit_help"))
-    st.button(ui.tr("temp.same_class"), icon=":material/casino:", on_click=pick, args=(state["_digit_class"],),
+    c1.selectbox(ui.tr("temp.class"), range(10), key="_digit_class", on_change=on_class_change, format_func=names.__getitem__)
+    ui.shared_widget(c2.number_input, "digit", ui.tr(w("temp.test_digit")), 0, len(data.y_test) - 1,
+                     help=ui.tr(w("temp.test_digit_help"), n=len(data.y_test)))
+    st.button(ui.tr(w("temp.same_class")), icon=":material/casino:", on_click=pick, args=(state["_digit_class"],),
               key="_pick_same_class", width="stretch")
-    st.button(ui.tr("temp.any_digit"), icon=":material/casino:", on_click=pick, args=(None,), key="_pick_any",
+    st.button(ui.tr(w("temp.any_digit")), icon=":material/casino:", on_click=pick, args=(None,), key="_pick_any",
               width="stretch")
     ui.live("digit_image", key="_live_digit_image", image=live.b64u8(data.images_test[idx]),
-            caption=ui.tr("temp.digit_caption", idx=idx, label=label))
+            caption=ui.tr(w("temp.digit_caption"), idx=idx, label=names[label]))
 with digit_view:
-    ui.live("digit", key="_live_logits", keys=("temp.logits_title", *AXES), z=z64, idx=idx)
-    st.markdown(ui.tr("temp.explain"))
-    st.markdown(ui.tr("temp.look"))
+    ui.live("digit", key="_live_logits", keys=("temp.logits_title", *AXES), z=z64, idx=idx, **classes)
+    st.markdown(ui.tr(w("temp.explain")))
+    st.markdown(ui.tr(w("temp.look")))
 
 st.subheader(ui.tr("temp.map"), divider="gray")
 m1, m2 = st.columns([1, 2.2], gap="large")
-teacher = ui.live_teacher()  # (1000, 10) logits and labels, encoded once per server
+teacher = ui.live_teacher()  # (n_test, 10) logits and labels, encoded once per server per data set
 with m1:
     ui.live("map_text", key="_live_map_text", keys=("temp.map_explain", "temp.map_pair", "temp.map_pair_sep", "temp.col_true",
-                                                   "temp.col_like", "temp.col_p"), **teacher)  # the sentence and the top-5 table
+                                                   "temp.col_like", "temp.col_p"), **teacher, **classes)  # sentence, top-5 table
     st.toggle(ui.tr("temp.hide_diag"), value=True, key="_map_hide_diag")
 with m2:
-    ui.live("map", key="_live_map", keys=("temp.map_title", *AXES), hide=bool(state.get("_map_hide_diag", True)), **teacher)
+    ui.live("map", key="_live_map", keys=("temp.map_title", *AXES), hide=bool(state.get("_map_hide_diag", True)), **teacher,
+            **classes)
 
 ui.end_page()

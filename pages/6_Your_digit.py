@@ -6,7 +6,7 @@ import ui
 from kdviz import digits, mydigit, plots
 from kdviz.runs import model_from_bytes
 
-res = ui.start_page("nav.your_digit")
+res = ui.start_page("nav.your_digit", data_note="data.digits_only")  # digits, whatever the data set
 st.title(ui.tr("mine.title"))
 if res is None:
     st.stop()

@@ -83,10 +83,14 @@ def style_payload(scale: float = 1.0) -> dict:
 
 
 def texts(keys, lang: str) -> dict[str, str]:
-    """The catalog's raw templates (Python format syntax, formatted in the browser) of ``keys`` in ``lang``."""
+    """The catalog's raw templates (Python format syntax, formatted in the browser) of ``keys`` in ``lang``.
+
+    A key may be a pair ``(key, source)``: the view looks the text up as ``key`` and gets ``source``'s (the
+    pages' wording for images and classes instead of digits, ``ui.words``)."""
     out = {}
     for key in keys:
-        entry = MESSAGES[key]
+        key, source = key if isinstance(key, tuple) else (key, key)
+        entry = MESSAGES[source]
         text = entry.get(lang, entry["en"])
         out[key] = text if isinstance(text, str) else text.get("other", next(iter(text.values())))
     return out

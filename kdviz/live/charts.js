@@ -73,13 +73,26 @@ function chAxis(lo, hi, p0, p1, log) {
  * The plot area inside width × height for the given tick texts and axis titles, and room below for a legend.
  * Returns {x0, x1, y0, y1} in px (y0 top, y1 bottom).
  */
-function chArea(width, height, st, { yTickTexts = [], xTitle = "", yTitle = "", right = 10, legendH = 0, top = 12 }) {
+function chArea(width, height, st, { yTickTexts = [], xTitle = "", yTitle = "", right = 10, legendH = 0, top = 12,
+  xCats = null, square = false }) {
   const px = st.px;
   const tickW = Math.max(0, ...yTickTexts.map((t) => chMeasure(t, px, st.font)));
   const x0 = 6 + (yTitle ? px * 1.7 : 0) + tickW + 12;
-  const y1 = height - 6 - legendH - (xTitle ? px * 1.4 : 0) - px * 1.3 - 6;
-  return { x0, x1: width - right, y0: top, y1 };
+  let y1 = height - 6 - legendH - (xTitle ? px * 1.4 : 0) - px * 1.3 - 6;
+  // category labels wider than their band (class names, not digits) are tilted, and the plot gives them room
+  let tilt = 0;
+  if (xCats && xCats.length) {
+    const widest = Math.max(...xCats.map((t) => chMeasure(t, px, st.font)));
+    const side = square ? Math.min(width - right - x0, y1 - top) : width - right - x0;
+    if (widest > 0.9 * (side / xCats.length)) {
+      tilt = widest * Math.sin(CH_TILT) + px * 0.3;
+      y1 -= tilt;
+    }
+  }
+  return { x0, x1: width - right, y0: top, y1, tilt };
 }
+
+const CH_TILT = (40 * Math.PI) / 180; // the angle of tilted category labels
 
 /** Legend items laid out in rows within `width`: returns {h, svg(y)}. Items: {name, color, dash, kind: "line"|"box"}. */
 function chLegend(items, width, st, x0 = 0) {
@@ -118,14 +131,16 @@ function chAxesSvg(area, st, { xs, ys, xt, yt, xTitle, yTitle, yGrid = true }) {
   for (const t of xt) {
     const x = xs(t.v);
     s += `<line x1="${x}" x2="${x}" y1="${area.y1}" y2="${area.y1 + 5}" stroke="${muted}"/>`;
-    s += `<text x="${x}" y="${area.y1 + 7 + px * 0.9}" text-anchor="middle" font-size="${px}" fill="${ink}">${chEsc(t.text)}</text>`;
+    s += area.tilt
+      ? `<text transform="translate(${x},${area.y1 + 9}) rotate(-40)" text-anchor="end" dominant-baseline="central" font-size="${px}" fill="${ink}">${chEsc(t.text)}</text>`
+      : `<text x="${x}" y="${area.y1 + 7 + px * 0.9}" text-anchor="middle" font-size="${px}" fill="${ink}">${chEsc(t.text)}</text>`;
   }
   for (const t of yt) {
     const y = ys(t.v);
     s += `<line x1="${area.x0 - 5}" x2="${area.x0}" y1="${y}" y2="${y}" stroke="${muted}"/>`;
     s += `<text x="${area.x0 - 8}" y="${y}" text-anchor="end" dominant-baseline="central" font-size="${px}" fill="${ink}">${chEsc(t.text)}</text>`;
   }
-  if (xTitle) s += `<text x="${(area.x0 + area.x1) / 2}" y="${area.y1 + 7 + px * 2.3}" text-anchor="middle" font-size="${px}" fill="${ink}">${chEsc(xTitle)}</text>`;
+  if (xTitle) s += `<text x="${(area.x0 + area.x1) / 2}" y="${area.y1 + (area.tilt || 0) + 7 + px * 2.3}" text-anchor="middle" font-size="${px}" fill="${ink}">${chEsc(xTitle)}</text>`;
   if (yTitle) {
     const cy = (area.y0 + area.y1) / 2, x = 6 + px * 0.8;
     s += `<text transform="translate(${x},${cy}) rotate(-90)" text-anchor="middle" dominant-baseline="central" font-size="${px}" fill="${ink}">${chEsc(yTitle)}</text>`;
@@ -166,7 +181,8 @@ function chBars(o) {
     yt = chTicks(lo, hi, 5).map((v) => ({ v, text: chTickText(v) }));
   }
   const legend = o.legend === false ? { h: 0, svg: () => "" } : chLegend(o.series.map((s) => ({ name: s.name, color: s.color, kind: "box" })), width, st, 6);
-  const area = chArea(width, height, st, { yTickTexts: yt.map((t) => t.text), xTitle: o.xTitle, yTitle: o.yTitle, legendH: legend.h });
+  const area = chArea(width, height, st, { yTickTexts: yt.map((t) => t.text), xTitle: o.xTitle, yTitle: o.yTitle, legendH: legend.h,
+    xCats: o.cats });
   const ys = chAxis(lo, hi, area.y1, area.y0, !!o.logY);
   const n = o.cats.length, band = (area.x1 - area.x0) / n, inner = band * 0.8, bw = inner / o.series.length;
   const xs = (i) => area.x0 + band * (i + 0.5);
@@ -270,7 +286,8 @@ function chHeat(o) {
   const px = st.px;
   const barW = 16, barTextW = Math.max(chMeasure(o.barTitle || "", px, st.font), ...barTicks.map((t) => chMeasure(t.text, px, st.font))) + 14;
   const yTexts = o.yCats ? o.yCats : chTicks(Math.min(...o.yVals), Math.max(...o.yVals), 5).map(chTickText);
-  let area = chArea(width, height, st, { yTickTexts: yTexts, xTitle: o.xTitle, yTitle: o.yTitle, right: barW + barTextW + 16, top: px * 1.6 });
+  let area = chArea(width, height, st, { yTickTexts: yTexts, xTitle: o.xTitle, yTitle: o.yTitle, right: barW + barTextW + 16, top: px * 1.6,
+    xCats: o.xCats, square: o.square });
   if (o.square) { // equal cell width and height, centred vertically
     const side = Math.min(area.x1 - area.x0, area.y1 - area.y0);
     area = { ...area, x1: area.x0 + side, y1: area.y0 + side };

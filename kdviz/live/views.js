@@ -121,6 +121,10 @@ function kdlHeard(data, setTriggerValue) {
 
 const kdlFmtT = (T) => kdlFmtValue(T, "g");
 
+/** The class names a view shows: its data's ``classes`` (e.g. Fashion-MNIST's), else the digits "0" … "9". */
+const kdlClasses = (d, n = 10) => (Array.isArray(d.classes) && d.classes.length === n ? d.classes.map(String)
+  : Array.from({ length: n }, (_, i) => String(i)));
+
 // ---------------------------------------------------------------- the views
 
 /** Decoded arrays, cached by their base64 text (a rerun sends the same text again). */
@@ -209,9 +213,8 @@ const KDL_VIEWS = {
       const z = kdlF32(d.z);
       const p1 = softmaxRow(z, 1), p = softmaxRow(z, T);
       kdlTitle(v, kdlFormat(tx["temp.softmax_title"], { idx: d.idx, T }));
-      const digits = Array.from({ length: z.length }, (_, i) => String(i));
       kdlChartBox(v).innerHTML = chBars({
-        width: kdlWidth(v), height: Math.round(300 * st.scale), st, cats: digits, logY: d.log_y, yRange: [0, 1],
+        width: kdlWidth(v), height: Math.round(300 * st.scale), st, cats: kdlClasses(d, z.length), logY: d.log_y, yRange: [0, 1],
         series: [{ name: "T = 1", color: st.roles["T = 1"], values: p1, hover: (x) => `p = ${x.toFixed(4)}` },
           { name: `T = ${kdlFmtT(T)}`, color: st.roles.soft, values: p, hover: (x) => `p = ${x.toFixed(4)}` }],
         xTitle: tx["plots.digit"], yTitle: tx["plots.probability"],
@@ -230,7 +233,7 @@ const KDL_VIEWS = {
       const bits = entropyBits(z, T), bits1 = entropyBits(z, 1);
       v.root.replaceChildren();
       kdlMetric(v.root, tx["temp.top_p"], top.toFixed(3));
-      kdlMetric(v.root, tx["temp.runner_up"], String(runner), kdlFormat(tx["temp.runner_up_p"], { p: p[runner] }));
+      kdlMetric(v.root, tx["temp.runner_up"], kdlClasses(d, z.length)[runner], kdlFormat(tx["temp.runner_up_p"], { p: p[runner] }));
       kdlMetric(v.root, tx["temp.entropy"], kdlFormat(tx["temp.entropy_value"], { bits }),
         kdlFormat(tx["temp.entropy_delta"], { delta: bits - bits1 }));
       Object.entries({ top, "runner-up": runner, "runner-up-p": p[runner], entropy: bits, entropy1: bits1 })
@@ -262,8 +265,8 @@ const KDL_VIEWS = {
     draw(v) {
       const d = v.data, tx = d.text, T = KDL.T;
       const m = kdlMap(d, T);
-      const pairs = topConfusions(m, 10, 5);
-      const named = pairs.slice(0, 3).map((r) => kdlFormat(tx["temp.map_pair"], { true: r.true, like: r.like, p: r.p }))
+      const pairs = topConfusions(m, 10, 5), names = kdlClasses(d);
+      const named = pairs.slice(0, 3).map((r) => kdlFormat(tx["temp.map_pair"], { true: names[r.true], like: names[r.like], p: r.p }))
         .join(tx["temp.map_pair_sep"]);
       if (!v.textEl) {
         v.textEl = kdlEl("div", "kdl-text", v.root);
@@ -271,7 +274,7 @@ const KDL_VIEWS = {
       }
       v.textEl.innerHTML = kdlMarkdown(kdlFormat(tx["temp.map_explain"], { T, pairs: named }));
       const head = `<thead><tr>${["temp.col_true", "temp.col_like", "temp.col_p"].map((k) => `<th>${chEsc(tx[k])}</th>`).join("")}</tr></thead>`;
-      v.tableEl.innerHTML = head + "<tbody>" + pairs.map((r) => `<tr><th>${r.true}</th><td>${r.like}</td><td>${r.p.toFixed(4)}</td></tr>`).join("") + "</tbody>";
+      v.tableEl.innerHTML = head + "<tbody>" + pairs.map((r) => `<tr><th>${chEsc(names[r.true])}</th><td>${chEsc(names[r.like])}</td><td>${r.p.toFixed(4)}</td></tr>`).join("") + "</tbody>";
       v.root.setAttribute("data-pairs", JSON.stringify(pairs.map((r) => [r.true, r.like, r.p])));
     },
   },
@@ -283,11 +286,11 @@ const KDL_VIEWS = {
       const shown = Float64Array.from(m);
       if (d.hide) for (let i = 0; i < 10; i++) shown[i * 11] = NaN;
       kdlTitle(v, kdlFormat(tx["temp.map_title"], { T }));
-      const digits = Array.from({ length: 10 }, (_, i) => String(i));
+      const names = kdlClasses(d);
       kdlChartBox(v).innerHTML = chHeat({
         width: kdlWidth(v), height: Math.round(440 * st.scale), st, z: shown, rows: 10, cols: 10, scale: "Magma_r",
-        xCats: digits, yCats: digits, reverseY: true, square: true, xTitle: tx["plots.dk_x"], yTitle: tx["plots.true_digit"], barTitle: "p",
-        cellText: (r, c, val) => kdlFormat(tx["plots.dk_hover"], { true: r, other: c, p: val.toFixed(3) }),
+        xCats: names, yCats: names, reverseY: true, square: true, xTitle: tx["plots.dk_x"], yTitle: tx["plots.true_digit"], barTitle: "p",
+        cellText: (r, c, val) => kdlFormat(tx["plots.dk_hover"], { true: names[r], other: names[c], p: val.toFixed(3) }),
       });
       v.root.setAttribute("data-matrix", JSON.stringify(Array.from(m)));
     },
@@ -323,7 +326,7 @@ const KDL_VIEWS = {
       kdlTitle(v, kdlFormat(tx["temp.logits_title"], { idx: d.idx }));
       const z = kdlF32(d.z);
       kdlChartBox(v).innerHTML = chBars({
-        width: kdlWidth(v), height: Math.round(300 * st.scale), st, cats: Array.from({ length: z.length }, (_, i) => String(i)),
+        width: kdlWidth(v), height: Math.round(300 * st.scale), st, cats: kdlClasses(d, z.length),
         series: [{ name: tx["plots.logit"], color: st.roles.teacher, values: z, hover: (x) => `z = ${x.toFixed(2)}` }],
         legend: false, xTitle: tx["plots.digit"], yTitle: tx["plots.logit"],
       });

