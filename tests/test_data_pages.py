@@ -1,37 +1,19 @@
 """The data set in the app (issue 14): ``?data=`` and the sidebar choice; the Temperature page on Fashion-MNIST
 names the classes; the other pages say in one line that they show the MNIST digits."""
 
-import json
 import os
-from pathlib import Path
 
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from kdviz import datasets, idx
+from test_lesson_pages import live_data, open_page
 
-ROOT = Path(__file__).resolve().parents[1]
 FASHION = datasets.dataset("fashion-mnist")
 needs_fashion = pytest.mark.skipif(
     not (idx.FASHION_MNIST_DIR.is_dir() and FASHION.teacher.exists()) and os.environ.get("KDVIZ_REQUIRE_DATASETS") != "1",
     reason="Fashion-MNIST (apt-get install -y dataset-fashion-mnist) or its shipped teacher is absent",
 )
-
-
-def open_page(name: str, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / name), default_timeout=300)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def live_data(at: AppTest, view: str) -> dict:
-    found = [d for d in (json.loads(e.proto.bytes or e.proto.json) for e in at.get("bidi_component")) if d["view"] == view]
-    assert len(found) == 1
-    return found[0]
 
 
 def link(at: AppTest) -> str:
