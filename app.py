@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from kdviz import models
+from kdviz import datasets, models
 from kdviz.train import TrainConfig
 
-res = ui.start_page("home.page_title")
+res = ui.start_page("home.page_title", data=datasets.KEYS)  # the teacher of the chosen data set
 st.title(ui.tr("home.title"))
 ui.demo_step("home")
 

@@ -85,8 +85,8 @@ IMAGE_WORDS = {  # a text about digits → the same text about images and classe
     "temp.any_digit": "temp.any_digit_img", "temp.digit_caption": "temp.digit_caption_img",
     "temp.explain": "temp.explain_img", "temp.look": "temp.look_img", "temp.logits_title": "temp.logits_title_img",
     "temp.softmax_title": "temp.softmax_title_img", "temp.runner_up": "temp.runner_up_img",
-    "temp.map_explain": "temp.map_explain_img", "plots.digit": "plots.digit_img", "plots.dk_x": "plots.dk_x_img",
-    "plots.true_digit": "plots.true_digit_img",
+    "temp.map_explain": "temp.map_explain_img", "temp.col_true": "temp.col_true_img", "plots.digit": "plots.digit_img", "plots.dk_x": "plots.dk_x_img",
+    "plots.true_digit": "plots.true_digit_img", "demo.temperature": "demo.temperature_img",
 }
 
 
@@ -265,7 +265,7 @@ def demo_step(step: str) -> None:
     names = {script: tr(label) for script, _, label, _, _ in PAGES}
     with st.container(border=True, key=f"demo_{step}"):
         say, go = st.columns([3, 1], vertical_alignment="center")
-        say.markdown(tr("demo.step", n=n + 1, total=len(DEMO), text=tr(DEMO[n][2])))
+        say.markdown(tr("demo.step", n=n + 1, total=len(DEMO), text=tr(words(DEMO[n][2]))))
         if n + 1 < len(DEMO) and go.button(tr("demo.next", page=names[DEMO[n + 1][1]]), icon=":material/arrow_forward:",
                                            icon_position="right", type="primary", key=f"demo_next_{step}", width="stretch"):
             if DEMO[n + 1][0] == "lab":  # the demo's last step is the Lab's fewer-labels tab

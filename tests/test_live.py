@@ -329,3 +329,30 @@ def test_a_release_the_server_missed_is_sent_again(browser, server):
     assert len(dropped) == 2 and link_T_gamma(page)[0] == 4.0
     assert float(page.get_by_test_id("kdviz-live-T").input_value()) == 4.0
     context.close()
+
+
+@pytest.mark.parametrize("lang, size", [("en", (1280, 720)), ("zh", (390, 844))])
+def test_temperature_on_fashion_mnist_names_the_classes_in_the_browser(browser, server, lang, size):
+    """?data=fashion-mnist: the map the browser computes from the 10,000 test logits equals kdviz's, and its
+    axes, the top-5 table and the runner-up name the clothes (in the chosen language)."""
+    from kdviz import datasets
+    from kdviz.resources import load_resources
+
+    names = datasets.class_names("fashion-mnist", lang)
+    context, page, log = open_page(browser, server, f"Temperature?data=fashion-mnist&T=4&lang={lang}", size=size)
+    settle(page, 4.0)
+    res = load_resources(dataset="fashion-mnist")
+    matrix = explore.dark_knowledge_map(res.logits.test, res.data.y_test, 4.0)
+    assert close(json.loads(attrs(page, "map")["matrix"]), matrix.ravel())
+    axis = page.locator('[data-kdviz-view="map"] svg text').all_text_contents()
+    assert all(name in axis for name in names), axis
+    table = page.locator('[data-kdviz-view="map_text"] table').inner_text()
+    pairs = json.loads(attrs(page, "map_text")["pairs"])
+    assert names[pairs[0][0]] in table and names[pairs[0][1]] in table
+    runner = int(attrs(page, "temp_numbers")["runner-up"])
+    assert names[runner] in page.locator('[data-kdviz-view="temp_numbers"]').inner_text()
+    assert not log["errors"] and not page.locator("[data-error]").count()
+    page.locator('[data-kdviz-view="map"]').scroll_into_view_if_needed()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"temperature-fashion-{lang}-{size[0]}.png"), full_page=True)
+    context.close()

@@ -16,7 +16,7 @@ import torch
 
 from ..progress import Progress, report
 from ..resources import Resources
-from ..train import TrainConfig, train_student
+from ..train import TrainConfig, train_pair
 from .omitted import omit_class_run
 from .results import _mean_std_keys
 
@@ -62,8 +62,7 @@ def hinton_table(res: Resources, seeds: Sequence[int] = (0, 1, 2), config: Train
     for i, seed in enumerate(seeds):
         report(progress, i / len(seeds), "progress.lab_seed", seed=seed)
         c = config.replace(seed=seed)
-        labels_only = train_student(res.data, res.logits, c.replace(gamma=0.0))
-        distilled = train_student(res.data, res.logits, c)
+        distilled, labels_only = train_pair(res.data, res.logits, c)  # γ = 0 from the same start, on the other core
         left_out = omit_class_run(res, omitted, c)
         n = len(y)
         runs.append({

@@ -80,19 +80,18 @@ function chArea(width, height, st, { yTickTexts = [], xTitle = "", yTitle = "", 
   const x0 = 6 + (yTitle ? px * 1.7 : 0) + tickW + 12;
   let y1 = height - 6 - legendH - (xTitle ? px * 1.4 : 0) - px * 1.3 - 6;
   // category labels wider than their band (class names, not digits) are tilted, and the plot gives them room
-  let tilt = 0;
+  let tilt = 0, tiltDeg = 0;
   if (xCats && xCats.length) {
     const widest = Math.max(...xCats.map((t) => chMeasure(t, px, st.font)));
-    const side = square ? Math.min(width - right - x0, y1 - top) : width - right - x0;
-    if (widest > 0.9 * (side / xCats.length)) {
-      tilt = widest * Math.sin(CH_TILT) + px * 0.3;
+    const band = (square ? Math.min(width - right - x0, y1 - top) : width - right - x0) / xCats.length;
+    if (widest > 0.9 * band) { // 40°, or upright when even tilted labels would touch (a phone)
+      tiltDeg = band * Math.sin((40 * Math.PI) / 180) >= px * 1.15 ? 40 : 90;
+      tilt = widest * Math.sin((tiltDeg * Math.PI) / 180) + px * 0.3;
       y1 -= tilt;
     }
   }
-  return { x0, x1: width - right, y0: top, y1, tilt };
+  return { x0, x1: width - right, y0: top, y1, tilt, tiltDeg };
 }
-
-const CH_TILT = (40 * Math.PI) / 180; // the angle of tilted category labels
 
 /** Legend items laid out in rows within `width`: returns {h, svg(y)}. Items: {name, color, dash, kind: "line"|"box"}. */
 function chLegend(items, width, st, x0 = 0) {
@@ -132,7 +131,7 @@ function chAxesSvg(area, st, { xs, ys, xt, yt, xTitle, yTitle, yGrid = true }) {
     const x = xs(t.v);
     s += `<line x1="${x}" x2="${x}" y1="${area.y1}" y2="${area.y1 + 5}" stroke="${muted}"/>`;
     s += area.tilt
-      ? `<text transform="translate(${x},${area.y1 + 9}) rotate(-40)" text-anchor="end" dominant-baseline="central" font-size="${px}" fill="${ink}">${chEsc(t.text)}</text>`
+      ? `<text transform="translate(${x},${area.y1 + 9}) rotate(-${area.tiltDeg})" text-anchor="end" dominant-baseline="central" font-size="${px}" fill="${ink}">${chEsc(t.text)}</text>`
       : `<text x="${x}" y="${area.y1 + 7 + px * 0.9}" text-anchor="middle" font-size="${px}" fill="${ink}">${chEsc(t.text)}</text>`;
   }
   for (const t of yt) {
@@ -353,6 +352,6 @@ function chHeat(o) {
     s += `<line x1="${bx + barW}" x2="${bx + barW + 4}" y1="${y}" y2="${y}" stroke="${st.muted}"/><text x="${bx + barW + 7}" y="${y}" dominant-baseline="central" font-size="${px}" fill="${st.ink}">${chEsc(t.text)}</text>`;
   }
   if (o.barTitle) s += `<text x="${bx}" y="${by0 - 6}" font-size="${px}" fill="${st.ink}">${chEsc(o.barTitle)}</text>`;
-  const h = o.square ? Math.min(height, area.y1 + 7 + px * 2.3 + 10) : height;
+  const h = o.square ? Math.min(height, area.y1 + area.tilt + 7 + px * 2.3 + 10) : height; // shrunk to the square
   return chSvg(width, h, st, s);
 }
