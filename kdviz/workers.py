@@ -29,12 +29,10 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import torch
 from safetensors.torch import load as load_safetensors

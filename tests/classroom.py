@@ -55,11 +55,10 @@ from pathlib import Path
 from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 REPLICA_HEADER = "X-Kdviz-Replica"  # added by deploy/nginx.conf: the upstream that answered
 SUCCESS = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
-LIVE_COMPONENT = "kdviz_live"  # the live view's component name (ui.py's live-view section)
+LIVE_COMPONENT = "kdviz_live"  # the live view's component name (ui/live_views.py)
 
 
 SHARED_WIDGET = "_w_"  # ui.shared_widget: the key of a widget that sets a shared value (T, gamma) is this + its name

@@ -10,6 +10,14 @@ if str(ROOT) not in sys.path:  # pages import the top-level ``ui`` module, as un
     sys.path.insert(0, str(ROOT))
 
 
+@pytest.fixture()
+def cache(tmp_path, monkeypatch):
+    """An empty cache folder for this test (``KDVIZ_CACHE_DIR``)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("KDVIZ_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def res():
     """The real embedded data and shipped teacher, loaded once for the test session."""

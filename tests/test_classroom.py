@@ -124,7 +124,7 @@ import json, sys, time
 from pathlib import Path
 go = Path(sys.argv[1])
 import torch
-torch.set_num_threads(1)  # as the app's pages (ui.py)
+torch.set_num_threads(1)  # as the app's pages (ui/core.py)
 from kdviz.resources import load_resources
 from kdviz.diskcache import checksum
 while not go.exists():  # both processes imported everything; now build at the same moment

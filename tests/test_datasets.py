@@ -10,7 +10,7 @@ import torch
 
 from kdviz import datasets, idx, resources
 from kdviz.cli import main
-from test_idx import CORRUPT, cache, make_set, needs_fashion, write_set  # noqa: F401 (cache: a fixture)
+from test_idx import CORRUPT, make_set, needs_fashion, write_set
 
 
 @pytest.fixture()

@@ -28,7 +28,7 @@ from kdviz import explore, lab, plots, plots_compress, plots_lab, stats
 from kdviz.i18n import LANGS, MESSAGES, PLURAL_FORMS, fields_of, render, specs_of, texts_of, tr
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [ROOT / "app.py", ROOT / "ui.py", *sorted((ROOT / "pages").glob("*.py")),
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py")),
            *[p for p in sorted((ROOT / "kdviz").rglob("*.py")) if p.name != "i18n.py"]]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WORD = re.compile(r"[A-Za-z]{3,}")  # an English word: a text with one must also hold Chinese in zh

@@ -52,13 +52,6 @@ def write_set(folder, arrays, *, gz=False):
 
 
 @pytest.fixture()
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("KDVIZ_CACHE_DIR", str(folder))
-    return folder
-
-
-@pytest.fixture()
 def arrays():
     return make_set()
 

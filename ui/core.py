@@ -1,22 +1,12 @@
-"""What every page shares (the Streamlit side only; the math is in kdviz).
-
-* ``resources()``: data, teacher and teacher logits, loaded once per server and never mutated;
-* ``start_page(title)``: page config, the language, the view read from the URL once per
-  session, and the shared T and γ kept alive across pages;
-* ``tr(key, **fields)``: a message of ``kdviz.i18n`` in the session's language (every text shown);
-* ``T_slider()`` / ``gamma_slider()``: the widgets that show and set the shared ``T`` and ``gamma``;
-* ``end_page()``: writes the current view back into the URL and shows the link to it;
-* ``one_line(err)``: the message shown instead of a traceback.
-"""
+"""The core of what every page shares (the Streamlit side only; the math is in kdviz): resources per data set,
+the page's start and end, the language, the shared view and its widgets, charts. The package ``ui`` re-exports it."""
 
 from __future__ import annotations
 
 import gc
 import html
-import json
 import os
 import time
-from functools import lru_cache, partial
 from pathlib import Path
 
 import pandas as pd
@@ -25,11 +15,10 @@ import torch
 from streamlit.errors import StreamlitAPIException
 
 from kdviz import datasets, explore, i18n, shipped, style, urlstate
-from kdviz import live as kdviz_live
 from kdviz import resources as kdviz_resources
 from kdviz.resources import Resources
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: app.py, pages/
 # Every tensor op the pages run is tiny: one intra-op thread each, so that many sessions' script
 # threads share the cores instead of each op asking for all of them (torch's default).
 torch.set_num_threads(1)
@@ -51,6 +40,8 @@ DEMO = [  # the guided demo, in order: step id, page script, message key of the 
     ("lab", "pages/4_Lab.py", "demo.lab"),
 ]
 KEPT_ON_RESET = ("lang", "present", "_view_read", "_run_started", "_live_heard", "_view_version")  # "Reset view" keeps these, the runs and results
+HEARD = "_live_heard"  # the seq of the last live release this session ran
+VIEW_VERSION = "_view_version"  # counts the changes of the shared view by anything but a live release
 RESET_KEYS = ("lab.tab", "compress.preset", "compress.x", "compress.columns", "compress.rank", "compress.rank_measured")  # page views reset too
 
 
@@ -408,135 +399,8 @@ def shipped_result(name: str, from_json, *, empty: str):
     return value
 
 
-# --- live view (issue 13: T and γ computed in the browser; helper A's section) ---
-
 # Python's collector scans every tracked object on a full collection; with torch, pandas and plotly loaded
 # that took tens of ms (issue 13). What is imported by now, like the resources and the reference students
 # once loaded, lives as long as the server: moved out of the collector's sight (gc.freeze), a collection scans
 # only what came later. (Streamlit's own gc.collect after each run is off: runner.postScriptGC in .streamlit/config.toml.)
 gc.freeze()
-
-
-# One component for every live view (kdviz/live/): registered once per server process.
-# isolate_styles=False: its elements sit in the page's DOM (the layout checks see them); live.css is namespaced (kdl-).
-_LIVE = st.components.v2.component("kdviz_live", css=kdviz_live.css(), js=kdviz_live.script(), isolate_styles=False)
-LIVE_PARAMS = {"T": ("common.temperature", "ui.T_help", 0.5), "gamma": ("ui.gamma_label", "ui.gamma_help", 0.05)}  # label, help, step
-
-
-def live_teacher() -> dict:
-    """The page's teacher test logits (n_test × 10) and labels, base64-encoded once per server per data set."""
-    return _live_teacher(dataset())
-
-
-@st.cache_resource(show_spinner=False)
-def _live_teacher(dataset_: str) -> dict:
-    res = _resources(dataset_)
-    return {"logits": kdviz_live.b64f32(res.logits.test), "labels": kdviz_live.b64u8(res.data.y_test), "n": len(res.data.y_test)}
-
-
-HEARD = "_live_heard"  # the seq of the last live release this session ran
-VIEW_VERSION = "_view_version"  # counts the changes of the shared view by anything but a live release
-
-
-def _live_release(key: str) -> None:
-    """A live slider was released. Its ``release`` trigger, ``{"values": {"T": x, "gamma": y}, "seq": n}``,
-    sets the session's shared ``T`` / ``gamma`` (and so the URL's) unless release ``n`` was heard already;
-    the slider's data then says ``heard = n``, and the browser stops sending it (see ``kdviz/live/views.js``).
-    Values out of range or of the wrong type are ignored."""
-    state = st.session_state
-    release = (state.get(key) or {}).get("release")
-    if not isinstance(release, dict) or not isinstance(release.get("values"), dict):
-        return
-    seq = release.get("seq")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq <= state.get(HEARD, 0):
-        return
-    for name, value in release["values"].items():
-        if name in LIVE_PARAMS and isinstance(value, (int, float)) and not isinstance(value, bool):
-            lo, hi = urlstate.PARAMS[name][1:3]
-            if lo <= value <= hi:
-                state[name] = float(value)
-    state[HEARD] = seq
-
-
-def live(view: str, *, key: str, keys=(), params=(), **fields) -> None:
-    """Mount one live view (:mod:`kdviz.live`) under ``key`` (start it with ``_``: "Reset view" clears it).
-
-    ``keys``: catalog keys whose templates the view formats in the browser; ``params``: the sliders
-    ("T", "gamma") of a ``"slider"`` view, whose release reruns the page once and sets the shared
-    value; ``fields``: the view's data (JSON-ready).
-    """
-    state = st.session_state
-    if params:
-        fields["params"] = json.dumps([{"name": p, "label": tr(LIVE_PARAMS[p][0]), "help": tr(LIVE_PARAMS[p][1]),
-                                        "step": LIVE_PARAMS[p][2], "min": urlstate.PARAMS[p][1], "max": urlstate.PARAMS[p][2]}
-                                       for p in params])
-    T, gamma = (state["T"], state["gamma"]) if view == "slider" else (None, None)  # only the slider carries them
-    if view == "slider":
-        fields["heard"], fields["version"] = state.get(HEARD, 0), state.get(VIEW_VERSION, 0)
-    keys = tuple((k, words(k)) if words(k) != k else k for k in keys)  # images and classes, not digits (ui.words)
-    data = _live_json(view, lang(), T, gamma, PRESENT_SCALE if present() else 1.0, keys, tuple(sorted(fields.items())))
-    _LIVE(key=key, data=data, **({"on_release_change": partial(_live_release, key)} if params else {}))
-
-
-@lru_cache(maxsize=256)  # ≤ 256 × ~110 kB (a Losses view's two 1000 × 10 logits)
-def _live_json(view: str, lang_: str, T, gamma, scale: float, keys: tuple, fields: tuple) -> bytes:
-    """A live view's data as UTF-8 JSON, made once per distinct content and shared by every session. Sent as
-    bytes, Streamlit forwards it as is: no walk of the dict and no JSON encoding on each rerun (its arrays are
-    long base64 strings). ``fields``: (name, value) pairs; ``params`` is JSON text already."""
-    data = dict(fields)
-    if "params" in data:
-        data["params"] = json.loads(data["params"])
-    return json.dumps(kdviz_live.view(view, lang=lang_, T=T if T is not None else 1.0, gamma=gamma, scale=scale, keys=keys,
-                                      **data), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-# --- training queue (issue 13: a bounded training queue; helper C's section) ---
-def train_queue():
-    """``(queue, pool)``: the server's training queue (:func:`kdviz.trainqueue.shared`) and its worker
-    processes (:func:`kdviz.workers.shared`, one per slot; None with ``KDVIZ_TRAIN_WORKERS=threads``).
-    The first call starts the workers, so a page calls it when it opens, before the press.
-    ``(None, None)`` with one error line when a setting is bad."""
-    from kdviz import trainqueue, workers
-
-    try:
-        queue = trainqueue.shared()
-        return queue, (workers.shared(queue.slots) if workers.mode_from_env() == "processes" else None)
-    except ValueError as err:
-        st.error(tr("queue.bad_setting", error=str(err)))
-        return None, None
-
-
-def session_id() -> str:
-    """This browser session's id (names its tickets in the training queue)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return ctx.session_id if ctx is not None else ""
-
-
-def _quiet_press_threads(record) -> bool:
-    """A logging filter: a press's thread stores its run without a script context, on purpose; no warning for it."""
-    import threading
-
-    return not threading.current_thread().name.startswith("kdviz-press")
-
-
-_quiet_press_threads.installed = False
-
-
-def keep_runs(max_runs: int):
-    """``store(run)``, callable from any thread: appends a finished run to this session's ``runs``
-    (oldest dropped beyond ``max_runs``), even when the learner has gone to another page meanwhile."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    state = get_script_run_ctx().session_state  # thread-safe (its own lock), outlives this script run
-    if not _quiet_press_threads.installed:
-        import logging
-
-        logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_quiet_press_threads)
-        _quiet_press_threads.installed = True
-
-    def store(run) -> None:
-        runs = state["runs"] if "runs" in state else []
-        state["runs"] = (runs + [run])[-max_runs:]
-    return store

@@ -1,0 +1,84 @@
+"""The live views (``kdviz/live``): T and γ computed and drawn in the browser while the learner drags; the
+server hears the release (issue 13)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache, partial
+
+import streamlit as st
+
+from kdviz import live as kdviz_live
+from kdviz import urlstate
+
+from .core import HEARD, PRESENT_SCALE, VIEW_VERSION, _resources, dataset, lang, present, tr, words
+
+# One component for every live view (kdviz/live/): registered once per server process.
+# isolate_styles=False: its elements sit in the page's DOM (the layout checks see them); live.css is namespaced (kdl-).
+_LIVE = st.components.v2.component("kdviz_live", css=kdviz_live.css(), js=kdviz_live.script(), isolate_styles=False)
+LIVE_PARAMS = {"T": ("common.temperature", "ui.T_help", 0.5), "gamma": ("ui.gamma_label", "ui.gamma_help", 0.05)}  # label, help, step
+
+
+def live_teacher() -> dict:
+    """The page's teacher test logits (n_test × 10) and labels, base64-encoded once per server per data set."""
+    return _live_teacher(dataset())
+
+
+@st.cache_resource(show_spinner=False)
+def _live_teacher(dataset_: str) -> dict:
+    res = _resources(dataset_)
+    return {"logits": kdviz_live.b64f32(res.logits.test), "labels": kdviz_live.b64u8(res.data.y_test), "n": len(res.data.y_test)}
+
+
+
+
+def _live_release(key: str) -> None:
+    """A live slider was released. Its ``release`` trigger, ``{"values": {"T": x, "gamma": y}, "seq": n}``,
+    sets the session's shared ``T`` / ``gamma`` (and so the URL's) unless release ``n`` was heard already;
+    the slider's data then says ``heard = n``, and the browser stops sending it (see ``kdviz/live/views.js``).
+    Values out of range or of the wrong type are ignored."""
+    state = st.session_state
+    release = (state.get(key) or {}).get("release")
+    if not isinstance(release, dict) or not isinstance(release.get("values"), dict):
+        return
+    seq = release.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq <= state.get(HEARD, 0):
+        return
+    for name, value in release["values"].items():
+        if name in LIVE_PARAMS and isinstance(value, (int, float)) and not isinstance(value, bool):
+            lo, hi = urlstate.PARAMS[name][1:3]
+            if lo <= value <= hi:
+                state[name] = float(value)
+    state[HEARD] = seq
+
+
+def live(view: str, *, key: str, keys=(), params=(), **fields) -> None:
+    """Mount one live view (:mod:`kdviz.live`) under ``key`` (start it with ``_``: "Reset view" clears it).
+
+    ``keys``: catalog keys whose templates the view formats in the browser; ``params``: the sliders
+    ("T", "gamma") of a ``"slider"`` view, whose release reruns the page once and sets the shared
+    value; ``fields``: the view's data (JSON-ready).
+    """
+    state = st.session_state
+    if params:
+        fields["params"] = json.dumps([{"name": p, "label": tr(LIVE_PARAMS[p][0]), "help": tr(LIVE_PARAMS[p][1]),
+                                        "step": LIVE_PARAMS[p][2], "min": urlstate.PARAMS[p][1], "max": urlstate.PARAMS[p][2]}
+                                       for p in params])
+    T, gamma = (state["T"], state["gamma"]) if view == "slider" else (None, None)  # only the slider carries them
+    if view == "slider":
+        fields["heard"], fields["version"] = state.get(HEARD, 0), state.get(VIEW_VERSION, 0)
+    keys = tuple((k, words(k)) if words(k) != k else k for k in keys)  # images and classes, not digits (ui.words)
+    data = _live_json(view, lang(), T, gamma, PRESENT_SCALE if present() else 1.0, keys, tuple(sorted(fields.items())))
+    _LIVE(key=key, data=data, **({"on_release_change": partial(_live_release, key)} if params else {}))
+
+
+@lru_cache(maxsize=256)  # ≤ 256 × ~110 kB (a Losses view's two 1000 × 10 logits)
+def _live_json(view: str, lang_: str, T, gamma, scale: float, keys: tuple, fields: tuple) -> bytes:
+    """A live view's data as UTF-8 JSON, made once per distinct content and shared by every session. Sent as
+    bytes, Streamlit forwards it as is: no walk of the dict and no JSON encoding on each rerun (its arrays are
+    long base64 strings). ``fields``: (name, value) pairs; ``params`` is JSON text already."""
+    data = dict(fields)
+    if "params" in data:
+        data["params"] = json.loads(data["params"])
+    return json.dumps(kdviz_live.view(view, lang=lang_, T=T if T is not None else 1.0, gamma=gamma, scale=scale, keys=keys,
+                                      **data), ensure_ascii=False, separators=(",", ":")).encode("utf-8")

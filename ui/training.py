@@ -1,0 +1,58 @@
+"""The Train page's server side: the bounded training queue and its worker processes (issue 13)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from .core import tr
+
+
+def train_queue():
+    """``(queue, pool)``: the server's training queue (:func:`kdviz.trainqueue.shared`) and its worker
+    processes (:func:`kdviz.workers.shared`, one per slot; None with ``KDVIZ_TRAIN_WORKERS=threads``).
+    The first call starts the workers, so a page calls it when it opens, before the press.
+    ``(None, None)`` with one error line when a setting is bad."""
+    from kdviz import trainqueue, workers
+
+    try:
+        queue = trainqueue.shared()
+        return queue, (workers.shared(queue.slots) if workers.mode_from_env() == "processes" else None)
+    except ValueError as err:
+        st.error(tr("queue.bad_setting", error=str(err)))
+        return None, None
+
+
+def session_id() -> str:
+    """This browser session's id (names its tickets in the training queue)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else ""
+
+
+def _quiet_press_threads(record) -> bool:
+    """A logging filter: a press's thread stores its run without a script context, on purpose; no warning for it."""
+    import threading
+
+    return not threading.current_thread().name.startswith("kdviz-press")
+
+
+_quiet_press_threads.installed = False
+
+
+def keep_runs(max_runs: int):
+    """``store(run)``, callable from any thread: appends a finished run to this session's ``runs``
+    (oldest dropped beyond ``max_runs``), even when the learner has gone to another page meanwhile."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    state = get_script_run_ctx().session_state  # thread-safe (its own lock), outlives this script run
+    if not _quiet_press_threads.installed:
+        import logging
+
+        logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_quiet_press_threads)
+        _quiet_press_threads.installed = True
+
+    def store(run) -> None:
+        runs = state["runs"] if "runs" in state else []
+        state["runs"] = (runs + [run])[-max_runs:]
+    return store
