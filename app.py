@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from kdviz import datasets, models
+from kdviz import models
 from kdviz.train import TrainConfig
 
-res = ui.start_page("home.page_title", data=datasets.KEYS)  # the teacher of the chosen data set
+res = ui.start_page("home.page_title")  # its text and numbers are the digits' (another data set is said in one line)
 st.title(ui.tr("home.title"))
 ui.demo_step("home")
 

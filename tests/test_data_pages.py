@@ -57,7 +57,8 @@ def test_temperature_on_fashion_mnist_in_chinese():
     assert live_data(at, "map")["text"]["plots.true_digit"] == "真实类别"
 
 
-@pytest.mark.parametrize("page, note", [("pages/2_Losses.py", "This page shows MNIST digits (5,000) for now"),
+@pytest.mark.parametrize("page, note", [("app.py", "This page shows MNIST digits (5,000) for now"),
+                                        ("pages/2_Losses.py", "This page shows MNIST digits (5,000) for now"),
                                         ("pages/6_Your_digit.py", "This page is about handwritten digits")])
 def test_other_pages_say_they_show_the_digits(page, note):
     at = open_page(page, {"data": "fashion-mnist"})
