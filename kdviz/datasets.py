@@ -10,14 +10,13 @@ key                       what                                        where
 ``fashion-mnist``         70,000 clothing images, 60,000/10,000       Debian's ``dataset-fashion-mnist``
 ========================  ==========================================  =====================================
 
-A folder (``--data-dir PATH`` in the CLI, ``KDVIZ_DATA_DIR`` for the app, ``data_dir=`` here) holds the four
+A folder (``--data-dir PATH`` in the CLI, ``data_dir=`` here; not yet offered in the app) holds the four
 standard MNIST-format files (:mod:`kdviz.idx`): full MNIST, KMNIST, or Fashion-MNIST copied elsewhere. Its
 classes are named by their label, 0–9.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from . import idx
 from .data import MNISTSplit, load_mnist
 
 __all__ = ["DataSet", "DATASETS", "DEFAULT", "KEYS", "FOLDER", "dataset", "load_split", "split_from_idx",
-           "class_names", "folder_from_env", "rebuild_command"]
+           "class_names", "rebuild_command"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DIGITS = tuple(str(d) for d in range(10))
@@ -83,12 +82,6 @@ def class_names(key: str, lang: str = "en") -> tuple[str, ...]:
         return DIGITS
     names = dataset(key).classes
     return names.get(lang, names["en"])
-
-
-def folder_from_env() -> Path | None:
-    """``KDVIZ_DATA_DIR``, the folder of MNIST-format files the app offers beside the named data sets, or None."""
-    value = os.environ.get("KDVIZ_DATA_DIR", "").strip()
-    return Path(value) if value else None
 
 
 def _float_pixels(images: np.ndarray) -> torch.Tensor:
