@@ -3,7 +3,7 @@
 __version__ = "0.4.0"
 
 from .data import MNISTSplit, cache_dir, load_mnist
-from .losses import DistillationLoss, distillation_loss, soften
+from .losses import DistillationLoss, KDDecomposition, decompose_kd, distillation_loss, dkd_loss, soften
 from .models import StudentMLP, TeacherCNN, architecture, build_model, count_params, describe, size_bytes
 from .modelfile import ModelFileError, load_model, save_model
 from .teacher import TEACHER_PATH, TeacherError, load_teacher, train_teacher
@@ -18,6 +18,9 @@ __all__ = [
     "load_mnist",
     "DistillationLoss",
     "distillation_loss",
+    "KDDecomposition",
+    "decompose_kd",
+    "dkd_loss",
     "soften",
     "StudentMLP",
     "TeacherCNN",
