@@ -27,7 +27,7 @@ from . import idx
 from .data import MNISTSplit, load_mnist
 
 __all__ = ["DataSet", "DATASETS", "DEFAULT", "KEYS", "FOLDER", "dataset", "load_split", "split_from_idx",
-           "class_names", "rebuild_command"]
+           "class_names", "rebuild_command", "student_epochs"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DIGITS = tuple(str(d) for d in range(10))
@@ -44,6 +44,8 @@ class DataSet:
     teacher : Path, its shipped teacher's weights (``.safetensors``, with a ``.json`` beside)
     digits : bool, the classes are the digits 0–9 (the *Your digit* page needs that)
     pair : (int, int), two classes a teacher confuses: the pages open on a test image of one that looks like the other
+    epochs : int, a student's default epochs in the app (Train, the Losses page's reference student): a Train press of
+        the default student and its baseline takes about 10 s on 2 cores (``BENCHMARKS.md``)
     """
 
     key: str
@@ -51,12 +53,13 @@ class DataSet:
     teacher: Path
     digits: bool
     pair: tuple[int, int]
+    epochs: int
 
 
 DATASETS = (
-    DataSet("mnist-5k", {"en": DIGITS, "zh": DIGITS}, ASSETS / "teacher.safetensors", True, (4, 9)),
+    DataSet("mnist-5k", {"en": DIGITS, "zh": DIGITS}, ASSETS / "teacher.safetensors", True, (4, 9), 30),
     DataSet("fashion-mnist", {"en": idx.FASHION_CLASSES, "zh": idx.FASHION_CLASSES_ZH},
-            ASSETS / "teacher-fashion-mnist.safetensors", False, (6, 0)),  # a shirt that looks like a T-shirt
+            ASSETS / "teacher-fashion-mnist.safetensors", False, (6, 0), 5),  # a shirt that looks like a T-shirt; 60,000 images
 )
 DEFAULT = "mnist-5k"
 KEYS = tuple(d.key for d in DATASETS)
@@ -69,6 +72,15 @@ def dataset(key: str) -> DataSet:
         if d.key == key:
             return d
     raise ValueError(f"unknown data set {key!r}; known: {', '.join(KEYS)} (or a folder of MNIST-format files)")
+
+
+def student_epochs(key: str, n_train: int) -> int:
+    """A student's default epochs in the app on data set ``key`` with ``n_train`` training images: the named data
+    set's :attr:`DataSet.epochs`; a folder's keeps a press near the same number of examples as Fashion-MNIST's
+    5 × 60,000 (1 to 30 epochs)."""
+    if key != FOLDER:
+        return dataset(key).epochs
+    return max(1, min(30, round(300_000 / max(int(n_train), 1))))
 
 
 def rebuild_command(key: str) -> str:

@@ -7,6 +7,8 @@ takes ``lang`` ("en" or "zh") for its titles, axes, legend and hover text (:mod:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -227,23 +229,27 @@ def refill_training_figure(fig: go.Figure, histories: dict[str, pd.DataFrame]) -
     return True
 
 
-def confusion_figure(counts: np.ndarray, title: str | None = None, *, lang: str = "en") -> go.Figure:
-    """(10, 10) counts, row = true digit, column = predicted."""
-    fig = go.Figure(go.Heatmap(z=counts, x=DIGITS, y=DIGITS, colorscale="Blues", text=counts, texttemplate="%{text}", showscale=False,
+def confusion_figure(counts: np.ndarray, title: str | None = None, *, lang: str = "en",
+                     classes: Sequence[str] | None = None) -> go.Figure:
+    """(10, 10) counts, row = true class, column = predicted; ``classes``: the 10 class names (default the digits)."""
+    names = list(classes) if classes is not None else DIGITS
+    fig = go.Figure(go.Heatmap(z=counts, x=names, y=names, colorscale="Blues", text=counts, texttemplate="%{text}", showscale=False,
                                hovertemplate=tr("plots.confusion_hover", lang, true="%{y}", pred="%{x}", n="%{z}") + "<extra></extra>"))
     fig.update_xaxes(title=tr("plots.predicted", lang), type="category")
     fig.update_yaxes(title=tr("plots.true", lang), type="category", autorange="reversed")
     return _layout(fig, title if title is not None else tr("plots.confusion_title", lang), height=380)
 
 
-def per_class_figure(per_class: dict[str, list[float]], *, lang: str = "en") -> go.Figure:
-    """Grouped bars of per-class test accuracy (name → 10 fractions)."""
+def per_class_figure(per_class: dict[str, list[float]], *, lang: str = "en", classes: Sequence[str] | None = None) -> go.Figure:
+    """Grouped bars of per-class test accuracy (name → 10 fractions); ``classes``: the 10 class names (default the digits)."""
     fig = go.Figure()
+    names = list(classes) if classes is not None else DIGITS
     for name, acc in per_class.items():
         shown = _name(name, lang)
-        fig.add_bar(x=DIGITS, y=[100 * a for a in acc], name=shown, marker_color=COLORS.get(name),
-                    hovertemplate=tr("plots.hover_digit", lang, digit="%{x}", value="%{y:.1f} %") + "<extra>" + shown + "</extra>")
-    fig.update_xaxes(title=tr("plots.digit", lang), type="category")
+        fig.add_bar(x=names, y=[100 * a for a in acc], name=shown, marker_color=COLORS.get(name),
+                    hovertemplate=tr("plots.hover_digit" if classes is None else "plots.hover_class", lang, digit="%{x}",
+                                       value="%{y:.1f} %") + "<extra>" + shown + "</extra>")
+    fig.update_xaxes(title=tr("plots.digit" if classes is None else "plots.digit_img", lang), type="category")
     fig.update_yaxes(title=tr("plots.test_acc_axis", lang), range=[min(80.0, 100 * min(min(a) for a in per_class.values()) - 2), 100])
     return _layout(fig, tr("plots.per_class_title", lang), barmode="group")
 

@@ -24,6 +24,7 @@ from .models import architecture, build_model, count_params, size_bytes
 from .resources import Resources
 from .stats import sample_std
 from .data import MNISTSplit
+from .datasets import DEFAULT as DEFAULT_DATA
 from .train import TeacherLogits, TrainConfig, TrainResult, train_pair
 from .trainqueue import Ticket, TrainQueue
 from .workers import WorkerPool
@@ -31,7 +32,7 @@ from .workers import WorkerPool
 __all__ = [
     "Run", "make_run", "model_bytes", "model_from_bytes", "history_table", "results_table", "per_class",
     "student_confusion", "disagreements", "MODELS", "PairedGain", "paired_gain", "run_gain", "group_of", "seed_summary",
-    "HISTORY_PERCENT", "history_view", "Z95", "lead", "Press", "PressView",
+    "HISTORY_PERCENT", "history_view", "Z95", "lead", "Press", "PressView", "runs_on",
 ]
 
 MODELS = ("teacher", "distilled", "baseline")  # the rows of results_table
@@ -86,6 +87,12 @@ class Run:
     @property
     def agreement(self) -> float:
         return float(self.history["agreement"].iloc[-1])
+
+
+def runs_on(runs: Sequence[Run], dataset: str) -> list[Run]:
+    """The runs trained on data set ``dataset`` (their ``extra["data"]``; a run without one is the default's), in order.
+    A session keeps one history across data sets; a page shows the runs of the data set it shows."""
+    return [r for r in runs if r.extra.get("data", DEFAULT_DATA) == dataset]
 
 
 def make_run(run_id: int, distilled: TrainResult, baseline: TrainResult | None = None) -> Run:
@@ -331,12 +338,14 @@ class Press:
     pool : WorkerPool, optional
         Train in these worker processes (:mod:`kdviz.workers`), so the server's Python stays free;
         None: in threads of this process (:func:`kdviz.train.train_pair`). Same numbers either way.
+    dataset : str
+        The data set's key (:mod:`kdviz.datasets`), kept in each run's ``extra["data"]`` (see :func:`runs_on`).
     """
 
     def __init__(self, data: MNISTSplit, teacher: TeacherLogits, config: TrainConfig, *, seeds: Sequence[int],
                  baseline: bool, first_id: int, queue: TrainQueue, ticket: Ticket, on_run: Callable[[Run], object],
-                 pool: WorkerPool | None = None):
-        self.data, self.teacher, self.config = data, teacher, config
+                 pool: WorkerPool | None = None, dataset: str = DEFAULT_DATA):
+        self.data, self.teacher, self.config, self.dataset = data, teacher, config, dataset
         self.seeds, self.baseline, self.first_id = [int(s) for s in seeds], bool(baseline), int(first_id)
         self.queue, self.ticket, self.on_run, self.pool = queue, ticket, on_run, pool
         self._cond = threading.Condition()
@@ -423,7 +432,7 @@ class Press:
                     distilled, baseline = pair(self.data, self.teacher, self.config.replace(seed=seed), baseline=self.baseline,
                                                      parallel=self.ticket.width >= 2, callback=self._follow(seed))
                     run = make_run(self.first_id + k, distilled, baseline)
-                    run.extra["group"] = self.first_id
+                    run.extra["group"], run.extra["data"] = self.first_id, self.dataset
                     self.on_run(run)
                     with self._cond:
                         self._runs.append(run)

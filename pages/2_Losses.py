@@ -3,9 +3,10 @@
 import streamlit as st
 
 import ui
-from kdviz import live
+from kdviz import datasets, live
+from kdviz.runs import runs_on
 
-res = ui.start_page("nav.losses")
+res = ui.start_page("nav.losses", data=datasets.KEYS)  # MNIST digits or Fashion-MNIST (?data=, the sidebar)
 st.title(ui.tr("losses.title"))
 ui.demo_step("losses")  # the guided demo's bar (ui.DEMO)
 if res is None:
@@ -14,14 +15,14 @@ if res is None:
 
 states = ui.reference_students()
 data, state = res.data, st.session_state
-runs = state.get("runs", [])
+runs = runs_on(state.get("runs", []), res.dataset)  # this data set's runs (a session's history holds both)
 DEFAULT_STUDENT = "partly trained"  # a student still learning: both terms (and their gradients) are visible
 
 # The student and the scope are chosen below the first row but read here (their values are in the session state).
 names = {"untrained": ui.tr("losses.untrained"), "partly trained": ui.tr("losses.partly_trained"),
          "trained": ui.tr("losses.trained"), "latest": ui.tr("losses.latest")}
 options = list(states.logits) + (["latest"] if runs else [])  # the reference's states, then the latest run
-scopes = {"digit": ui.tr("losses.scope_digit"), "all": ui.tr("losses.scope_all")}
+scopes = {"digit": ui.tr(ui.words("losses.scope_digit")), "all": ui.tr(ui.words("losses.scope_all"), n=len(data.y_test))}
 if state.get("_loss_student") not in options:
     state["_loss_student"] = DEFAULT_STUDENT
 if state.get("_loss_scope") not in scopes:
@@ -35,15 +36,15 @@ idx = int(state["digit"])
 if scope == "digit":
     s, t, y = student_logits[idx], res.logits.test[idx], data.y_test[idx]  # (10,), (10,), ()
 else:
-    s, t, y = student_logits, res.logits.test, data.y_test  # (1000, 10), (1000, 10), (1000,)
+    s, t, y = student_logits, res.logits.test, data.y_test  # (n_test, 10), (n_test, 10), (n_test,)
 
 # Every view that depends on T or γ is a live view (kdviz.live): computed and drawn in the browser while T or γ is
 # dragged; the server hears them once, on release (ui.live stores them in the shared state). Here only the student's
 # and the teacher's logits are sent, once per student and scope (encoded once per reference student and digit).
 @st.cache_resource(show_spinner=False, max_entries=64)
-def reference_logits(student: str, scope: str, digit: int) -> dict:
-    """A reference student's logits (and the teacher's, the labels) as the live views take them: one dict shared by
-    every session (read only: unpacked into ui.live)."""
+def reference_logits(dataset: str, student: str, scope: str, digit: int) -> dict:
+    """A reference student's logits (and the teacher's, the labels) on data set ``dataset``, as the live views take
+    them: one dict shared by every session (read only: unpacked into ui.live)."""
     if scope == "all":
         return {"student": live.b64f32(states.logits[student]), **teacher_all()}
     return {"student": live.b64f32(states.logits[student][digit]), "teacher": live.b64f32(res.logits.test[digit]),
@@ -58,7 +59,7 @@ def teacher_all() -> dict:
 if which == "latest":  # this session's own run
     logits = {"student": live.b64f32(s), "teacher": live.b64f32(t), "labels": live.b64u8(y.reshape(-1)), "n": int(y.numel())}
 else:
-    logits = reference_logits(which, scope, idx if scope == "digit" else -1)
+    logits = reference_logits(res.dataset, which, scope, idx if scope == "digit" else -1)
 AXES = ("plots.T_log_axis", "plots.loss_axis", "plots.loss_title", "plots.soft_formula", "plots.hard_formula", "plots.total_formula",
         "plots.gamma_axis", "plots.heatmap_title", "plots.total", "plots.hard", "plots.grad_title", "plots.grad_axis",
         "plots.grad_soft_T2", "plots.grad_soft_plain")
@@ -80,7 +81,7 @@ with choice:
     st.radio(ui.tr("losses.scope"), list(scopes), key="_loss_scope", format_func=scopes.get)
     st.caption(ui.tr("losses.acc", acc=100 * acc))
     if scope == "digit":
-        st.caption(ui.tr("losses.digit", idx=idx, label=int(y)))
+        st.caption(ui.tr(ui.words("losses.digit"), idx=idx, label=ui.class_names()[int(y)]))
 with numbers:
     ui.live("loss_numbers", key="_live_loss_numbers", keys=("losses.soft", "losses.hard", "losses.total", "losses.soft_help",
                                                           "losses.hard_help", "losses.total_help"), **logits)

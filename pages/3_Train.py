@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from kdviz import plots, runs as kruns
+from kdviz import datasets, plots, runs as kruns
 from kdviz.lab import results as labres
 from kdviz.stats import plus_minus
 from kdviz.train import TrainConfig
 
-res = ui.start_page("nav.train")
+res = ui.start_page("nav.train", data=datasets.KEYS)  # MNIST digits or Fashion-MNIST (fewer epochs by default)
 st.title(ui.tr("train.title"))
 ui.demo_step("train")
 if res is None:
@@ -25,10 +25,17 @@ SIZES = {"784-32-10": (32,), "784-64-10": (64,), "784-128-10": (128,), "784-256-
          "784-512-10": (512,), "784-256-128-10": (256, 128), "784-800-800-10": (800, 800)}
 HINTON = "784-800-800-10"  # the size of Hinton et al. (2015)
 defaults = TrainConfig()
+n_train = len(res.data.y_train)
+default_epochs = datasets.student_epochs(res.dataset, n_train)  # 30 on 4,000 digits, 5 on 60,000 images
+if state.get("_train_epochs_of") != res.dataset:  # a new session, or another data set: its default epochs
+    state["_train_epochs"], state["_train_epochs_of"] = default_epochs, res.dataset
 
 
 def lab_pointer() -> None:
     """One sentence on the larger effect, fewer labels, with its numbers from the shipped Lab result, and the link."""
+    if res.dataset != datasets.DEFAULT:  # the Lab's shipped results are the MNIST digits': the link alone
+        ui.page_link("pages/4_Lab.py", label=ui.tr("train.lab_link"), icon=":material/science:")
+        return
     _, h = ui.shipped_value("fewer_labels", lambda result: labres.fewer_labels_headline(labres.fewer_labels_frames(result)))
     if h is not None:  # else (nothing shipped, stale or damaged): the link alone
         st.markdown(ui.tr("train.lab_pointer", pct=100 * h["fraction"], n=h["n_labelled"], distilled=100 * h["distilled"],
@@ -93,7 +100,7 @@ with controls:
     size = st.selectbox(ui.tr("train.size"), list(SIZES), index=2, key="_train_size", help=ui.tr("train.size_help"),
                         format_func=lambda s: ui.tr("train.size_hinton", size=s) if s == HINTON else s)
     c1, c2 = st.columns(2)
-    epochs = c1.number_input(ui.tr("common.epochs"), 1, 100, defaults.epochs, key="_train_epochs")
+    epochs = c1.number_input(ui.tr("common.epochs"), 1, 100, key="_train_epochs")
     lr = c2.select_slider(ui.tr("train.lr"), [1e-4, 3e-4, 1e-3, 3e-3, 1e-2], value=defaults.lr, key="_train_lr",
                           format_func=lambda v: f"{v:g}")
     T = ui.T_slider()
@@ -104,6 +111,8 @@ with controls:
     waits = "train_press" in state and state["train_press"].view().phase == "waiting"  # one press at a time per learner
     go = st.button(ui.tr("train.button"), type="primary", width="stretch", key="train_button", disabled=waits)
     st.markdown(ui.tr("train.explain"))
+    if default_epochs != defaults.epochs:
+        st.caption(ui.tr("train.epochs_full", n=n_train, epochs=default_epochs))
 
 config = defaults.replace(hidden=SIZES[size], epochs=int(epochs), lr=float(lr), T=float(T), gamma=float(gamma), seed=int(seed))
 
@@ -114,23 +123,24 @@ with view:
         job = state["train_press"] = kruns.Press(
             res.data, res.logits, config, seeds=[config.seed + k for k in range(3 if three else 1)],  # seed, seed + 1, seed + 2
             baseline=with_baseline, first_id=(state["runs"][-1].run_id + 1) if state["runs"] else 1,
-            queue=queue, ticket=ticket, on_run=ui.keep_runs(MAX_RUNS), pool=pool).start()
+            queue=queue, ticket=ticket, on_run=ui.keep_runs(MAX_RUNS), pool=pool, dataset=res.dataset).start()
     if job is not None:
         follow(job)
 
-    if not state["runs"]:
-        st.info(ui.tr("train.empty"))
+    here = kruns.runs_on(state["runs"], res.dataset)  # one history per session; this page shows this data set's runs
+    if not here:
+        st.info(ui.tr("train.empty", epochs=default_epochs))
         lab_pointer()
     else:
-        run = state["runs"][-1]
-        group = kruns.group_of(state["runs"], run)  # the seeds trained by the last press
+        run = here[-1]
+        group = kruns.group_of(here, run)  # the seeds trained by the last press
         gain = kruns.run_gain(group, res.data.y_test)
         if gain is None:
             st.info(ui.tr("train.no_baseline"))
         else:
             lo, hi = 100 * (gain.gain - kruns.Z95 * gain.se), 100 * (gain.gain + kruns.Z95 * gain.se)
             if len(group) == 1:
-                st.markdown(ui.tr("train.headline", gain=100 * gain.gain, se=100 * gain.se, distilled=100 * run.test_acc,
+                st.markdown(ui.tr(ui.words("train.headline"), gain=100 * gain.gain, se=100 * gain.se, distilled=100 * run.test_acc,
                                   baseline=100 * run.baseline_acc, n=gain.n))
             else:
                 summary = kruns.seed_summary(group)  # mean, sample std over the seeds
@@ -138,10 +148,10 @@ with view:
                                   distilled=plus_minus(*summary["distilled"], scale=100),
                                   baseline=plus_minus(*summary["baseline"], scale=100),
                                   seeds=", ".join(str(r.config.seed) for r in group)))
-            st.markdown(ui.tr("train.noise" if gain.within_noise else "train.signal", lo=lo, hi=hi, z=abs(gain.z), n=gain.n,
+            st.markdown(ui.tr(ui.words("train.noise") if gain.within_noise else "train.signal", lo=lo, hi=hi, z=abs(gain.z), n=gain.n,
                               discordant=gain.only_distilled + gain.only_baseline, only_d=gain.only_distilled,
                               only_b=gain.only_baseline))
-            st.caption(ui.tr("train.se_caption", n=gain.n))
+            st.caption(ui.tr(ui.words("train.se_caption"), n=gain.n))
         lab_pointer()
         histories = {"distilled": run.history} | ({"baseline": run.baseline_history} if run.baseline_history is not None else {})
         st.markdown("#### " + ui.tr("train.run_header", run=run.run_id, arch="-".join(["784", *map(str, run.config.hidden), "10"]),
@@ -158,26 +168,29 @@ with view:
         st.dataframe(table, hide_index=True, width="stretch", column_config={
             "model": st.column_config.TextColumn(ui.tr("train.col_model"), pinned=True),
             "test_acc": st.column_config.NumberColumn(ui.tr("train.col_test_acc"), format="percent"),
-            "agreement": st.column_config.NumberColumn(ui.tr("train.col_agreement"), format="percent", help=ui.tr("train.col_agreement_help")),
+            "agreement": st.column_config.NumberColumn(ui.tr("train.col_agreement"), format="percent", help=ui.tr(ui.words("train.col_agreement_help"), n=len(res.data.y_test))),
             "params": st.column_config.NumberColumn(ui.tr("train.col_params"), format="%d"),
             "seconds": st.column_config.NumberColumn(ui.tr("train.col_seconds"), format="%.1f")},
             column_order=["model", "test_acc", "agreement", "params", "seconds"])  # size = 4 bytes × params: left off for width
 
-if state["runs"]:
-    run = state["runs"][-1]
+if here:
+    run = here[-1]
     left, right = st.columns(2, gap="large")
-    ui.chart(plots.confusion_figure(kruns.student_confusion(run, res), ui.tr("train.confusion"), lang=ui.lang()),
+    classes = None if datasets.dataset(res.dataset).digits else ui.class_names()  # the axes name clothes, not digits
+    ui.chart(plots.confusion_figure(kruns.student_confusion(run, res), ui.tr("train.confusion"), lang=ui.lang(), classes=classes),
              key="confusion", where=left)
-    ui.chart(plots.per_class_figure(kruns.per_class(run, res), lang=ui.lang()), key="per_class", where=right)
+    ui.chart(plots.per_class_figure(kruns.per_class(run, res), lang=ui.lang(), classes=classes), key="per_class", where=right)
     dis = kruns.disagreements(run, res, k=12)
-    st.markdown("#### " + ui.tr("train.disagree", n=int(round((1 - run.agreement) * 1000))))
+    n_test = len(res.data.y_test)
+    st.markdown("#### " + ui.tr(ui.words("train.disagree"), n=int(round((1 - run.agreement) * n_test)), total=n_test))
     if len(dis):
+        name = ui.class_names()
         st.image([255 - res.data.images_test[i] for i in dis["index"]], width=100,  # ink dark on paper
-                 caption=[ui.tr("train.disagree_caption", label=y, teacher=t, student=s, p=100 * p)
+                 caption=[ui.tr("train.disagree_caption", label=name[y], teacher=name[t], student=name[s], p=100 * p)
                           for i, y, t, s, p in dis.itertuples(index=False)])
 
     st.subheader(ui.tr("train.history"), divider="gray")
-    hist = kruns.history_table(state["runs"])
+    hist = kruns.history_table(here)
     view_ = kruns.history_view(hist)  # percentages, as shown and downloaded
     labels = {"run": "train.h_run", "hidden": "train.h_hidden", "epochs": "train.h_epochs", "lr": "train.h_lr", "T": "train.h_T",
               "gamma": "train.h_gamma", "seed": "train.h_seed", "distilled_acc": "train.h_distilled_acc",
@@ -194,13 +207,13 @@ if state["runs"]:
         st.download_button(ui.tr("train.download_history"),
                            view_.rename(columns={c: ui.tr(k) for c, k in labels.items()}).to_csv(index=False).encode(), "kdviz-runs.csv", "text/csv",
                            width="stretch")
-        pick = st.selectbox(ui.tr("train.weights_of"), [r.run_id for r in state["runs"]][::-1], key="_weights_run")
-        chosen = next(r for r in state["runs"] if r.run_id == pick)
+        pick = st.selectbox(ui.tr("train.weights_of"), [r.run_id for r in here][::-1], key="_weights_run")
+        chosen = next(r for r in here if r.run_id == pick)
         st.download_button(ui.tr("train.download_weights", run=pick), chosen.weights,
                            f"kdviz-student-run{pick}.safetensors", "application/octet-stream", width="stretch",
                            help=ui.tr("train.download_weights_help"))
         if st.button(ui.tr("train.clear"), width="stretch"):
-            state["runs"] = []
+            state["runs"] = [r for r in state["runs"] if r not in here]  # this data set's history; the other's is kept
             st.rerun()
 
 ui.end_page()

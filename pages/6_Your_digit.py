@@ -3,8 +3,8 @@
 import streamlit as st
 
 import ui
-from kdviz import digits, mydigit, plots
-from kdviz.runs import model_from_bytes
+from kdviz import datasets, digits, mydigit, plots
+from kdviz.runs import model_from_bytes, runs_on
 
 res = ui.start_page("nav.your_digit", data_note="data.digits_only")  # digits, whatever the data set
 st.title(ui.tr("mine.title"))
@@ -49,7 +49,7 @@ with view:
     if image is None:
         st.info(ui.tr("mine.empty"))
     else:
-        runs = state.get("runs", [])
+        runs = runs_on(state.get("runs", []), datasets.DEFAULT)  # students of the digits, not of clothes
         if runs:
             student, student_name = model_from_bytes(runs[-1].weights), ui.tr("mine.student_run", run=runs[-1].run_id)
         else:

@@ -1,13 +1,16 @@
-"""The data set in the app (issue 14): ``?data=`` and the sidebar choice; the Temperature page on Fashion-MNIST
-names the classes; the other pages say in one line that they show the MNIST digits."""
+"""The data set in the app (issue 14): ``?data=`` and the sidebar choice; the Temperature, Losses and Train pages
+on Fashion-MNIST name the classes and count its 10,000 test images; the other pages say in one line that they show
+the MNIST digits."""
 
 import os
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from kdviz import datasets, idx
-from test_lesson_pages import live_data, open_page
+from test_lesson_pages import f32, live_data, open_page
+from test_pages import charts
 
 FASHION = datasets.dataset("fashion-mnist")
 needs_fashion = pytest.mark.skipif(
@@ -58,9 +61,72 @@ def test_temperature_on_fashion_mnist_in_chinese():
 
 
 @pytest.mark.parametrize("page, note", [("app.py", "This page shows MNIST digits (5,000) for now"),
-                                        ("pages/2_Losses.py", "This page shows MNIST digits (5,000) for now"),
+                                        ("pages/4_Lab.py", "This page shows MNIST digits (5,000) for now"),
                                         ("pages/6_Your_digit.py", "This page is about handwritten digits")])
 def test_other_pages_say_they_show_the_digits(page, note):
     at = open_page(page, {"data": "fashion-mnist"})
     assert len(at.info) >= 1 and at.info[0].value.startswith(note), [i.value for i in at.info]
     assert "data=fashion-mnist" in link(at)  # the choice is kept for the pages that take it
+
+
+@pytest.fixture(scope="module")
+def fashion():
+    from kdviz.resources import load_resources
+
+    return load_resources(dataset="fashion-mnist")
+
+
+@needs_fashion
+def test_train_on_fashion_mnist_trains_fewer_epochs_and_names_the_classes(fashion):
+    """A default press on 60,000 images trains 5 epochs (said on the page); a run's confusion table, per-class bars
+    and disagreements name the clothes and count 10,000 test images; the MNIST history is kept apart."""
+    at = open_page("pages/3_Train.py", {"data": "fashion-mnist"})
+    assert at.number_input(key="_train_epochs").value == datasets.student_epochs("fashion-mnist", 60000) == 5
+    assert any(c.value.startswith("60,000 training images: a default press trains **5 epochs**") for c in at.caption)
+    assert [i.value for i in at.info] == ["Choose the settings and press **Train**. A default run (5 epochs, both students) "
+                                          "takes a few seconds."]
+    at.number_input(key="_train_epochs").set_value(1)
+    at.selectbox(key="_train_size").set_value("784-32-10")
+    at.button(key="train_button").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (run,) = at.session_state["runs"]
+    assert run.extra["data"] == "fashion-mnist" and run.test_logits.shape == (10000, 10) and len(run.history) == 1
+    names = list(idx.FASHION_CLASSES)
+    figs = charts(at)
+    assert figs["confusion"]["data"][0]["x"] == names and figs["confusion"]["data"][0]["y"] == names
+    assert figs["per_class"]["data"][0]["x"] == names and figs["per_class"]["layout"]["xaxis"]["title"]["text"] == "class"
+    n = int(round((1 - run.agreement) * 10000))
+    head = next(m.value for m in at.markdown if m.value.startswith("#### Where the student and the teacher disagree"))
+    assert f"({n:,} of 10,000 test images;" in head
+    assert any(m.value.endswith("over the 10,000 test images)") for m in at.markdown)
+    captions = list(at.get("image")[-1].captions)  # "label Shirt · teacher Shirt · student Coat (87 %)"
+    assert len(captions) == 12
+    for c in captions:
+        label, teacher, student = (part.split(" ", 1)[1] for part in c.rsplit(" (", 1)[0].split(" · "))
+        assert {label, teacher, student} <= set(names) and teacher != student, c
+    # the MNIST digits: their own default epochs, and an empty history (the Fashion-MNIST run is not theirs)
+    at.sidebar.selectbox(key="_w_data").set_value("mnist-5k").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key="_train_epochs").value == 30 and at.info
+    assert not any(m.value.startswith("#### Where") for m in at.markdown)
+    at.sidebar.selectbox(key="_w_data").set_value("fashion-mnist").run()
+    assert any(f"({n:,} of 10,000 test images;" in m.value for m in at.markdown)  # back: its run again
+
+
+@needs_fashion
+def test_losses_on_fashion_mnist_uses_its_reference_student_and_10000_images(fashion):
+    from kdviz import explore
+
+    at = open_page("pages/2_Losses.py", {"data": "fashion-mnist"})
+    numbers = live_data(at, "loss_numbers")
+    assert numbers["n"] == 10000 and not at.info
+    states = explore.student_states(fashion, full_epochs=5)  # the page's reference student (cached on disk by the page)
+    np.testing.assert_array_equal(f32(numbers["student"], 10000, 10), states.logits["partly trained"].numpy())
+    np.testing.assert_array_equal(f32(numbers["teacher"], 10000, 10), fashion.logits.test.numpy())
+    assert at.radio(key="_loss_scope").format_func("all") == "all 10,000 test images"
+    assert any(f"{100 * states.test_acc['partly trained']:.1f} %" in c.value for c in at.caption)
+    at.radio(key="_loss_scope").set_value("digit").run()
+    digit = at.session_state["digit"]
+    label = idx.FASHION_CLASSES[int(fashion.data.y_test[digit])]
+    assert any(c.value.startswith(f"Test image #{digit} ({label});") for c in at.caption)
+    assert live_data(at, "loss_numbers")["n"] == 1

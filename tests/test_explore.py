@@ -111,8 +111,31 @@ def test_student_states_improve_with_training(res):
     assert all(v.shape == (1000, 10) for v in states.logits.values())
     acc = states.test_acc
     assert acc["untrained"] < 0.3 < acc["partly trained"] <= acc["trained"] + 0.02
-    again = explore.student_states(res, partial_epochs=1, full_epochs=3)
+    again = explore.student_states(res, partial_epochs=1, full_epochs=3, use_cache=False)
     assert torch.equal(again.logits["trained"], states.logits["trained"])  # seeded
+
+
+def test_student_states_are_cached_on_disk_and_rebuilt_when_bad(res, cache):
+    """The reference student (the Losses page's) is trained once per teacher, data and epochs, then read from disk:
+    the same logits and weights as a fresh run; a damaged file is rebuilt, never trusted."""
+    fresh = explore.student_states(res, partial_epochs=1, full_epochs=2, use_cache=False)
+    assert not list(cache.glob("reference-student-*.npz"))  # use_cache=False writes nothing
+    first = explore.student_states(res, partial_epochs=1, full_epochs=2)
+    (path,) = cache.glob("reference-student-*.npz")
+    stamp = path.stat().st_mtime_ns
+    second = explore.student_states(res, partial_epochs=1, full_epochs=2)
+    assert path.stat().st_mtime_ns == stamp  # read, not written again
+    x = res.data.x_test[:50].reshape(50, -1)
+    for states in (first, second):
+        assert all(torch.equal(states.logits[k], fresh.logits[k]) for k in fresh.logits)
+        assert states.test_acc == fresh.test_acc
+        assert torch.equal(states.model(x), fresh.model(x))  # the weights too (the Your digit page uses them)
+    assert len({p.name for p in cache.glob("reference-student-*.npz")}) == 1
+    explore.student_states(res, partial_epochs=1, full_epochs=3)  # other epochs: another file
+    assert len(list(cache.glob("reference-student-*.npz"))) == 2
+    path.write_bytes(path.read_bytes()[:200])  # truncated
+    rebuilt = explore.student_states(res, partial_epochs=1, full_epochs=2)
+    assert torch.equal(rebuilt.logits["trained"], fresh.logits["trained"]) and path.stat().st_size > 200
 
 
 def test_ambiguous_digit_matches_numpy(res):

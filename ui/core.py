@@ -78,6 +78,9 @@ IMAGE_WORDS = {  # a text about digits → the same text about images and classe
     "temp.softmax_title": "temp.softmax_title_img", "temp.runner_up": "temp.runner_up_img",
     "temp.map_explain": "temp.map_explain_img", "temp.col_true": "temp.col_true_img", "plots.digit": "plots.digit_img", "plots.dk_x": "plots.dk_x_img",
     "plots.true_digit": "plots.true_digit_img", "demo.temperature": "demo.temperature_img",
+    "train.disagree": "train.disagree_img", "train.headline": "train.headline_img", "train.noise": "train.noise_img",
+    "train.se_caption": "train.se_caption_img", "train.col_agreement_help": "train.col_agreement_help_img",
+    "losses.scope_all": "losses.scope_all_img", "losses.scope_digit": "losses.scope_digit_img", "losses.digit": "losses.digit_img",
 }
 
 
@@ -88,16 +91,18 @@ def words(key: str) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _reference_students() -> "explore.StudentStates":
-    states = explore.student_states(resources())
+def _reference_students(dataset: str = datasets.DEFAULT) -> "explore.StudentStates":
+    res = _resources(dataset)
+    states = explore.student_states(res, full_epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))  # disk-cached
     gc.freeze()  # as the resources: server-long
     return states
 
 
 def reference_students() -> "explore.StudentStates":
-    """One default student (784-128-10, T = 4, γ = 0.9, seed 0) at 0, 1 and 30 epochs, shared by all sessions."""
+    """One default student (784-128-10, T = 4, γ = 0.9, seed 0) at 0, 1 and its data set's default epochs (30 on the
+    MNIST digits, 5 on Fashion-MNIST), per data set, shared by all sessions."""
     with st.spinner(tr("ui.spinner_reference")):
-        return _reference_students()
+        return _reference_students(dataset())
 
 
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}  # no plotly toolbar over the titles
