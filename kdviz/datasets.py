@@ -10,9 +10,9 @@ key                       what                                        where
 ``fashion-mnist``         70,000 clothing images, 60,000/10,000       Debian's ``dataset-fashion-mnist``
 ========================  ==========================================  =====================================
 
-A folder (``--data-dir PATH`` in the CLI, ``data_dir=`` here; not yet offered in the app) holds the four
-standard MNIST-format files (:mod:`kdviz.idx`): full MNIST, KMNIST, or Fashion-MNIST copied elsewhere. Its
-classes are named by their label, 0–9.
+A folder (``--data-dir PATH`` in the CLI, ``data_dir=`` here, ``KDVIZ_DATA_DIR`` for the app, where it is offered
+as ``folder``; a link names it by that key, never by its path) holds the four standard MNIST-format files
+(:mod:`kdviz.idx`): full MNIST, KMNIST, or Fashion-MNIST copied elsewhere. Its classes are named by their label, 0–9.
 """
 
 from __future__ import annotations
@@ -20,14 +20,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import os
+from collections.abc import Mapping
+
 import numpy as np
 import torch
 
 from . import idx
 from .data import MNISTSplit, load_mnist
 
-__all__ = ["DataSet", "DATASETS", "DEFAULT", "KEYS", "FOLDER", "dataset", "load_split", "split_from_idx",
-           "class_names", "rebuild_command", "student_epochs"]
+__all__ = ["DataSet", "DATASETS", "DEFAULT", "KEYS", "FOLDER", "ENV", "dataset", "load_split", "split_from_idx",
+           "class_names", "rebuild_command", "student_epochs", "folder_from_env", "offered", "is_digits"]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 DIGITS = tuple(str(d) for d in range(10))
@@ -64,6 +67,7 @@ DATASETS = (
 DEFAULT = "mnist-5k"
 KEYS = tuple(d.key for d in DATASETS)
 FOLDER = "folder"  # the key of a folder data set (``data_dir``); its teacher is trained on first use and cached
+ENV = "KDVIZ_DATA_DIR"  # the app's folder data set, set by whoever starts the server
 
 
 def dataset(key: str) -> DataSet:
@@ -72,6 +76,22 @@ def dataset(key: str) -> DataSet:
         if d.key == key:
             return d
     raise ValueError(f"unknown data set {key!r}; known: {', '.join(KEYS)} (or a folder of MNIST-format files)")
+
+
+def folder_from_env(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The folder named by ``KDVIZ_DATA_DIR`` (None when unset or empty). Not checked here: loading it says what is wrong."""
+    raw = (os.environ if environ is None else environ).get(ENV, "").strip()
+    return Path(raw).expanduser() if raw else None
+
+
+def offered(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The data sets the app offers: :data:`KEYS`, and :data:`FOLDER` when ``KDVIZ_DATA_DIR`` is set."""
+    return KEYS + ((FOLDER,) if folder_from_env(environ) is not None else ())
+
+
+def is_digits(key: str) -> bool:
+    """Whether data set ``key``'s classes are the handwritten digits (a folder's may be anything: its labels)."""
+    return key != FOLDER and dataset(key).digits
 
 
 def student_epochs(key: str, n_train: int) -> int:

@@ -17,7 +17,7 @@ from .modelfile import ModelFileError, save_model
 from .teacher import load_teacher, train_teacher
 from .train import TeacherLogits, teacher_logits
 
-__all__ = ["Resources", "load_resources", "cached_teacher_logits"]
+__all__ = ["Resources", "load_resources", "cached_teacher_logits", "folder_teacher", "folder_teacher_path"]
 
 
 @dataclass(frozen=True)
@@ -53,15 +53,16 @@ def folder_teacher_path(data: MNISTSplit) -> Path:
     return cache_dir() / f"teacher-folder-{data.fingerprint}.safetensors"
 
 
-def _folder_teacher(data: MNISTSplit, *, log=None) -> tuple[nn.Module, dict]:
-    """A folder's teacher: from the cache, else trained now (a line per epoch to ``log``) and cached atomically."""
+def folder_teacher(data: MNISTSplit, *, log=None, progress=None) -> tuple[nn.Module, dict]:
+    """A folder's teacher: from the cache, else trained now (a line per epoch to ``log``, ``progress(done, total)``
+    per step) and cached atomically."""
     path = folder_teacher_path(data)
     try:
         return load_teacher(path, data=data)
     except ModelFileError:
         pass  # missing or bad: train it (a bad file is replaced)
     model, meta = train_teacher(data, log=log or (lambda line: None), command="trained on first use of this folder",
-                                dataset=datasets.FOLDER)
+                                dataset=datasets.FOLDER, progress=progress)
     save_model(model, path, meta)
     return load_teacher(path, data=data)
 
@@ -73,7 +74,7 @@ def load_resources(teacher_path: Path | str | None = None, *, dataset: str = dat
     (a line per epoch to ``log``) and cached. Raises ``ValueError`` / ``TeacherError`` with one line."""
     data = datasets.load_split(dataset, data_dir=data_dir, use_cache=use_cache)
     if data_dir is not None and teacher_path is None:
-        teacher, meta = _folder_teacher(data, log=log)
+        teacher, meta = folder_teacher(data, log=log)
         dataset = datasets.FOLDER
     else:
         path = teacher_path if teacher_path is not None else datasets.dataset(dataset).teacher

@@ -62,7 +62,7 @@ def random_shift(x: torch.Tensor, max_shift: int, background: float, generator: 
 
 def train_teacher(
     data: MNISTSplit, config: TeacherConfig = TeacherConfig(), *, log=print, classes=None,
-    command: str = REBUILD_COMMAND, dataset: str = "mnist-5k",
+    command: str = REBUILD_COMMAND, dataset: str = "mnist-5k", progress=None,
 ) -> tuple[nn.Module, dict]:
     """Train the CNN teacher on a data set's train split (the embedded one by default). Returns ``(model, metadata)``;
     the metadata records ``dataset`` and ``command``, the command that rebuilds it.
@@ -71,6 +71,9 @@ def train_teacher(
     classes only, with cross-entropy over those classes' logits (the other outputs are
     never trained); ``test_acc`` is then measured on the test digits of those classes,
     predicting among them. Default: all ten classes, as before.
+
+    ``progress`` (optional) is called as ``progress(steps_done, steps_total)`` after every
+    optimisation step (the app's progress bar while a folder's teacher trains).
     """
     x_train, y_train = data.x_train, data.y_train
     x_test, y_test = data.x_test, data.y_test
@@ -96,7 +99,7 @@ def train_teacher(
         opt = torch.optim.Adam(model.parameters(), lr=config.lr)
         steps = config.epochs * -(-len(x_train) // config.batch_size)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
-        start = time.perf_counter()
+        start, done = time.perf_counter(), 0
         for epoch in range(1, config.epochs + 1):
             model.train()
             perm = torch.randperm(len(x_train), generator=gen)
@@ -108,6 +111,9 @@ def train_teacher(
                 loss.backward()
                 opt.step()
                 sched.step()
+                done += 1
+                if progress is not None:
+                    progress(done, steps)
             with torch.no_grad():
                 model.eval()
                 acc = float((outputs(x_test).argmax(1) == y_test).float().mean())

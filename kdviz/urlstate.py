@@ -55,14 +55,14 @@ class Problem(str):
         return tr(self.key, lang, **self.fields)
 
 
-def _one(name: str, raw) -> tuple[object | None, Problem | None]:
+def _one(name: str, raw, choices: Mapping[str, tuple[str, ...]] = CHOICES) -> tuple[object | None, Problem | None]:
     kind, low, high, _ = PARAMS[name]
     if isinstance(raw, (list, tuple)):
         raw = raw[-1] if raw else ""
     text = str(raw).strip()
     if kind == "choice":
-        choices = CHOICES[name]
-        return (text, None) if text in choices else (None, Problem("url.not_choice", name=name, value=repr(text), choices=", ".join(choices)))
+        options = choices[name]
+        return (text, None) if text in options else (None, Problem("url.not_choice", name=name, value=repr(text), choices=", ".join(options)))
     try:
         value = float(text) if kind == "float" else int(text)
     except ValueError:
@@ -74,8 +74,9 @@ def _one(name: str, raw) -> tuple[object | None, Problem | None]:
     return value, None
 
 
-def parse_query(params: Mapping[str, object]) -> tuple[dict[str, object], list[Problem]]:
-    """Validate the known query parameters; unknown names are ignored.
+def parse_query(params: Mapping[str, object], *, data: tuple[str, ...] = DATA_KEYS) -> tuple[dict[str, object], list[Problem]]:
+    """Validate the known query parameters; unknown names are ignored. ``data``: the data sets this server offers
+    (:func:`kdviz.datasets.offered`; ``folder`` only when it has one).
 
     Returns
     -------
@@ -85,7 +86,7 @@ def parse_query(params: Mapping[str, object]) -> tuple[dict[str, object], list[P
     values, problems = {}, []
     for name in PARAMS:
         if name in params:
-            value, problem = _one(name, params[name])
+            value, problem = _one(name, params[name], {**CHOICES, "data": data})
             if problem:
                 problems.append(problem)
             else:

@@ -6,7 +6,7 @@ import streamlit as st
 import ui
 from kdviz import datasets, explore, live
 
-res = ui.start_page("nav.temperature", data=datasets.KEYS)  # MNIST digits or Fashion-MNIST (?data=, the sidebar)
+res = ui.start_page("nav.temperature", data=datasets.offered())  # MNIST digits or Fashion-MNIST (?data=, the sidebar)
 st.title(ui.tr("temp.title"))
 ui.demo_step("temperature")  # the guided demo's bar (ui.DEMO)
 if res is None:
@@ -31,7 +31,7 @@ def on_class_change() -> None:
 state["_digit_class"] = int(data.y_test[int(state["digit"])])  # the class box follows the chosen digit
 idx = int(state["digit"])  # the chooser below changes it through callbacks, which run before this script
 label, z = int(data.y_test[idx]), teacher_logits[idx]  # z: (10,)
-classes = {} if datasets.dataset(ui.dataset()).digits else {"classes": names}  # the views name the classes
+classes = {} if datasets.is_digits(ui.dataset()) else {"classes": names}  # the views name the classes
 
 # Every view that depends on T is a live view (kdviz.live): computed and drawn in the browser while T is dragged;
 # the server hears T once, on release (ui.live stores it in the shared state["T"]). Here only what T does not change.

@@ -6,7 +6,7 @@ import ui
 from kdviz import datasets, live
 from kdviz.runs import runs_on
 
-res = ui.start_page("nav.losses", data=datasets.KEYS)  # MNIST digits or Fashion-MNIST (?data=, the sidebar)
+res = ui.start_page("nav.losses", data=datasets.offered())  # MNIST digits or Fashion-MNIST (?data=, the sidebar)
 st.title(ui.tr("losses.title"))
 ui.demo_step("losses")  # the guided demo's bar (ui.DEMO)
 if res is None:

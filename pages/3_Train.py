@@ -11,7 +11,7 @@ from kdviz.lab import results as labres
 from kdviz.stats import plus_minus
 from kdviz.train import TrainConfig
 
-res = ui.start_page("nav.train", data=datasets.KEYS)  # MNIST digits or Fashion-MNIST (fewer epochs by default)
+res = ui.start_page("nav.train", data=datasets.offered())  # MNIST digits or Fashion-MNIST (fewer epochs by default)
 st.title(ui.tr("train.title"))
 ui.demo_step("train")
 if res is None:
@@ -176,7 +176,7 @@ with view:
 if here:
     run = here[-1]
     left, right = st.columns(2, gap="large")
-    classes = None if datasets.dataset(res.dataset).digits else ui.class_names()  # the axes name clothes, not digits
+    classes = None if datasets.is_digits(res.dataset) else ui.class_names()  # the axes name clothes, not digits
     ui.chart(plots.confusion_figure(kruns.student_confusion(run, res), ui.tr("train.confusion"), lang=ui.lang(), classes=classes),
              key="confusion", where=left)
     ui.chart(plots.per_class_figure(kruns.per_class(run, res), lang=ui.lang(), classes=classes), key="per_class", where=right)

@@ -130,3 +130,52 @@ def test_losses_on_fashion_mnist_uses_its_reference_student_and_10000_images(fas
     label = idx.FASHION_CLASSES[int(fashion.data.y_test[digit])]
     assert any(c.value.startswith(f"Test image #{digit} ({label});") for c in at.caption)
     assert live_data(at, "loss_numbers")["n"] == 1
+
+
+def test_a_folder_is_offered_only_when_the_server_has_one(monkeypatch):
+    monkeypatch.delenv(datasets.ENV, raising=False)
+    at = open_page("pages/1_Temperature.py", {"data": "folder"})
+    assert [w.value for w in at.warning] == [
+        "Ignored in the link: data='folder' is not one of mnist-5k, fashion-mnist; using the default"]
+    assert at.sidebar.selectbox(key="_w_data").options == ["MNIST digits (5,000)", "Fashion-MNIST (70,000)"]
+
+
+def test_the_servers_folder_trains_its_teacher_once_under_a_progress_bar(tmp_path, cache, monkeypatch):
+    """KDVIZ_DATA_DIR: the sidebar offers "the server's folder"; ?data=folder opens it (the link names the key, never
+    the path); its teacher is trained on first use with a progress bar, cached, and read by the next session."""
+    from test_idx import make_set, write_set
+    from kdviz import resources
+
+    folder = write_set(tmp_path / "kmnist", make_set(seed=3), gz=True)
+    monkeypatch.setenv(datasets.ENV, str(folder))
+    bars = []
+    real = resources.folder_teacher
+
+    def watched(data, *, log=None, progress=None):
+        def spy(done, total):
+            bars.append((done, total))
+            progress(done, total)
+        return real(data, log=log, progress=spy)
+
+    monkeypatch.setattr(resources, "folder_teacher", watched)
+    at = open_page("pages/1_Temperature.py", {"data": "folder"})
+    assert not at.warning and not at.error, [e.value for e in at.error]
+    split = datasets.load_split(data_dir=folder)
+    assert resources.folder_teacher_path(split).exists()
+    assert bars and bars[-1][0] == bars[-1][1] and len(bars) == bars[-1][1]  # every step reported, to the end
+    assert at.session_state["data"] == "folder" and "The server's folder (KDVIZ_DATA_DIR)" in at.sidebar.selectbox(key="_w_data").options
+    assert "data=folder" in link(at) and str(folder) not in link(at) and "kmnist" not in link(at)
+    m = live_data(at, "map")
+    assert m["classes"] == [str(d) for d in range(10)] and m["n"] == len(split.y_test)
+    assert m["text"]["plots.true_digit"] == "true class"  # not digits: the images' wording
+    bars.clear()
+    again = open_page("pages/2_Losses.py", {"data": "folder"})  # another session: the teacher is read, not trained
+    assert not bars and not again.error and live_data(again, "loss_numbers")["n"] == len(split.y_test)
+
+
+def test_a_bad_server_folder_is_one_line(tmp_path, cache, monkeypatch):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv(datasets.ENV, str(empty))
+    at = open_page("pages/1_Temperature.py", {"data": "folder"})
+    assert len(at.error) == 1 and "\n" not in at.error[0].value and not at.exception

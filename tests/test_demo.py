@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -64,7 +65,8 @@ def test_default_digit_is_the_computed_ambiguous_one(res):
 def test_reset_view_restores_the_defaults_and_the_link(res):
     at = run("pages/2_Losses.py", query={"T": "11", "gamma": "0.3", "digit": "5", "seed": "9", "lang": "zh"})
     at.radio(key="_loss_scope").set_value("digit").run()
-    at.session_state["runs"] = ["kept"]  # a learner's work survives a reset
+    kept = SimpleNamespace(extra={"data": "fashion-mnist"})  # a learner's work survives a reset (a run of another data set)
+    at.session_state["runs"] = [kept]
     [reset] = [b for b in at.sidebar.button if b.key == "reset_view"]
     assert reset.label == "重置视图"
     reset.click().run()
@@ -72,7 +74,7 @@ def test_reset_view_restores_the_defaults_and_the_link(res):
     defaults = ui.default_view(res)
     for name, value in defaults.items():
         assert at.session_state[name] == value, name
-    assert at.session_state["lang"] == "zh" and at.session_state["runs"] == ["kept"]
+    assert at.session_state["lang"] == "zh" and at.session_state["runs"] == [kept]
     assert at.radio(key="_loss_scope").value != "digit" or at.radio(key="_loss_scope").index == 0
     assert dict(at.query_params) == {"T": "4", "gamma": "0.9", "digit": str(defaults["digit"]), "seed": "0", "lang": "zh"}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import html
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -46,8 +47,9 @@ RESET_KEYS = ("lab.tab", "compress.preset", "compress.x", "compress.columns", "c
 
 
 @st.cache_resource(show_spinner=False)
-def _resources(dataset: str = datasets.DEFAULT) -> Resources:
-    res = kdviz_resources.load_resources(dataset=dataset)  # looked up at call time (tests replace it)
+def _resources(dataset: str = datasets.DEFAULT, folder: str = "") -> Resources:
+    """``folder``: the path of ``KDVIZ_DATA_DIR`` for the folder data set (part of the cache key), else empty."""
+    res = kdviz_resources.load_resources(dataset=dataset, data_dir=folder or None)  # looked up at call time (tests replace it)
     gc.freeze()  # it lives as long as the server: out of the collector's sight (see the imports' gc.freeze below)
     return res
 
@@ -58,10 +60,48 @@ def dataset() -> str:
     return st.session_state.get("_page_data", datasets.DEFAULT)
 
 
+_FOLDER_TRAINING = threading.Lock()  # a folder's teacher is trained once per server, under one learner's progress bar
+_FOLDER_READY: set[str] = set()  # folders whose teacher this server has loaded
+
+
 def resources() -> Resources:
-    """The data and teacher of :func:`dataset`, loaded once per server per data set and never mutated."""
+    """The data and teacher of :func:`dataset`, loaded once per server per data set and never mutated.
+    A folder's teacher (``KDVIZ_DATA_DIR``) is trained on first use under a progress bar, then cached on disk."""
+    key, folder = _data_args(dataset())
+    if folder and folder not in _FOLDER_READY:
+        _train_folder_teacher()
     with st.spinner(tr("ui.spinner_resources")):  # the spinner is in the chosen language, so not the cache's own
-        return _resources(dataset())
+        res = _resources(key, folder)
+    if folder:
+        _FOLDER_READY.add(folder)
+    return res
+
+
+def _data_args(key: str) -> tuple[str, str]:
+    """``(key, folder)`` for :func:`_resources`: a folder data set is cached by its path (``KDVIZ_DATA_DIR``)."""
+    return key, str(datasets.folder_from_env() or "") if key == datasets.FOLDER else ""
+
+
+def _train_folder_teacher() -> None:
+    """The folder's teacher, trained now if it is not cached, with a progress bar; other learners wait for it."""
+    folder = datasets.folder_from_env()
+    with st.spinner(tr("ui.spinner_resources")):
+        data = datasets.load_split(data_dir=folder)  # a bad folder: one line (start_page shows it)
+    if kdviz_resources.folder_teacher_path(data).exists():
+        return  # checked when loaded; a bad file is trained again there
+    bar = st.progress(0.0, text=tr("data.folder_waiting"))
+    with _FOLDER_TRAINING:  # one training per server: the next learner finds it cached
+        if not kdviz_resources.folder_teacher_path(data).exists():
+            shown = [-1]
+
+            def progress(done: int, total: int) -> None:
+                pct = int(100 * done / total)
+                if pct != shown[0]:  # at most 100 updates
+                    shown[0] = pct
+                    bar.progress(done / total, text=tr("data.folder_training", n=len(data.y_train), pct=pct))
+
+            kdviz_resources.folder_teacher(data, progress=progress)
+    bar.empty()
 
 
 def class_names() -> tuple[str, ...]:
@@ -69,7 +109,7 @@ def class_names() -> tuple[str, ...]:
     return datasets.class_names(dataset(), lang())
 
 
-DATA_NAMES = {"mnist-5k": "data.mnist-5k", "fashion-mnist": "data.fashion-mnist"}  # data set → its name's key
+DATA_NAMES = {"mnist-5k": "data.mnist-5k", "fashion-mnist": "data.fashion-mnist", "folder": "data.folder"}  # data set → its name's key
 IMAGE_WORDS = {  # a text about digits → the same text about images and classes (a data set that is not digits)
     "temp.the_digit": "temp.the_digit_img", "temp.test_digit": "temp.test_digit_img",
     "temp.test_digit_help": "temp.test_digit_help_img", "temp.same_class": "temp.same_class_img",
@@ -87,12 +127,12 @@ IMAGE_WORDS = {  # a text about digits → the same text about images and classe
 def words(key: str) -> str:
     """``key``, or its :data:`IMAGE_WORDS` variant (images and classes, not digits) when the page shows a data
     set other than digits."""
-    return key if datasets.dataset(dataset()).digits else IMAGE_WORDS.get(key, key)
+    return key if datasets.is_digits(dataset()) else IMAGE_WORDS.get(key, key)
 
 
 @st.cache_resource(show_spinner=False)
-def _reference_students(dataset: str = datasets.DEFAULT) -> "explore.StudentStates":
-    res = _resources(dataset)
+def _reference_students(dataset: str = datasets.DEFAULT, folder: str = "") -> "explore.StudentStates":
+    res = _resources(dataset, folder)
     states = explore.student_states(res, full_epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))  # disk-cached
     gc.freeze()  # as the resources: server-long
     return states
@@ -102,7 +142,7 @@ def reference_students() -> "explore.StudentStates":
     """One default student (784-128-10, T = 4, γ = 0.9, seed 0) at 0, 1 and its data set's default epochs (30 on the
     MNIST digits, 5 on Fashion-MNIST), per data set, shared by all sessions."""
     with st.spinner(tr("ui.spinner_reference")):
-        return _reference_students(dataset())
+        return _reference_students(*_data_args(dataset()))
 
 
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}  # no plotly toolbar over the titles
@@ -187,7 +227,7 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
     state = st.session_state
     state["_run_started"] = (time.perf_counter(), title)
     if "_view_read" not in state:  # first run of this session: the link's view wins over the defaults
-        values, problems = urlstate.parse_query(st.query_params.to_dict())
+        values, problems = urlstate.parse_query(st.query_params.to_dict(), data=datasets.offered())
         for name in SHARED:
             state[name] = values.get(name, urlstate.PARAMS[name][3])
         state["present"] = bool(state["present"])
@@ -206,7 +246,8 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
                 page_link(script, label=tr(label), icon=icon)
         st.divider()
         st.selectbox(tr("lang.label"), i18n.LANGS, key="lang", format_func={"en": tr("lang.en"), "zh": tr("lang.zh")}.get)
-        shared_widget(st.selectbox, "data", tr("data.label"), datasets.KEYS, format_func={k: tr(DATA_NAMES[k]) for k in datasets.KEYS}.get,
+        offered = datasets.offered()  # the named data sets, and the server's folder when it has one
+        shared_widget(st.selectbox, "data", tr("data.label"), offered, format_func={k: tr(DATA_NAMES[k]) for k in offered}.get,
                       help=tr("data.help"))
         st.toggle(tr("ui.present"), key="present", help=tr("ui.present_help"))
         st.button(tr("ui.reset"), icon=":material/restart_alt:", on_click=reset_view, help=tr("ui.reset_help"), width="stretch",
@@ -234,9 +275,12 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
 def default_view(res: Resources) -> dict:
     """The view every page opens on: urlstate's defaults, and the test digit the teacher finds most
     ambiguous between a 4 and a 9 (``explore.ambiguous_digit``: among the 4s and 9s it classifies
-    correctly, the largest probability of the other digit at T = 1)."""
+    correctly, the largest probability of the other digit at T = 1). Another named data set has its own pair; a
+    folder, whose classes kdviz does not know, opens on its most ambiguous test image of any class."""
     view = {name: urlstate.PARAMS[name][3] for name in ("T", "gamma", "seed")}
-    pair = datasets.dataset(res.dataset).pair if res.dataset in datasets.KEYS else (4, 9)
+    if res.dataset not in datasets.KEYS:
+        return view | {"digit": explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=range(10))}
+    pair = datasets.dataset(res.dataset).pair
     return view | {"digit": explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=pair, within=True)}
 
 
@@ -248,7 +292,7 @@ def reset_view() -> None:
     for key in [k for k in state if (k.startswith("_") or k in RESET_KEYS) and k not in KEPT_ON_RESET]:
         del state[key]
     state["_view_read"] = True
-    for name, value in default_view(_resources(dataset())).items():
+    for name, value in default_view(_resources(*_data_args(dataset()))).items():
         state[name] = value
     _view_changed()
 

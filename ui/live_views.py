@@ -11,7 +11,7 @@ import streamlit as st
 from kdviz import live as kdviz_live
 from kdviz import urlstate
 
-from .core import HEARD, PRESENT_SCALE, VIEW_VERSION, _resources, dataset, lang, present, tr, words
+from .core import HEARD, PRESENT_SCALE, VIEW_VERSION, _data_args, _resources, dataset, lang, present, tr, words
 
 # One component for every live view (kdviz/live/): registered once per server process.
 # isolate_styles=False: its elements sit in the page's DOM (the layout checks see them); live.css is namespaced (kdl-).
@@ -21,12 +21,12 @@ LIVE_PARAMS = {"T": ("common.temperature", "ui.T_help", 0.5), "gamma": ("ui.gamm
 
 def live_teacher() -> dict:
     """The page's teacher test logits (n_test × 10) and labels, base64-encoded once per server per data set."""
-    return _live_teacher(dataset())
+    return _live_teacher(*_data_args(dataset()))
 
 
 @st.cache_resource(show_spinner=False)
-def _live_teacher(dataset_: str) -> dict:
-    res = _resources(dataset_)
+def _live_teacher(dataset_: str, folder: str = "") -> dict:
+    res = _resources(dataset_, folder)
     return {"logits": kdviz_live.b64f32(res.logits.test), "labels": kdviz_live.b64u8(res.data.y_test), "n": len(res.data.y_test)}
 
 
