@@ -7,6 +7,7 @@ so a session can keep many without holding models. Nothing here imports Streamli
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -25,6 +26,7 @@ from .resources import Resources
 from .stats import sample_std
 from .data import MNISTSplit
 from .datasets import DEFAULT as DEFAULT_DATA
+from .datasets import KEYS as DATA_KEYS
 from .train import TeacherLogits, TrainConfig, TrainResult, train_pair
 from .trainqueue import Ticket, TrainQueue
 from .workers import WorkerPool
@@ -32,7 +34,7 @@ from .workers import WorkerPool
 __all__ = [
     "Run", "make_run", "model_bytes", "model_from_bytes", "history_table", "results_table", "per_class",
     "student_confusion", "disagreements", "MODELS", "PairedGain", "paired_gain", "run_gain", "group_of", "seed_summary",
-    "HISTORY_PERCENT", "history_view", "Z95", "lead", "Press", "PressView", "runs_on",
+    "HISTORY_PERCENT", "history_view", "Z95", "lead", "Press", "PressView", "runs_on", "method_label",
 ]
 
 MODELS = ("teacher", "distilled", "baseline")  # the rows of results_table
@@ -117,6 +119,7 @@ def history_table(runs: list[Run]) -> pd.DataFrame:
         "lr": r.config.lr,
         "T": r.config.T,
         "gamma": r.config.gamma,
+        "method": method_label(r.config),
         "seed": r.config.seed,
         "distilled_acc": r.test_acc,
         "baseline_acc": r.baseline_acc,
@@ -124,8 +127,16 @@ def history_table(runs: list[Run]) -> pd.DataFrame:
         "agreement": r.agreement,
         "params": r.params,
         "seconds": round(r.seconds + (0.0 if np.isnan(r.baseline_seconds) else r.baseline_seconds), 2),
-    } for r in runs], columns=["run", "hidden", "epochs", "lr", "T", "gamma", "seed", "distilled_acc", "baseline_acc",
-                                 "gain", "agreement", "params", "seconds"])
+    } for r in runs], columns=["run", "hidden", "epochs", "lr", "T", "gamma", "method", "seed", "distilled_acc",
+                                 "baseline_acc", "gain", "agreement", "params", "seconds"])
+
+
+def method_label(config: TrainConfig) -> str:
+    """The soft loss of a run, as the history shows it: ``KD``, or ``DKD α=1 β=8`` (with its warm-up epochs, if any)."""
+    if getattr(config, "method", "kd") != "dkd":
+        return "KD"
+    warm = f" w={config.warmup}" if getattr(config, "warmup", 0) else ""
+    return f"DKD α={config.alpha:g} β={config.beta:g}{warm}"
 
 
 def history_view(hist: pd.DataFrame) -> pd.DataFrame:
@@ -425,7 +436,11 @@ class Press:
                 if not granted:  # cancelled, or dropped for want of a heartbeat
                     self._finish("dropped" if self.ticket.state == "dropped" else "cancelled")
                     return
-                pair = train_pair if self.pool is None else self.pool.train_pair
+                if self.pool is None:
+                    pair = train_pair
+                else:  # a named data set is loaded by the workers themselves (no copy of it through the pipe)
+                    named = self.dataset if self.dataset in DATA_KEYS else None
+                    pair = functools.partial(self.pool.train_pair, dataset=named)
                 for k, seed in enumerate(self.seeds):
                     with self._cond:
                         self._seed, self._rows = seed, {}

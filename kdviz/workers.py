@@ -11,8 +11,8 @@ page reruns come first when the cores are busy, fed over a pipe:
     distilled, baseline = pool.train_pair(data, logits, config, callback=on_epoch)   # as kdviz.train.train_pair
 
 What crosses the pipe is plain data, never pickles: a frame is a JSON header and an optional
-safetensors blob (the train and test tensors, once per worker and data set; the trained weights
-and test logits back). Each epoch's history row streams back as its own frame, so a page draws the
+safetensors blob (the train and test tensors, once per worker and data set, unless the worker loads a
+named data set from the disk caches itself; the trained weights and test logits back). Each epoch's history row streams back as its own frame, so a page draws the
 curves while they grow. The numbers are those of :func:`kdviz.train.train_student` in the server
 (same code, same seed, one torch thread): ``tests/test_workers.py`` compares them bit for bit.
 
@@ -119,6 +119,13 @@ def _worker(inp, out) -> None:
     os.nice(NICE)  # a training is batch work, a page rerun is a learner waiting; an idle server's press loses nothing
     parent = os.getppid()
     kept: OrderedDict[str, tuple[TrainData, TeacherLogits]] = OrderedDict()
+
+    def keep(key: str, data: TrainData, logits: TeacherLogits) -> None:
+        kept[key] = (data, logits)
+        kept.move_to_end(key)
+        while len(kept) > KEEP_DATA:
+            kept.popitem(last=False)
+
     _warm_up()
     _write_frame(out, {"event": "ready", "pid": os.getpid()})
     while True:
@@ -128,11 +135,20 @@ def _worker(inp, out) -> None:
             return
         if header["op"] == "data":
             t = load_safetensors(blob)
-            kept[header["key"]] = (TrainData(t["x_train"], t["y_train"], t["x_test"], t["y_test"]),
-                                   TeacherLogits(train=t["t_train"], test=t["t_test"]))
-            kept.move_to_end(header["key"])
-            while len(kept) > KEEP_DATA:
-                kept.popitem(last=False)
+            keep(header["key"], TrainData(t["x_train"], t["y_train"], t["x_test"], t["y_test"]),
+                 TeacherLogits(train=t["t_train"], test=t["t_test"]))
+            continue
+        if header["op"] == "load":  # a named data set: read from the disk caches the server wrote, not the pipe
+            try:
+                from .resources import load_resources
+
+                res = load_resources(dataset=header["dataset"])
+                if data_key(res.data, res.logits) != header["key"]:
+                    raise ValueError("the data set loads with other numbers than the server's")
+                keep(header["key"], TrainData(res.data.x_train, res.data.y_train, res.data.x_test, res.data.y_test), res.logits)
+                _write_frame(out, {"event": "loaded"})
+            except Exception as err:  # any reason: the server sends the tensors instead
+                _write_frame(out, {"event": "not_loaded", "message": str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__})
             continue
         # op == "train"
         def epoch(row: dict) -> None:
@@ -210,9 +226,17 @@ class _Worker:
                     raise WorkerError(f"a training worker started with {header.get('event')!r}, not 'ready'")
                 self.ready = True
 
-    def send_data(self, key: str, data, teacher: TeacherLogits) -> None:
+    def send_data(self, key: str, data, teacher: TeacherLogits, dataset: str | None = None) -> None:
+        """Give the worker the split once: by name when ``dataset`` names one it can load from the disk caches (a
+        few hundred ms, and no 188 MB copy of Fashion-MNIST in the server), else as tensors over the pipe."""
         if key in self.keys:
             return
+        if dataset is not None:
+            _write_frame(self.to, {"op": "load", "key": key, "dataset": dataset})
+            header, _ = self.read()
+            if header.get("event") == "loaded":
+                self.keys = (self.keys + [key])[-KEEP_DATA:]
+                return
         blob = save_safetensors({"x_train": data.x_train.contiguous(), "y_train": data.y_train.contiguous(),
                                  "x_test": data.x_test.contiguous(), "y_test": data.y_test.contiguous(),
                                  "t_train": teacher.train.contiguous(), "t_test": teacher.test.contiguous()})
@@ -290,10 +314,10 @@ class WorkerPool:
             self._cond.notify_all()
 
     def _run(self, worker: _Worker, key: str, data, teacher: TeacherLogits, config: TrainConfig,
-             callback: Callable[[dict], object] | None) -> TrainResult:
+             callback: Callable[[dict], object] | None, dataset: str | None = None) -> TrainResult:
         """One training on ``worker``: send the data (once) and the config, pass each epoch row to ``callback``."""
         worker.wait_ready()
-        worker.send_data(key, data, teacher)
+        worker.send_data(key, data, teacher, dataset)
         _write_frame(worker.to, {"op": "train", "key": key, "config": config.to_dict()})
         while True:
             header, blob = worker.read()
@@ -315,7 +339,7 @@ class WorkerPool:
                 raise WorkerError(f"a training worker sent an unknown frame {event!r}")
 
     def train(self, data, teacher: TeacherLogits, configs: Mapping[str, TrainConfig], *, parallel: bool = True,
-              callback: Callable[[str, dict], object] | None = None) -> dict[str, TrainResult]:
+              callback: Callable[[str, dict], object] | None = None, dataset: str | None = None) -> dict[str, TrainResult]:
         """Train one student per config, each in its own worker (``parallel``) or one after the other in one.
 
         Parameters
@@ -329,6 +353,9 @@ class WorkerPool:
         callback : callable, optional
             ``callback(name, row)`` after every epoch, from a thread of this process. If it raises,
             that training's worker is stopped (and replaced) and the error is raised here.
+        dataset : str, optional
+            The split's name in :mod:`kdviz.datasets` (not a folder): a worker loads it from the disk caches
+            instead of receiving its tensors, when it loads the very same numbers (:func:`data_key`).
 
         Returns
         -------
@@ -349,7 +376,7 @@ class WorkerPool:
             try:
                 for name in todo:
                     results[name] = self._run(worker, key, data, teacher, configs[name],
-                                              None if callback is None else (lambda row, name=name: callback(name, row)))
+                                              None if callback is None else (lambda row, name=name: callback(name, row)), dataset)
             except (ValueError, MemoryError) as err:  # the training's own error: the worker is fine
                 errors[name] = err
             except BaseException as err:  # a callback that raised, or a broken pipe: the worker may be mid-run
@@ -372,10 +399,11 @@ class WorkerPool:
         return {name: results[name] for name in names}
 
     def train_pair(self, data, teacher: TeacherLogits, config: TrainConfig = TrainConfig(), *, baseline: bool = True,
-                   parallel: bool = True, callback: Callable[[str, dict], object] | None = None
+                   parallel: bool = True, callback: Callable[[str, dict], object] | None = None, dataset: str | None = None
                    ) -> tuple[TrainResult, TrainResult | None]:
         """:func:`kdviz.train.train_pair` in the workers: the distilled student and its γ = 0 baseline at once."""
-        out = self.train(data, teacher, pair_configs(config, baseline=baseline), parallel=parallel, callback=callback)
+        out = self.train(data, teacher, pair_configs(config, baseline=baseline), parallel=parallel, callback=callback,
+                         dataset=dataset)
         return out["distilled"], out.get("baseline")
 
     def close(self) -> None:

@@ -39,6 +39,34 @@ def test_a_worker_trains_the_same_numbers_bit_for_bit(res, pool):
         assert [r["test_acc"] for r in streamed] == result.history["test_acc"].tolist()
 
 
+def test_a_named_data_set_is_loaded_by_the_workers_not_sent(res, monkeypatch):
+    """With ``dataset=``, each worker reads the split from the disk caches (no copy of the tensors through the pipe)
+    and trains the same numbers; a name that does not load the same numbers falls back to sending the tensors."""
+    sent = []
+    real = workers.save_safetensors
+
+    def watched(tensors, *args, **kwargs):
+        sent.append(sorted(tensors))
+        return real(tensors, *args, **kwargs)
+
+    monkeypatch.setattr(workers, "save_safetensors", watched)
+    want = train_student(res.data, res.logits, CONFIG.replace(epochs=1))
+    fresh = WorkerPool(1)  # a worker that holds no data yet
+    try:
+        by_name, _ = fresh.train_pair(res.data, res.logits, CONFIG.replace(epochs=1), baseline=False, dataset="mnist-5k")
+        assert by_name.history.equals(want.history) and torch.equal(by_name.test_logits, want.test_logits)
+        assert not any("x_train" in names for names in sent)  # loaded by name: nothing sent but the config
+    finally:
+        fresh.close()
+    other = WorkerPool(1)
+    try:  # another data set's name (or one not installed): the worker says so, the tensors are sent instead
+        got, _ = other.train_pair(res.data, res.logits, CONFIG.replace(epochs=1), baseline=False, dataset="fashion-mnist")
+        assert got.history.equals(want.history)
+        assert any("x_train" in names for names in sent)
+    finally:
+        other.close()
+
+
 def test_the_pair_runs_in_two_processes_at_once(res, pool):
     pids = set(pool.pids())
     assert len(pids) == 2 and os.getpid() not in pids
