@@ -1,12 +1,14 @@
 """``python -m kdviz``: the headless twin of the app.
 
     python -m kdviz distill --temperature 4 --gamma 0.9 --epochs 30 --hidden 128 --seed 0 [--baseline] [--json]
+    python -m kdviz distill --method dkd --alpha 1 --beta 8 --warmup 5 ...    (decoupled KD, Zhao et al. 2022)
     python -m kdviz train-teacher [--data fashion-mnist]
     python -m kdviz distill [--label-fraction 0.1] [--omit-class 3] ...    (the distillation lab, kdviz.lab)
     python -m kdviz fewer-labels --fractions 0.01 0.1 --seeds 0 1 2 [--json] [--ship]
     python -m kdviz self-distill --generations 3 --seeds 0 1 2 [--json] [--ship]
     python -m kdviz merge --seeds 0 1 2 [--json] [--ship]
     python -m kdviz omit-class --digit 3 --seeds 0 1 2 [--json] [--ship]
+    python -m kdviz dkd-compare [--seeds 0 1 2] [--epochs 30] [--T 4] [--betas 1 2 4 8] [--json]    (kdviz.lab.dkd)
     python -m kdviz hinton [--data fashion-mnist] [--seeds 0 1 2] [--epochs 20] [--json]    (kdviz.lab.hinton)
     python -m kdviz sweep [--temperatures ...] [--gammas ...] [--seeds ...] [--epochs 30] [--n-jobs 2] [--json] [--ship]
     python -m kdviz compress [--quick] [--seeds 0 1 2] [--threads 1] [--no-cache] [--json] [--ship]    (kdviz.compress)
@@ -85,6 +87,17 @@ LABEL_FRACTION = _library("lab.labels", "check_label_fraction")
 DIGIT = _library("lab.omitted", "check_digit")
 
 
+def _weight(name: str):
+    """The argparse type of a DKD weight (:func:`kdviz.losses.check_weight`), e.g. ``--beta``."""
+    return _argtype(lambda text: importlib.import_module(".losses", __package__).check_weight(name, text))
+
+
+def _add_dkd_options(p: argparse.ArgumentParser, *, warmup: int = 0) -> None:
+    p.add_argument("--alpha", type=_weight("alpha (the weight of TCKD)"), default=1.0, help="DKD: weight of TCKD, >= 0 (default 1)")
+    p.add_argument("--warmup", type=_int_at_least("warmup", 0), default=warmup,
+                   help=f"epochs over which the soft term ramps in, weight gamma*min(epoch/warmup, 1) (default {warmup})")
+
+
 def _add_lab_options(p: argparse.ArgumentParser, *, T: float = 4.0, gamma: float | None = 0.9) -> None:
     """Options of the lab subcommands: several seeds, no --seed; ``gamma=None``: no --gamma (γ is fixed)."""
     p.add_argument("--temperature", "-T", type=TEMPERATURE, default=T, help=f"T > 0 (default {T:g})")
@@ -130,6 +143,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", action="store_true", help="also train gamma = 0 from the same initialisation")
     p.add_argument("--label-fraction", type=LABEL_FRACTION, default=1.0, help="keep this stratified fraction of the train labels, in (0, 1] (default 1)")
     p.add_argument("--omit-class", type=DIGIT, default=None, help="remove this digit from the transfer set; report its accuracy and the bias fix")
+    p.add_argument("--method", choices=("kd", "dkd"), default="kd", help="the soft term: kd (Hinton et al.) or dkd (decoupled KD, Zhao et al. 2022)")
+    p.add_argument("--beta", type=_weight("beta (the weight of NCKD)"), default=8.0, help="DKD: weight of NCKD, >= 0 (default 8)")
+    _add_dkd_options(p)
+
+    p = sub.add_parser("dkd-compare", help="KD against decoupled KD at several beta: the default student, same initialisation per seed")
+    p.add_argument("--seeds", type=_int_at_least("seed", 0), nargs="+", default=[0, 1, 2], help="default 0 1 2")
+    p.add_argument("--epochs", type=_int_at_least("epochs", 1), default=30, help="default 30")
+    p.add_argument("--temperature", "-T", "--T", type=TEMPERATURE, default=4.0, help="T > 0 (default 4)")
+    p.add_argument("--gamma", type=GAMMA, default=0.9, help="weight of the soft loss, in [0, 1] (default 0.9)")
+    p.add_argument("--betas", type=_weight("beta (the weight of NCKD)"), nargs="+", default=[1.0, 2.0, 4.0, 8.0], help="default 1 2 4 8")
+    _add_dkd_options(p, warmup=5)
+    _add_output_options(p, ship=False)
 
     sub.add_parser("train-teacher", help="rebuild a shipped teacher (kdviz/assets/teacher*.safetensors) for --data")
 
@@ -194,6 +219,7 @@ def _config(args):
     return TrainConfig(
         hidden=tuple(args.hidden), epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
         T=args.temperature, gamma=args.gamma, seed=args.seed,
+        method=args.method, alpha=args.alpha, beta=args.beta, warmup=args.warmup,
     )
 
 
@@ -237,14 +263,17 @@ def _pm(mean: float, std: float | None) -> str:
 
 
 def cmd_distill(args) -> dict:
+    config = _config(args)
     if args.label_fraction < 1.0 or args.omit_class is not None:
         from .lab.results import distill_json
 
-        return distill_json(_resources(args), _config(args), label_fraction=args.label_fraction, omit=args.omit_class,
-                            baseline=args.baseline)
-    from .experiments import distill
+        out = distill_json(_resources(args), config, label_fraction=args.label_fraction, omit=args.omit_class,
+                           baseline=args.baseline)
+    else:
+        from .experiments import distill
 
-    return distill(_resources(args), _config(args), baseline=args.baseline)
+        out = distill(_resources(args), config, baseline=args.baseline)
+    return out | {"method": config.method, "alpha": config.alpha, "beta": config.beta, "warmup": config.warmup}
 
 
 def print_distill(out: dict) -> None:
@@ -252,6 +281,8 @@ def print_distill(out: dict) -> None:
 
     c = out["config"]
     print(f"student {describe({'kind': 'mlp', 'hidden': c['hidden']})}, T={c['T']}, gamma={c['gamma']}, {c['epochs']} epochs, seed {c['seed']}")
+    if out.get("method") == "dkd":
+        print(f"decoupled KD       alpha={out['alpha']:g}, beta={out['beta']:g}, warm-up {out['warmup']} epochs")
     print(f"teacher test acc   {out['teacher_test_acc']:.4f}")
     print(f"student test acc   {out['student_test_acc']:.4f}   ({out['seconds']:.1f} s)")
     if "baseline_test_acc" in out:
@@ -391,6 +422,26 @@ def _pm_count(mean: float, std: float | None) -> str:
     return f"{mean}" if isinstance(mean, int) else f"{mean:.1f}" + (f" ± {std:.1f}" if std is not None else "")
 
 
+def cmd_dkd_compare(args) -> dict:
+    from .lab.dkd import dkd_compare, dkd_compare_json
+
+    def show(row: dict) -> None:
+        beta = "" if row["method"] == "KD" else f" beta={row['beta']:g}"
+        print(f"\r{row['done']}/{row['runs']} {row['method']}{beta}, seed {row['seed']}: test acc {row['test_acc']:.4f}   ",
+              end="\n" if row["done"] == row["runs"] else "", file=sys.stderr, flush=True)
+
+    res = _resources(args)
+    df = dkd_compare(res, seeds=args.seeds, epochs=args.epochs, T=args.temperature, betas=args.betas, alpha=args.alpha,
+                     gamma=args.gamma, warmup=args.warmup, callback=None if args.json else show)
+    return dkd_compare_json(df, res)
+
+
+def print_dkd_compare(out: dict) -> None:
+    from .lab.dkd import dkd_table
+
+    print(dkd_table(out))
+
+
 def cmd_sweep(args) -> dict:
     from .lab.results import sweep_json
     from .sweep import sweep
@@ -451,6 +502,7 @@ COMMANDS = {  # subcommand → (run, print for humans)
     "merge": (cmd_merge, print_merge),
     "omit-class": (cmd_omit_class, print_omit_class),
     "hinton": (cmd_hinton, print_hinton),
+    "dkd-compare": (cmd_dkd_compare, print_dkd_compare),
     "sweep": (cmd_sweep, print_sweep),
     "compress": (cmd_compress, print_compress),
 }

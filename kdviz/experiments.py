@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .metrics import per_class_accuracy
 from .resources import Resources
-from .train import TrainConfig, TrainResult, train_student
+from .train import TrainConfig, TrainResult, pair_configs, train_student
 
 __all__ = ["distill", "summarise", "distill_report"]
 
@@ -53,5 +53,5 @@ def distill(res: Resources, config: TrainConfig = TrainConfig(), *, baseline: bo
     Returns :func:`distill_report` of the run(s).
     """
     student = train_student(res.data, res.logits, config)
-    base = train_student(res.data, res.logits, config.replace(gamma=0.0)) if baseline else None
+    base = train_student(res.data, res.logits, pair_configs(config)["baseline"]) if baseline else None  # plain γ = 0
     return distill_report(res, student, base)

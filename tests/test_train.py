@@ -14,7 +14,8 @@ FAST = TrainConfig(epochs=2, seed=0)
 def test_history_columns_and_callback(res):
     rows = []
     out = train_student(res.data, res.logits, FAST, callback=rows.append)
-    assert list(out.history.columns) == ["epoch", "soft", "hard", "total", "train_acc", "test_acc", "agreement"]
+    assert list(out.history.columns) == ["epoch", "soft", "hard", "total", "train_acc", "test_acc", "agreement", "tckd", "nckd",
+                                         "weight"]
     assert len(out.history) == 2 and [r["epoch"] for r in rows] == [1, 2] and rows[0]["epochs"] == 2
     h = out.history.iloc[-1]
     assert h["total"] == pytest.approx(0.9 * h["soft"] + 0.1 * h["hard"], rel=1e-5)
