@@ -1,14 +1,16 @@
 """Full-size data (issue 14): load times, epoch times against the FLOP bound, and a server's memory with both data sets.
 
-    python benchmarks/bench_data.py            # full: 3 loads, 1 epoch of each student, the server's RSS
-    python benchmarks/bench_data.py --quick    # CI: one load of each kind, 1/10 of an epoch, the server's RSS
+    python benchmarks/bench_data.py            # full: 3 loads, 1 epoch of each student, 4 Train presses, the server's RSS
+    python benchmarks/bench_data.py --quick    # CI: one load of each kind, 1/10 of an epoch, one 1-epoch press, the RSS
 
 Loads: Fashion-MNIST's four IDX files parsed into an empty cache folder (first), then read from that cache
 (second), each followed by :func:`kdviz.datasets.split_from_idx` (the normalised tensors the students train on).
 Epochs: the default student (784-128-10) and Hinton's (784-800-800-10) on the 60,000 training images, one
 torch thread, batch 64, distilled at T = 4 / 20 against the shipped teacher; the bound is the epoch's
 forward and backward FLOPs (``bench_flops.mlp_train_flops``) over the matmul throughput measured in the same
-run. Memory: ``streamlit run app.py`` on 127.0.0.1, its RSS after opening the Temperature page on MNIST and
+run. A Train press: the default student and its baseline at the page's default epochs on Fashion-MNIST (5), one
+worker process each (:class:`kdviz.workers.WorkerPool`, the press's work without the page), after the workers
+started; the first press includes the workers' load of the data set by name. Memory: ``streamlit run app.py`` on 127.0.0.1, its RSS after opening the Temperature page on MNIST and
 then on Fashion-MNIST over Streamlit's own protocol (``tests/classroom.py``). Needs ``dataset-fashion-mnist``.
 """
 
@@ -62,6 +64,23 @@ def epoch_time(res, hidden: tuple[int, ...], T: float, fraction: float) -> float
     return run.epoch_seconds[0] / fraction
 
 
+def press_times(res, *, epochs: int, n: int) -> list[float]:
+    """Seconds of ``n`` Train presses' work (seeds 0 … n − 1): the distilled student and its γ = 0 baseline, one worker each."""
+    from kdviz.workers import WorkerPool
+
+    pool = WorkerPool(2)
+    try:
+        pool.wait_ready()
+        out = []
+        for seed in range(n):
+            start = time.perf_counter()
+            pool.train_pair(res.data, res.logits, TrainConfig(epochs=epochs, seed=seed), dataset="fashion-mnist")
+            out.append(time.perf_counter() - start)
+        return out
+    finally:
+        pool.close()
+
+
 def server_rss() -> dict[str, float]:
     """RSS (MB) of a fresh server: at start, after Temperature on MNIST, after Temperature on Fashion-MNIST too."""
     from browser import Server
@@ -107,6 +126,12 @@ def main(argv=None) -> int:
         bound = flops / (gflops * 1e9)
         print(f"784-{'-'.join(map(str, hidden))}-10, one epoch of 60,000 images, 1 thread: {seconds:.2f} s; "
               f"{flops / 1e12:.3f} TFLOP, bound {bound:.2f} s at {gflops:.0f} GFLOP/s; ratio {seconds / bound:.1f}")
+
+    presses = press_times(res, epochs=1 if args.quick else datasets.student_epochs("fashion-mnist", 60000),
+                          n=1 if args.quick else 4)
+    print(f"Train press, default student + baseline, {1 if args.quick else 5} epoch(s), 2 workers: first (loads the data by "
+          f"name) {presses[0]:.2f} s; then median {statistics.median(presses[1:] or presses):.2f} s "
+          f"[{', '.join(f'{t:.2f}' for t in presses[1:])}] (target: about 10 s)")
 
     rss = server_rss()
     print(f"server RSS: {rss['start']:.0f} MB at start, {rss['mnist-5k']:.0f} MB with MNIST, {rss['both']:.0f} MB with "

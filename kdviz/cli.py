@@ -8,7 +8,7 @@
     python -m kdviz self-distill --generations 3 --seeds 0 1 2 [--json] [--ship]
     python -m kdviz merge --seeds 0 1 2 [--json] [--ship]
     python -m kdviz omit-class --digit 3 --seeds 0 1 2 [--json] [--ship]
-    python -m kdviz dkd-compare [--seeds 0 1 2] [--epochs 30] [--T 4] [--betas 1 2 4 8] [--json]    (kdviz.lab.dkd)
+    python -m kdviz dkd-compare [--seeds 0 1 2] [--epochs 30] [--T 4] [--betas 1 2 4 8] [--json] [--ship]    (kdviz.lab.dkd)
     python -m kdviz hinton [--data fashion-mnist] [--seeds 0 1 2] [--epochs 20] [--json]    (kdviz.lab.hinton)
     python -m kdviz sweep [--temperatures ...] [--gammas ...] [--seeds ...] [--epochs 30] [--n-jobs 2] [--json] [--ship]
     python -m kdviz compress [--quick] [--seeds 0 1 2] [--threads 1] [--no-cache] [--json] [--ship]    (kdviz.compress)
@@ -154,7 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gamma", type=GAMMA, default=0.9, help="weight of the soft loss, in [0, 1] (default 0.9)")
     p.add_argument("--betas", type=_weight("beta (the weight of NCKD)"), nargs="+", default=[1.0, 2.0, 4.0, 8.0], help="default 1 2 4 8")
     _add_dkd_options(p, warmup=5)
-    _add_output_options(p, ship=False)
+    _add_output_options(p)  # --ship: kdviz/results/dkd.json, which the Lab's KD vs DKD tab opens with
 
     sub.add_parser("train-teacher", help="rebuild a shipped teacher (kdviz/assets/teacher*.safetensors) for --data")
 
@@ -426,14 +426,14 @@ def cmd_dkd_compare(args) -> dict:
     from .lab.dkd import dkd_compare, dkd_compare_json
 
     def show(row: dict) -> None:
-        beta = "" if row["method"] == "KD" else f" beta={row['beta']:g}"
-        print(f"\r{row['done']}/{row['runs']} {row['method']}{beta}, seed {row['seed']}: test acc {row['test_acc']:.4f}   ",
+        beta = "" if row["method"] == "kd" else f" beta={row['beta']:g}"
+        print(f"\r{row['done']}/{row['runs']} {row['method'].upper()}{beta}, seed {row['seed']}: test acc {row['test_acc']:.4f}   ",
               end="\n" if row["done"] == row["runs"] else "", file=sys.stderr, flush=True)
 
     res = _resources(args)
     df = dkd_compare(res, seeds=args.seeds, epochs=args.epochs, T=args.temperature, betas=args.betas, alpha=args.alpha,
                      gamma=args.gamma, warmup=args.warmup, callback=None if args.json else show)
-    return dkd_compare_json(df, res)
+    return _ship(args, "dkd", res, dkd_compare_json(df, res))
 
 
 def print_dkd_compare(out: dict) -> None:

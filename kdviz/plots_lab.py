@@ -25,6 +25,7 @@ __all__ = [
     "omit_per_class_figure",
     "bias_figure",
     "sweep_heatmap",
+    "dkd_figure",
 ]
 
 DISTILLED, LABELS, TEACHER = style.ROLES["distilled"], style.ROLES["baseline"], style.ROLES["teacher"]  # one colour per role
@@ -201,4 +202,19 @@ def sweep_heatmap(cells: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     fig.update_layout(title=tr("plots_lab.sweep_title", lang), height=420, margin=dict(l=10, r=10, t=50, b=10))
     fig.update_xaxes(title=tr("plots_lab.temperature", lang), type="category")
     fig.update_yaxes(title=tr("plots_lab.gamma", lang), type="category")
+    return style.apply(fig)
+
+
+def dkd_figure(rows: pd.DataFrame, *, lang: str = "en") -> go.Figure:
+    """Test accuracy of KD and of DKD at each β (mean ± sample std over seeds). ``rows``: :func:`kdviz.lab.dkd.dkd_compare`."""
+    labels = [tr("plots_lab.dkd_kd", lang) if m == "kd" else tr("plots_lab.dkd_beta", lang, beta=b)
+              for m, b in zip(rows["method"], rows["beta"])]
+    colours = [DISTILLED if m == "kd" else style.ROLES["other"] for m in rows["method"]]
+    fig = go.Figure(go.Bar(x=labels, y=_pct(rows["test_acc"]), error_y=_err(rows["test_acc_std"]), marker_color=colours,
+                           hovertemplate="%{y:.2f} %<extra></extra>"))
+    lo = float(np.nanmin(_pct(rows["test_acc"] - rows["test_acc_std"].fillna(0.0)))) if len(rows) else 0.0
+    n = len(rows["seeds"].iloc[0]) if len(rows) else 0
+    fig.update_layout(title=tr("plots_lab.dkd_title", lang, seeds=_seeds(n, lang)), **{**_LAYOUT, "hovermode": "closest"})
+    fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[max(0.0, lo - 2.0), 100])  # to 100: no magnified gaps
+    fig.update_xaxes(title=tr("plots_lab.dkd_x", lang))
     return style.apply(fig)

@@ -1,7 +1,8 @@
 """The view in the URL: parse and validate query parameters, and build shareable query strings.
 
 A link such as ``?T=8&gamma=0.5&digit=123&seed=1&lang=zh`` opens the same view on any
-page; ``&present=1`` opens it in presenter mode, ``&data=fashion-mnist`` on Fashion-MNIST. Each bad value is dropped with a one-line message; the rest of the link still works.
+page; ``&present=1`` opens it in presenter mode, ``&data=fashion-mnist`` on Fashion-MNIST, ``&method=dkd&alpha=1&beta=8``
+the Train page on decoupled KD. Each bad value is dropped with a one-line message; the rest of the link still works.
 The message is a :class:`Problem`: an English ``str`` that also carries its key in
 :mod:`kdviz.i18n` (``url.``) and fields, so ``problem.text("zh")`` gives it in Chinese.
 """
@@ -16,7 +17,7 @@ from .datasets import DEFAULT as DEFAULT_DATA
 from .datasets import KEYS as DATA_KEYS
 from .i18n import tr
 
-__all__ = ["PARAMS", "Problem", "parse_query", "to_query"]
+__all__ = ["PARAMS", "METHODS", "Problem", "parse_query", "to_query"]
 
 # name → (kind, low, high, default); the pages' widgets use the same ranges
 PARAMS: dict[str, tuple[str, float | None, float | None, object]] = {
@@ -27,9 +28,13 @@ PARAMS: dict[str, tuple[str, float | None, float | None, object]] = {
     "seed": ("int", 0, 2**31 - 1, 0),
     "lang": ("choice", None, None, "en"),
     "present": ("int", 0, 1, 0),  # 1: presenter mode (sidebar collapsed, larger text and charts)
+    "method": ("choice", None, None, "kd"),  # the Train page's soft loss: kd (Hinton) or dkd (decoupled, Zhao et al.)
+    "alpha": ("float", 0.0, 10.0, 1.0),  # DKD's weight of TCKD
+    "beta": ("float", 0.0, 20.0, 8.0),  # DKD's weight of NCKD (the paper's CIFAR-100 default: 8)
 }
 LANGS = ("en", "zh")
-CHOICES = {"lang": LANGS, "data": DATA_KEYS}
+METHODS = ("kd", "dkd")
+CHOICES = {"lang": LANGS, "data": DATA_KEYS, "method": METHODS}
 
 
 class Problem(str):

@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 import ui
-from kdviz import datasets, explore, live
+from kdviz import darkknowledge, datasets, explore, live
 
 res = ui.start_page("nav.temperature", data=datasets.offered())  # MNIST digits or Fashion-MNIST (?data=, the sidebar)
 st.title(ui.tr("temp.title"))
@@ -84,5 +84,44 @@ with m1:
 with m2:
     ui.live("map", key="_live_map", keys=("temp.map_title", *AXES), hide=bool(state.get("_map_hide_diag", True)), **teacher,
             **classes)
+
+# Where the dark knowledge is in the loss (issue 15): KL = TCKD + (1 − p_t)·NCKD per image (kdviz.darkknowledge, drawn live).
+st.subheader(ui.tr("temp.dk_section"), divider="gray")
+st.markdown(ui.tr("temp.dk_intro"))
+st.latex(r"\mathrm{KL}(p \,\|\, q) = \mathrm{TCKD} + (1 - p_t)\cdot\mathrm{NCKD}")
+DK_IMAGES = {"temp.dk_mean": "temp.dk_mean_img", "temp.dk_hist_y": "temp.dk_hist_y_img",  # images, not digits (as ui.words)
+             "temp.dk_hist_caption": "temp.dk_hist_caption_img", "temp.dk_share_caption": "temp.dk_share_caption_img"}
+dk = {k: k if datasets.is_digits(ui.dataset()) else (k, v) for k, v in DK_IMAGES.items()}  # (key, source) pairs for ui.live
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def partly_trained(dataset: str) -> dict:
+    """The Losses page's "partly trained" reference student's test logits (n_test, 10) on ``dataset``, with the
+    teacher's and the labels, as the live views take them: encoded once per server, shared by every session."""
+    t = ui.live_teacher()  # encoded once per server
+    return {"student": live.b64f32(ui.reference_students().logits["partly trained"]), "teacher": t["logits"],
+            "labels": t["labels"], "n": t["n"]}
+
+
+d1, d2 = st.columns(2, gap="large")  # the chosen image (on a phone the columns stack)
+with d1:
+    ui.live("dk_target", key="_live_dk_target", keys=("temp.dk_target_title", "temp.dk_pt", "temp.dk_weight",
+                                                     "temp.dk_target_caption", "plots.T_log_axis", "plots.probability"),
+            z=z64, label=label, log_y=bool(state.get("_dk_log", False)), **classes)
+    st.toggle(ui.tr("temp.log_scale"), key="_dk_log", help=ui.tr("temp.log_help"))
+with d2:
+    ui.live("dk_nontarget", key="_live_dk_nontarget", keys=("temp.dk_nontarget_title", "temp.dk_p", "temp.dk_p_hat",
+                                                           "temp.dk_nontarget_caption", "plots.digit", "plots.probability"),
+            z=z64, label=label, **classes)
+d3, d4 = st.columns(2, gap="large")  # all the test images
+with d3:
+    ui.live("dk_weights", key="_live_dk_weights", keys=(dk["temp.dk_mean"], "temp.dk_mean_delta", "temp.dk_median",
+                                                       "temp.dk_median_delta", "temp.dk_hist_title", "temp.dk_hist_title_single",
+                                                       "temp.dk_hist_x", dk["temp.dk_hist_y"], dk["temp.dk_hist_caption"]),
+            edges=darkknowledge.WEIGHT_BINS, small=darkknowledge.SMALL_WEIGHT, **teacher)
+with d4:
+    ui.live("dk_share", key="_live_dk_share", keys=("temp.dk_share_label", "temp.dk_share_value", "temp.dk_share_delta",
+                                                   "temp.dk_share_title", "temp.dk_share_y", dk["temp.dk_share_caption"],
+                                                   "plots.tckd", "plots.nckd", "plots.T_log_axis"), **partly_trained(res.dataset))
 
 ui.end_page()

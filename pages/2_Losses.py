@@ -93,4 +93,13 @@ with left:
 with right:
     ui.live("grads", key="_live_grads", keys=(*AXES, "losses.grad_caption", "losses.grad_caption_apart"), **logits)
 
+# Inside the soft loss (issue 15): T²·KL = T²·TCKD + T²·(1 − p_t)·NCKD, for the chosen student and scope (drawn live).
+st.subheader(ui.tr("losses.dk_section"), divider="gray")
+dk_text, dk_chart = st.columns([1, 2.2], gap="large")
+with dk_text:
+    st.markdown(ui.tr("losses.dk_explain"))
+with dk_chart:
+    ui.live("dk_stack", key="_live_dk_stack", keys=("plots.T_log_axis", "plots.loss_axis", "losses.dk_title", "losses.dk_caption",
+                                                   "plots.tckd", "plots.nckd"), **logits)
+
 ui.end_page()

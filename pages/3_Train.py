@@ -105,6 +105,15 @@ with controls:
                           format_func=lambda v: f"{v:g}")
     T = ui.T_slider()
     gamma = ui.gamma_slider()
+    methods = {"kd": ui.tr("train.method_kd"), "dkd": ui.tr("train.method_dkd")}  # urlstate.METHODS → label
+    method = ui.shared_widget(st.segmented_control, "method", ui.tr("train.method"), list(methods), format_func=methods.get,
+                              required=True, help=ui.tr("train.method_help"))
+    alpha, beta, warmup = defaults.alpha, defaults.beta, defaults.warmup
+    if method == "dkd":  # α, β (in the link, like T and γ) and the warm-up
+        a1, a2, a3 = st.columns(3)
+        alpha = ui.shared_widget(a1.number_input, "alpha", ui.tr("train.alpha"), 0.0, 10.0, step=0.5, help=ui.tr("train.alpha_help"))
+        beta = ui.shared_widget(a2.number_input, "beta", ui.tr("train.beta"), 0.0, 20.0, step=1.0, help=ui.tr("train.beta_help"))
+        warmup = a3.number_input(ui.tr("train.warmup"), 0, 100, 0, key="_train_warmup", help=ui.tr("train.warmup_help"))
     seed = ui.shared_widget(st.number_input, "seed", ui.tr("train.seed"), 0, 2**31 - 1, help=ui.tr("train.seed_help"))
     with_baseline = st.toggle(ui.tr("train.with_baseline"), value=True, key="_train_baseline", help=ui.tr("train.with_baseline_help"))
     three = st.toggle(ui.tr("train.three_seeds"), value=False, key="_train_three", help=ui.tr("train.three_seeds_help"))
@@ -114,7 +123,8 @@ with controls:
     if default_epochs != defaults.epochs:
         st.caption(ui.tr("train.epochs_full", n=n_train, epochs=default_epochs))
 
-config = defaults.replace(hidden=SIZES[size], epochs=int(epochs), lr=float(lr), T=float(T), gamma=float(gamma), seed=int(seed))
+config = defaults.replace(hidden=SIZES[size], epochs=int(epochs), lr=float(lr), T=float(T), gamma=float(gamma), seed=int(seed),
+                          method=method, alpha=float(alpha), beta=float(beta), warmup=int(warmup))
 
 with view:
     job = state.get("train_press")  # this session's press (kdviz.runs.Press): waiting, training, or finished unseen
@@ -154,8 +164,10 @@ with view:
             st.caption(ui.tr(ui.words("train.se_caption"), n=gain.n))
         lab_pointer()
         histories = {"distilled": run.history} | ({"baseline": run.baseline_history} if run.baseline_history is not None else {})
+        dkd = ui.tr("train.run_dkd", alpha=run.config.alpha, beta=run.config.beta, warmup=run.config.warmup) \
+            if run.config.method == "dkd" else ""
         st.markdown("#### " + ui.tr("train.run_header", run=run.run_id, arch="-".join(["784", *map(str, run.config.hidden), "10"]),
-                                    T=run.config.T, gamma=run.config.gamma, seed=run.config.seed))
+                                    T=run.config.T, gamma=run.config.gamma, seed=run.config.seed) + dkd)
         ui.chart(plots.training_figure(histories, epochs=run.config.epochs, lang=ui.lang()), key="curves")
         if run.baseline_history is not None:  # who led when: the curves cross, and the text says where
             ahead, since = kruns.lead(run.history, run.baseline_history)
@@ -193,13 +205,13 @@ if here:
     hist = kruns.history_table(here)
     view_ = kruns.history_view(hist)  # percentages, as shown and downloaded
     labels = {"run": "train.h_run", "hidden": "train.h_hidden", "epochs": "train.h_epochs", "lr": "train.h_lr", "T": "train.h_T",
-              "gamma": "train.h_gamma", "seed": "train.h_seed", "distilled_acc": "train.h_distilled_acc",
+              "gamma": "train.h_gamma", "method": "train.h_method", "seed": "train.h_seed", "distilled_acc": "train.h_distilled_acc",
               "baseline_acc": "train.h_baseline_acc", "gain": "train.h_gain", "agreement": "train.h_agreement",
               "seconds": "train.h_seconds"}  # column of kdviz.runs.history_view → message key of its header
     formats = {"lr": "%g", "T": "%g", "gamma": "%g", "distilled_acc": "%.1f", "baseline_acc": "%.1f", "gain": "%+.1f",
                "agreement": "%.1f", "seconds": "%.1f"}
     st.dataframe(view_, hide_index=True, width="stretch", column_order=[c for c in labels if c != "seconds"], column_config={
-        c: st.column_config.NumberColumn(ui.tr(k), format=formats.get(c), pinned=c == "run") if c != "hidden"
+        c: st.column_config.NumberColumn(ui.tr(k), format=formats.get(c), pinned=c == "run") if c not in ("hidden", "method")
         else st.column_config.TextColumn(ui.tr(k)) for c, k in labels.items()})  # training time: in the CSV (table width)
     h1, h2 = st.columns([2, 1], gap="large")
     ui.chart(plots.runs_figure(hist, lang=ui.lang()), key="runs", where=h1)

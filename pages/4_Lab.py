@@ -1,4 +1,4 @@
-"""Distillation lab: fewer labels, self-distillation, two teachers into one, a digit never seen, T × γ sweep.
+"""Distillation lab: fewer labels, self-distillation, two teachers into one, a digit never seen, T × γ sweep, KD vs DKD.
 
 Read widgets → call kdviz.lab / kdviz.sweep → show. Nothing trains on open: each tab shows
 the full runs shipped with kdviz (kdviz/results/, written by the CLI's ``--ship``) until its
@@ -6,12 +6,14 @@ Run button (quick defaults) computes a result of this session; the sweep tab als
 finished sweep of the chosen grid from the disk cache.
 """
 
+import pandas as pd
 import streamlit as st
 
 import ui
 from kdviz import lab
 from kdviz import plots_lab as pl
 from kdviz import sweep as sw
+from kdviz.lab import dkd as lab_dkd
 from kdviz.lab import results as labres
 from kdviz.stats import mean_std, plus_minus
 from kdviz.train import TrainConfig
@@ -23,8 +25,9 @@ QUICK = {  # quick defaults of the interactive tabs: seconds, not minutes, on on
     "self": dict(seeds=2, epochs=10, generations=2),
     "merge": dict(seeds=2, epochs=10),
     "omit": dict(seeds=3, epochs=30),
+    "dkd": dict(seeds=2, epochs=10),
 }
-for key in ("fewer", "self", "merge", "omit", "sweep"):
+for key in ("fewer", "self", "merge", "omit", "sweep", "dkd"):
     if f"lab.{key}" not in st.session_state:
         st.session_state[f"lab.{key}"] = None
 
@@ -232,6 +235,47 @@ def sweep_tab(res, is_open: bool) -> None:
                    seeds=sorted(df["seed"].unique().tolist()), epochs=epochs))
 
 
+# ---------------------------------------------------------------- tab 6
+
+
+def dkd_tab(res, is_open: bool) -> None:
+    left, right = st.columns([1, 2])
+    with left:
+        seeds, epochs = seeds_epochs_ui("dkd")
+        betas = st.multiselect(ui.tr("lab.dkd_betas"), [1.0, 2.0, 4.0, 8.0], default=[1.0, 2.0, 4.0, 8.0], key="dkd.betas",
+                               format_func=lambda b: f"{b:g}")
+        T = st.select_slider(ui.tr("common.temperature"), [1.0, 2.0, 4.0, 8.0], value=4.0, key="dkd.T")
+        run = st.button(ui.tr("common.run"), key="dkd.run", type="primary", disabled=not betas)
+    with right:
+        st.markdown(ui.tr("lab.dkd_explain"))
+    if run:
+        df = ui.run_with_progress(ui.tr("lab.tab_dkd"), lab_dkd.dkd_compare, res, seeds=seeds, epochs=epochs, T=T,
+                                  betas=sorted(betas), warmup=max(1, epochs // 6))
+        if df is not None:
+            st.session_state["lab.dkd"] = df
+    if not (is_open or run):  # figures only for the tab on screen (or the one just run)
+        return
+    df = shown(st.session_state["lab.dkd"], "dkd", lab_dkd.dkd_frame, empty=ui.tr("lab.dkd_empty"))
+    if df is None:
+        return
+    ui.cached_chart(pl.dkd_figure, df, lang=ui.lang(), key="dkd.chart")
+    h = lab_dkd.dkd_headline(df)
+    st.write(ui.tr("lab.dkd_result", n=h["n"], epochs=h["epochs"], T=h["T"], warmup=h["warmup"], kd=pm(*h["kd"]),
+                   beta1=pm(*h["beta1"]) if h["beta1"] else "–", best_beta=h["best_beta"], best=pm(*h["best"]), gain=100 * h["gain"]))
+    if h["within_noise"] is None:
+        st.caption(ui.tr("lab.dkd_one_seed"))
+    else:
+        st.write(ui.tr("lab.dkd_noise" if h["within_noise"] else "lab.dkd_signal", n=h["n"]))
+    table = df.assign(label=[ui.tr("plots_lab.dkd_kd") if m == "kd" else ui.tr("plots_lab.dkd_beta", beta=b)
+                             for m, b in zip(df["method"], df["beta"])],
+                      acc=[pm(a, sd if not pd.isna(sd) else None) for a, sd in zip(df["test_acc"], df["test_acc_std"])])
+    st.dataframe(table, hide_index=True, width="stretch", column_order=["label", "acc", "nckd", "tckd"], column_config={
+        "label": st.column_config.TextColumn(ui.tr("lab.dkd_col_method")), "acc": st.column_config.TextColumn(ui.tr("lab.dkd_col_acc")),
+        "nckd": st.column_config.NumberColumn(ui.tr("lab.dkd_col_nckd"), format="%.4f"),
+        "tckd": st.column_config.NumberColumn(ui.tr("lab.dkd_col_tckd"), format="%.4f")})
+    st.caption(ui.tr("lab.dkd_table_caption", T=h["T"], weight=float(df["weight"].iloc[0])))
+
+
 # ---------------------------------------------------------------- page
 
 st.title(ui.tr("lab.title"))
@@ -242,9 +286,9 @@ if res is None:
 
 # The open tab is session state ("lab.tab"): a tab change reruns the page, and only the open tab builds its
 # figures (all seven took ~0.4 s of server CPU per rerun); every tab keeps its widgets, so none loses its settings.
-tabs = st.tabs([ui.tr("lab.tab_fewer"), ui.tr("lab.tab_self"), ui.tr("lab.tab_merge"), ui.tr("lab.tab_omit"), ui.tr("lab.tab_sweep")],
-               key="lab.tab", on_change="rerun")
-for tab, draw in zip(tabs, (fewer_labels_tab, self_distill_tab, merge_tab, omit_tab, sweep_tab)):
+tabs = st.tabs([ui.tr("lab.tab_fewer"), ui.tr("lab.tab_self"), ui.tr("lab.tab_merge"), ui.tr("lab.tab_omit"), ui.tr("lab.tab_sweep"),
+                ui.tr("lab.tab_dkd")], key="lab.tab", on_change="rerun")
+for tab, draw in zip(tabs, (fewer_labels_tab, self_distill_tab, merge_tab, omit_tab, sweep_tab, dkd_tab)):
     with tab:
         draw(res, tab.open)
 

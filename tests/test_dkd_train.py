@@ -154,7 +154,7 @@ def test_cli_dkd_compare(res, capsys):
     assert main(["dkd-compare", "--seeds", "0", "--epochs", "1", "--betas", "1", "8", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     rows = out["rows"]
-    assert [(r["method"], r["beta"]) for r in rows] == [("KD", None), ("DKD", 1.0), ("DKD", 8.0)]
+    assert [(r["method"], r["beta"]) for r in rows] == [("kd", None), ("dkd", 1.0), ("dkd", 8.0)]
     for r in rows:
         assert {"method", "alpha", "beta", "T", "test_acc", "test_acc_std", "seeds", "test_acc_per_seed"} <= set(r)
         assert r["T"] == 4.0 and r["alpha"] == 1.0 and r["test_acc_std"] is None and r["seeds"] == [0]

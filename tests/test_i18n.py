@@ -269,6 +269,9 @@ def all_figures(res, lang: str) -> dict[str, object]:
         "omit_per_class_figure": plots_lab.omit_per_class_figure(stats.mean_std(omit, "digit", "acc"), 3, bias=1.0, lang=lang),
         "bias_figure": plots_lab.bias_figure(stats.mean_std(curves, "bias", ["omitted_acc", "acc"]), 3, bias=1.0, best_bias=2.0, lang=lang),
         "sweep_heatmap": plots_lab.sweep_heatmap(cells, lang=lang),
+        "dkd_figure": plots_lab.dkd_figure(pd.DataFrame({"method": ["kd", "dkd"], "beta": [float("nan"), 8.0],
+                                                         "test_acc": [0.95, 0.96], "test_acc_std": [0.01, float("nan")],
+                                                         "seeds": [[0, 1], [0, 1]]}), lang=lang),
     }
 
 

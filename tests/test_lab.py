@@ -489,6 +489,14 @@ def test_readme_lab_table_is_the_shipped_results():
         f"All test digits: {_p2(r['test_acc'], r['test_acc_std'])} % → {_p2(r['test_acc_after_bias'], r['test_acc_after_bias_std'])} %",
     ]
 
+    r, cmd = _shipped("dkd")
+    kd, dkd = r["rows"][0], r["rows"][1:]
+    expect["| **KD vs DKD**"] = [cmd, f"α = {kd['alpha']:g}, a {kd['warmup']}-epoch warm-up", f"T = {kd['T']:g}, γ = {kd['gamma']:g}",
+                                 f"KD **{_p2(kd['test_acc'], kd['test_acc_std'])} %**",
+                                 f"DKD β = {dkd[0]['beta']:g} **{_p2(dkd[0]['test_acc'], dkd[0]['test_acc_std'])} %**",
+                                 *[f"β = {x['beta']:g} {_p2(x['test_acc'], x['test_acc_std'])} %" for x in dkd[1:]],
+                                 f"β = 1's {100 * (dkd[0]['test_acc'] - kd['test_acc']):+.2f} points"]
+
     r, cmd = _shipped("sweep")
     cells = pd.DataFrame(r["cells"])
     best = cells.loc[cells["test_acc_mean"].idxmax()]

@@ -13,9 +13,9 @@ from kdviz import lab, shipped
 from kdviz.train import TrainConfig
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "4_Lab.py")
-CHARTS = {"fewer.chart", "self.ba", "self.sn", "merge.chart", "omit.per_class", "omit.curve", "sweep.chart"}  # one tab's or another's
-TABS = ["Fewer labels", "Self-distillation", "Two teachers, one student", "A digit never seen", "T × γ sweep"]
-SHIPPED = ("fewer_labels", "self_distill", "merge", "omit_class", "sweep")  # each tab's shipped result
+CHARTS = {"fewer.chart", "self.ba", "self.sn", "merge.chart", "omit.per_class", "omit.curve", "sweep.chart", "dkd.chart"}  # one tab's or another's
+TABS = ["Fewer labels", "Self-distillation", "Two teachers, one student", "A digit never seen", "T × γ sweep", "KD vs DKD"]
+SHIPPED = ("fewer_labels", "self_distill", "merge", "omit_class", "sweep", "dkd")  # each tab's shipped result
 
 
 @pytest.fixture
@@ -46,12 +46,12 @@ def open_tab(at, i: int, *, timeout: float = 60):
 
 def test_opens_with_the_shipped_results_without_training(tmp_path, monkeypatch):
     """With an empty cache, every tab draws the full runs shipped in kdviz/results/, and nothing trains."""
-    import kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, kdviz.lab.teachers, kdviz.sweep
+    import kdviz.lab.dkd, kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, kdviz.lab.teachers, kdviz.sweep
 
     def no_training(*a, **k):
         raise AssertionError("trained while opening the page")
 
-    for module in (kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, kdviz.lab.teachers, kdviz.sweep):
+    for module in (kdviz.lab.dkd, kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, kdviz.lab.teachers, kdviz.sweep):
         monkeypatch.setattr(module, "train_student", no_training)
     monkeypatch.setattr(kdviz.lab.teachers, "train_teacher", no_training)
     monkeypatch.setenv("KDVIZ_CACHE_DIR", str(tmp_path))
@@ -60,7 +60,7 @@ def test_opens_with_the_shipped_results_without_training(tmp_path, monkeypatch):
     assert not app.exception, app.exception
     assert app.title[0].value == "Distillation lab"
     assert [t.label for t in app.tabs] == TABS
-    for key in ("fewer.run", "self.run", "merge.run", "omit.run", "sweep.run"):
+    for key in ("fewer.run", "self.run", "merge.run", "omit.run", "sweep.run", "dkd.run"):
         assert app.button(key=key)  # every tab's widgets, open or not
     assert charts(app) == ["fewer.chart"]  # only the open tab builds its figures
     drawn = []
@@ -73,6 +73,7 @@ def test_opens_with_the_shipped_results_without_training(tmp_path, monkeypatch):
         assert len(source) == 1 and f"`{prov['command']}`" in source[0] and "(seeds 0, 1, 2)" in source[0], (name, source)
         assert prov["date"] in source[0] and prov["machine"] in source[0]
     assert sorted(drawn) == sorted(CHARTS)  # every tab's charts, one tab at a time, without pressing Run
+    open_tab(app, TABS.index("T × γ sweep"))
     app.multiselect(key="sweep.T").set_value([2.0]).run(timeout=60)  # a grid nobody has run: no figure for it
     assert any("No finished sweep" in i.value for i in app.info) and "sweep.chart" not in charts(app)
 

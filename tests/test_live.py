@@ -358,3 +358,84 @@ def test_temperature_on_fashion_mnist_names_the_classes_in_the_browser(browser, 
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"temperature-fashion-{lang}-{size[0]}.png"), full_page=True)
     context.close()
+
+
+# --- where the dark knowledge is in the loss (issue 15): kdviz.darkknowledge, drawn live -------------------
+
+def slide_T_to(page, T: float) -> None:
+    """Drag the live T slider to about ``T``, then step to it with the arrow keys (every release reruns once)."""
+    slider = page.get_by_test_id("kdviz-live-T")
+    lo, hi = float(slider.get_attribute("min")), float(slider.get_attribute("max"))
+    drag_to(page, "kdviz-live-T", (T - lo) / (hi - lo))
+    page.mouse.up()
+    settle(page, float(slider.input_value()))
+    while (now := float(slider.input_value())) != T:
+        slider.focus()
+        page.keyboard.press("ArrowRight" if now < T else "ArrowLeft")
+        settle(page, float(slider.input_value()))
+
+
+def test_temperature_dark_knowledge_weight_rises_with_T(browser, server, res, students):
+    """The mean 1 − p_t over the test digits that the page shows is below at T = 1 what it is at T = 8; every number
+    of the four views equals kdviz.darkknowledge at the T the slider reached."""
+    from kdviz import darkknowledge
+
+    context, page, log = open_page(browser, server, "Temperature?T=1")
+    settle(page, 1.0)
+    digit = int(page.evaluate("new URL(location.href).searchParams.get('digit')"))
+    z, label = res.logits.test[digit], int(res.data.y_test[digit])
+    student = students.logits["partly trained"]
+    shown = {}
+    for T in (1.0, 4.0, 8.0):
+        if T != 1.0:
+            slide_T_to(page, T)
+        weights = attrs(page, "dk_weights")
+        want = darkknowledge.weight_summary(res.logits.test, res.data.y_test, T)
+        assert close([float(weights[k]) for k in ("mean", "median", "small")], [want.mean, want.median, want.small])
+        assert json.loads(weights["counts"]) == want.hist["count"].tolist()
+        value = page.locator('[data-kdviz-view="dk_weights"] .kdl-metric-value').first.inner_text()
+        assert value == f"{want.mean:.3f}"  # the number the learner reads
+        shown[T] = float(value)
+        curve = darkknowledge.target_curve(z, label, [T]).iloc[0]
+        target = attrs(page, "dk_target")
+        assert close([float(target["p-t"]), float(target["weight"])], [curve["p_t"], curve["weight"]])
+        nt = darkknowledge.non_target(z, label, T)
+        assert close(json.loads(attrs(page, "dk_nontarget")["p-hat"]), nt["p_hat"])
+        share = darkknowledge.decomposition_curves(student, res.logits.test, res.data.y_test, [T]).iloc[0]
+        assert close(float(attrs(page, "dk_share")["share"]), share["nckd_share"])
+    assert shown[1.0] < shown[4.0] < shown[8.0]
+    print(f"\nmean 1 − p_t over the test digits as the page shows it: T = 1 {shown[1.0]}, T = 4 {shown[4.0]}, T = 8 {shown[8.0]}")
+    assert not log["errors"] and not page.locator("[data-error]").count()
+    page.locator('[data-kdviz-view="dk_weights"]').scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "temperature-dark-knowledge-T8.png"))
+    context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_losses_shows_the_soft_loss_stacked(browser, server, res, students, lang):
+    """Two filled areas named TCKD and NCKD (in both languages), stacked to the soft loss the page shows, at the T
+    the slider reached."""
+    from kdviz import darkknowledge
+
+    context, page, log = open_page(browser, server, f"Losses?T=4&gamma=0.9&lang={lang}")
+    stack = page.locator('[data-kdviz-view="dk_stack"]')
+    stack.scroll_into_view_if_needed()
+    assert stack.locator("svg polygon.kdl-area").evaluate_all("ps => ps.map(p => p.dataset.name)") == ["TCKD", "NCKD"]
+    legend = stack.locator("svg text").all_text_contents()
+    assert "TCKD" in legend and "NCKD" in legend
+    s, t, y = students.logits["partly trained"], res.logits.test, res.data.y_test
+    for T in (4.0, 8.0):
+        if T != 4.0:
+            slide_T_to(page, T)
+        want = darkknowledge.decomposition_curves(s, t, y, [T], t2=True).iloc[0]
+        shown = attrs(page, "dk_stack")
+        assert close([float(shown[k]) for k in ("soft", "tckd", "weighted-nckd", "share")],
+                     [want["kd"], want["tckd"], want["weighted_nckd"], want["nckd_share"]])
+        assert close(float(shown["soft"]), float(attrs(page, "loss_curves")["soft"]))  # the stack adds up to the soft loss
+        caption = stack.locator(".kdl-caption").inner_text()
+        assert caption == tr("losses.dk_caption", lang, T=T, soft=want["kd"], tckd=want["tckd"], nckd=want["weighted_nckd"],
+                             pct=100 * want["nckd_share"])
+    assert not log["errors"] and not page.locator("[data-error]").count()
+    stack.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"losses-dark-knowledge-{lang}.png"))
+    context.close()

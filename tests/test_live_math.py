@@ -5,7 +5,9 @@ the file's text is evaluated alone in strict mode (as the contract allows) and a
 function is compared with kdviz on the real data: the shipped teacher's logits and the logits of a
 seeded student (untrained, and after 3 epochs of distillation) on one ambiguous test digit, one very
 confident one (logit range 45: at T = 0.5 its float32 softmax reaches 1e-39, subnormal) and all 1000
-test digits, at T ∈ {0.5, 1, 2, 4, 7.5, 20} and γ ∈ {0, 0.3, 0.7, 1} (and the pages' T × γ grid).
+test digits, at T ∈ {0.5, 1, 2, 4, 7.5, 20} and γ ∈ {0, 0.3, 0.7, 1} (and the pages' T × γ grid). The
+TCKD / NCKD twins (``targetCurve``, ``nonTarget``, ``weightSummary``, ``decompositionCurves``) equal
+:mod:`kdviz.darkknowledge` (float64) and a numpy log-space formula there too, and on logits of ±1e4.
 
 Both sides see identical inputs: the float32 logits go to the browser as base64 of little-endian
 float32 (decoded by ``decodeF32``) and to kdviz as float64 tensors of the same values.
@@ -32,14 +34,19 @@ import torch
 
 from browser import ROOT, needs_browser
 
-from kdviz import explore
-from kdviz.losses import distillation_loss, soften
+from kdviz import darkknowledge, explore
+from kdviz.losses import decompose_kd, distillation_loss, soften
 from kdviz.metrics import entropy_bits
 
 SHOTS = ROOT / "artifacts" / "screenshots"  # the conftest ``browser`` fixture wants it; nothing is shot here
-KDMATH = ROOT / "kdviz" / "live" / "kdmath.js"
+KDMATH = (ROOT / "kdviz" / "live" / "kdmath.js", ROOT / "kdviz" / "live" / "kdmath_dkd.js")  # evaluated together, in order
+
+
+def kdmath_source() -> str:
+    return "\n".join(path.read_text() for path in KDMATH)
 NAMES = ["T_GRID", "GAMMA_GRID", "decodeF32", "decodeU8", "softmaxRow", "softmaxRows", "entropyBits",
-         "darkKnowledgeMap", "topConfusions", "lossAt", "lossCurves", "lossGrid", "gradNorms"]
+         "darkKnowledgeMap", "topConfusions", "lossAt", "lossCurves", "lossGrid", "gradNorms",
+         "targetCurve", "nonTarget", "weightSummary", "decompositionCurves"]
 TS = [0.5, 1.0, 2.0, 4.0, 7.5, 20.0]
 GAMMAS = [0.0, 0.3, 0.7, 1.0]
 TOL = 1e-6  # the contract: absolute, or relative for values > 1
@@ -161,7 +168,7 @@ def page(browser, real):
     p.on("pageerror", lambda e: errors.append(str(e)))
     p.goto("about:blank")
     p.evaluate("([src, names]) => { window.K = new Function('\"use strict\";\\n' + src + "
-               "'\\nreturn {' + names.join(', ') + '};')(); }", [KDMATH.read_text(), NAMES])
+               "'\\nreturn {' + names.join(', ') + '};')(); }", [kdmath_source(), NAMES])
     payload = {name: {pick: {"z": b64f32(z[idx]), "y": b64u8(real["y"][idx]), "n": len(idx)}
                       for pick, idx in real["picks"].items()} for name, z in real["logits"].items()}
     p.evaluate("""(payload) => {
@@ -195,7 +202,7 @@ def cases(real, *, students: bool):
 # --- tests ----------------------------------------------------------------------------------------------
 
 def test_loads_alone_and_as_an_es_module(page):
-    src = KDMATH.read_text()
+    src = kdmath_source()
     assert not any(line.lstrip().startswith(("import ", "export ")) for line in src.splitlines())
     page.add_script_tag(content=src + "\nwindow.__kdmathModule = typeof lossAt === 'function';", type="module")
     page.wait_for_function("window.__kdmathModule === true")
@@ -406,17 +413,192 @@ def test_gradient_norms(losses_js, real, capsys):
     report(capsys, "gradNorms")
 
 
+# --- TCKD and NCKD (kdviz.darkknowledge) --------------------------------------------------------------
+
+def np_log_softmax(z, T):
+    x = np.asarray(z, dtype=float) / T
+    x = x - x.max(-1, keepdims=True)
+    return x - np.log(np.exp(x).sum(-1, keepdims=True))
+
+
+def np_lse(x, axis=-1):
+    m = x.max(axis, keepdims=True)
+    return (m + np.log(np.exp(x - m).sum(axis, keepdims=True))).squeeze(axis)
+
+
+def np_decompose(s, t, y, T):
+    """Per row (kd, tckd, nckd, weight) in log space, numpy float64, independent of kdviz and the JS."""
+    lp, lq = np_log_softmax(t, T), np_log_softmax(s, T)  # (N, C)
+    rows = np.arange(len(y))
+    rest = np.ones_like(lp, dtype=bool)
+    rest[rows, y] = False
+    lrp = np_lse(np.where(rest, lp, -np.inf))  # log(1 − p_t), (N,)
+    lrq = np_lse(np.where(rest, lq, -np.inf))
+    p = np.exp(lp)
+
+    def kl(p_, lp_, lq_):  # Σ p (log p − log q), a term with p = 0 adding 0
+        with np.errstate(invalid="ignore"):
+            return np.where(p_ > 0, p_ * (np.where(p_ > 0, lp_, 0.0) - np.where(p_ > 0, lq_, 0.0)), 0.0).sum(-1)
+
+    kd = kl(p, lp, lq)
+    bp, blp = np.stack([p[rows, y], np.exp(lrp)], 1), np.stack([lp[rows, y], lrp], 1)
+    tckd = kl(bp, blp, np.stack([lq[rows, y], lrq], 1))
+    lph = np.where(rest, lp - lrp[:, None], -np.inf)
+    lqh = np.where(rest, lq - lrq[:, None], -np.inf)
+    nckd = kl(np.exp(lph), lph, lqh)
+    return kd, tckd, nckd, np.exp(lrp)
+
+
+EXTREME_T = [0.5, 1.0, 4.0, 20.0]
+
+
+def extreme_logits():
+    """Rows of ±1e4 (and 0) logits: a teacher and a student certain of the same, of another, or of no class."""
+    rng = np.random.default_rng(0)
+    t = rng.choice([-1e4, 0.0, 1e4], size=(24, C))
+    s = rng.choice([-1e4, 0.0, 1e4], size=(24, C))
+    t[0], s[0] = np.r_[1e4, [-1e4] * 9], np.r_[1e4, [-1e4] * 9]  # equal and certain: everything 0
+    t[1], s[1] = np.r_[1e4, [-1e4] * 9], np.r_[[-1e4] * 9, 1e4]  # certain of different classes
+    t[2], s[2] = np.r_[[-1e4] * 9, 1e4], np.r_[1e4, [-1e4] * 9]
+    y = rng.integers(0, C, size=24)
+    y[:3] = 0
+    return s.astype(np.float32), t.astype(np.float32), y  # ±1e4 and 0 are exact in float32
+
+
+DKD_JS = """([Ts, TG, edges, small, extreme]) => {
+    const out = {};
+    for (const [pick, d] of Object.entries(L.teacher)) {
+        const C = d.z.length / d.n, rows = [];
+        for (let r = 0; r < Math.min(d.n, 3); r++) {  // the first rows of each pick: curves and p̂ per row
+            const z = d.z.subarray(r * C, (r + 1) * C);
+            rows.push({curve: K.targetCurve(z, d.y[r], TG), nt: Ts.map(T => { const o = K.nonTarget(z, d.y[r], T);
+                return [Array.from(o.p), Array.from(o.p_hat)]; })});
+        }
+        out['teacher|' + pick] = {rows, weights: Ts.map(T => K.weightSummary(d.z, d.n, C, d.y, T, edges, small))};
+    }
+    for (const [name, picks] of Object.entries(L)) {
+        if (name === 'teacher') continue;
+        for (const [pick, d] of Object.entries(picks)) {
+            const t = L.teacher[pick].z, C = d.z.length / d.n;
+            out[name + '|' + pick] = {curves: K.decompositionCurves(d.z, t, d.n, C, d.y, Ts),
+                                      t2: K.decompositionCurves(d.z, t, d.n, C, d.y, Ts, true),
+                                      grid: d.n > 1 ? K.decompositionCurves(d.z, t, d.n, C, d.y, TG, true) : null};
+        }
+    }
+    const [s, t, y] = [K.decodeF32(extreme.s), K.decodeF32(extreme.t), K.decodeU8(extreme.y)], n = y.length;
+    out.extreme = {rows: Array.from({length: n}, (_, r) => K.decompositionCurves(s.subarray(10 * r, 10 * r + 10),
+                       t.subarray(10 * r, 10 * r + 10), 1, 10, [y[r]], Ts)),
+                   all: K.decompositionCurves(s, t, n, 10, y, Ts),
+                   curve: Array.from({length: n}, (_, r) => K.targetCurve(t.subarray(10 * r, 10 * r + 10), y[r], Ts)),
+                   nt: Array.from({length: n}, (_, r) => { const o = K.nonTarget(t.subarray(10 * r, 10 * r + 10), y[r], Ts[0]);
+                       return [Array.from(o.p), Array.from(o.p_hat)]; }),
+                   weights: K.weightSummary(t, n, 10, y, Ts[0], edges, small)};
+    return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def dkd_js(page):
+    s, t, y = extreme_logits()
+    return page.evaluate(DKD_JS, [TS, explore.T_GRID.tolist(), list(darkknowledge.WEIGHT_BINS), darkknowledge.SMALL_WEIGHT,
+                                  {"s": b64f32(s), "t": b64f32(t), "y": b64u8(y)}])
+
+
+def test_target_curve_and_non_target(dkd_js, real, capsys):
+    teacher = real["logits"]["teacher"]
+    for pick, idx in real["picks"].items():
+        for r, got in enumerate(dkd_js[f"teacher|{pick}"]["rows"]):
+            z, label = teacher[idx[r]], int(real["y"][idx[r]])
+            ref = darkknowledge.target_curve(torch.from_numpy(z), label)  # T_GRID
+            check("targetCurve vs darkknowledge", [got["curve"]["p_t"], got["curve"]["weight"]], [ref["p_t"], ref["weight"]])
+            lp = np_log_softmax(z, explore.T_GRID[:, None])  # (K, C)
+            check("targetCurve vs numpy", [got["curve"]["p_t"], got["curve"]["weight"]],
+                  [np.exp(lp[:, label]), np.exp(np_lse(np.delete(lp, label, axis=1)))])
+            for T, (p, p_hat) in zip(TS, got["nt"]):
+                ref = darkknowledge.non_target(torch.from_numpy(z), label, T)
+                check("nonTarget vs darkknowledge", [p, p_hat], [ref["p"], ref["p_hat"]])
+                want = np_softmax(z, T)
+                hat = np.where(np.arange(C) == label, 0.0, want)
+                check("nonTarget vs numpy", [p, p_hat], [want, hat / hat.sum()])
+                assert p_hat[label] == 0 and abs(sum(p_hat) - 1) < 1e-12
+    for r, (got, nt) in enumerate(zip(dkd_js["extreme"]["curve"], dkd_js["extreme"]["nt"])):  # ±1e4: finite, exact
+        s, t, y = extreme_logits()
+        ref = darkknowledge.target_curve(t[r], int(y[r]), TS)
+        check("targetCurve vs darkknowledge (±1e4)", [got["p_t"], got["weight"]], [ref["p_t"], ref["weight"]])
+        ref = darkknowledge.non_target(t[r], int(y[r]), TS[0])
+        check("nonTarget vs darkknowledge (±1e4)", nt, [ref["p"], ref["p_hat"]])
+    report(capsys, "targetCurve")
+    report(capsys, "nonTarget")
+
+
+def test_weight_summary(dkd_js, real, capsys):
+    teacher = real["logits"]["teacher"]
+    for pick, idx in real["picks"].items():
+        z, y = teacher[idx], real["y"][idx]
+        for T, got in zip(TS, dkd_js[f"teacher|{pick}"]["weights"]):
+            ref = darkknowledge.weight_summary(torch.from_numpy(z), torch.from_numpy(y), T)
+            check("weightSummary vs darkknowledge", [got["mean"], got["median"], got["small"]], [ref.mean, ref.median, ref.small])
+            assert got["counts"] == ref.hist["count"].tolist(), (pick, T)  # the same bins: exactly the same counts
+            check("weightSummary vs darkknowledge", got["share"], ref.hist["share"])
+            w = np_decompose(z, z, y, T)[3]  # numpy: 1 − p_t per row
+            check("weightSummary vs numpy", [got["mean"], got["median"]], [w.mean(), np.median(w)])
+            assert got["counts"] == np.histogram(w, bins=darkknowledge.WEIGHT_BINS)[0].tolist()
+    s, t, y = extreme_logits()
+    ref = darkknowledge.weight_summary(t, y, TS[0])
+    got = dkd_js["extreme"]["weights"]
+    check("weightSummary vs darkknowledge (±1e4)", [got["mean"], got["median"]], [ref.mean, ref.median])
+    assert got["counts"] == ref.hist["count"].tolist()
+    report(capsys, "weightSummary")
+
+
+def test_decomposition_curves(dkd_js, real, capsys):
+    keys = ("tckd", "weighted_nckd", "nckd", "kd", "nckd_share")
+    for name, pick, s, y in cases(real, students=True):
+        t = real["logits"]["teacher"][real["picks"][pick]]
+        got = dkd_js[f"{name}|{pick}"]
+        s64, t64, yt = torch.from_numpy(s).double(), torch.from_numpy(t).double(), torch.from_numpy(y)
+        for t2 in (False, True):
+            ref = darkknowledge.decomposition_curves(s64, t64, yt, TS, t2=t2)
+            check("decompositionCurves vs darkknowledge", [got["t2" if t2 else "curves"][k] for k in keys], [ref[k] for k in keys])
+        kd, tckd, nckd, w = (np.stack(v) for v in zip(*(np_decompose(s, t, y, T) for T in TS)))  # (K, N) each
+        check("decompositionCurves vs numpy", [got["curves"][k] for k in keys],
+              [tckd.mean(1), (w * nckd).mean(1), nckd.mean(1), kd.mean(1), (w * nckd).mean(1) / kd.mean(1)])
+        soft = explore.loss_curves(s64, t64, yt, gamma=1.0, temperatures=TS)["soft"]  # T²·KL: the Losses page's soft loss
+        check("decompositionCurves(t2) vs explore.loss_curves soft", got["t2"]["kd"], soft)
+        if got["grid"] is not None:
+            ref = darkknowledge.decomposition_curves(s64, t64, yt, t2=True)  # T_GRID, as the page draws it
+            check("decompositionCurves vs darkknowledge", [got["grid"][k] for k in keys], [ref[k] for k in keys])
+    s, t, y = extreme_logits()  # ±1e4: finite everywhere, against kdviz's log-space decompose_kd in float64
+    s64, t64 = torch.from_numpy(s).double(), torch.from_numpy(t).double()
+    for r, got in enumerate(dkd_js["extreme"]["rows"]):
+        ref = darkknowledge.decomposition_curves(s64[r], t64[r], torch.tensor([int(y[r])]), TS)
+        js = np.array([got[k] for k in keys], dtype=float)
+        assert np.isfinite(js[:4]).all(), (r, js)
+        check("decompositionCurves vs darkknowledge (±1e4)", js, [ref[k] for k in keys])
+        for T, kd in zip(TS, got["kd"]):
+            d = decompose_kd(s64[r:r + 1], t64[r:r + 1], torch.tensor([int(y[r])]), T)
+            assert err([kd], [float(d.kd[0])]) <= TOL
+    all_ = dkd_js["extreme"]["all"]
+    ref = darkknowledge.decomposition_curves(s64, t64, torch.from_numpy(y), TS)
+    check("decompositionCurves vs darkknowledge (±1e4)", [all_[k] for k in keys], [ref[k] for k in keys])
+    assert max(all_["kd"]) > 1e3  # the extreme rows are far apart: large, finite KL
+    assert dkd_js["extreme"]["rows"][0]["kd"] == [0] * len(TS) and all(np.isnan(dkd_js["extreme"]["rows"][0]["nckd_share"]))
+    report(capsys, "decompositionCurves")
+
+
 def test_bad_input_is_one_clear_line(page):
     msgs = page.evaluate("""() => {
         const z = new Float32Array(10), y = new Uint8Array(1), out = [];
         for (const f of [() => K.softmaxRow(z, 0), () => K.lossAt(z, z, 1, 10, y, NaN, 0.5),
                          () => K.lossAt(z, z, 1, 10, y, 1, 1.5), () => K.gradNorms(z, z, 2, 10, [0, 0], 1),
-                         () => K.lossAt(z, z, 1, 10, [12], 1, 0.5)])
+                         () => K.lossAt(z, z, 1, 10, [12], 1, 0.5), () => K.decompositionCurves(z, z, 1, 10, [-1], [1]),
+                         () => K.weightSummary(z, 1, 10, [10], 1, [0, 1]), () => K.targetCurve(z, 3, [0])])
             try { f(); out.push(null); } catch (e) { out.push(e.constructor.name + ': ' + e.message); }
         return out;
     }""")
     assert all(m and m.startswith("RangeError") and "\n" not in m for m in msgs), msgs
     assert "temperature T" in msgs[0] and "gamma" in msgs[2] and "n × C" in msgs[3] and "label 12" in msgs[4], msgs
+    assert "label -1" in msgs[5] and "label 10" in msgs[6] and "temperature T" in msgs[7], msgs
 
 
 def test_speed_is_printed(page, capsys):
@@ -441,6 +623,9 @@ def test_speed_is_printed(page, capsys):
             gradNorms: time(T => K.gradNorms(s.z, d.z, n, C, d.y, T).soft_T2),
             view_losses: time(T => K.lossAt(s.z, d.z, n, C, d.y, T, 0.7).total + K.gradNorms(s.z, d.z, n, C, d.y, T).hard),
             lossCurves41: time(T => K.lossCurves(s.z, d.z, n, C, d.y, K.T_GRID, 0.7).total[3]),
+            weightSummary: time(T => K.weightSummary(d.z, n, C, d.y, T, [0, 1e-8, 1e-6, 1e-4, 0.01, 0.1, 0.5, 1]).mean),
+            decomposition: time(T => K.decompositionCurves(s.z, d.z, n, C, d.y, [T]).kd[0]),
+            decomposition41: time(T => K.decompositionCurves(s.z, d.z, n, C, d.y, K.T_GRID).kd[3]),
         };
     }""")
     assert all(math.isfinite(v[1]) and v[0] > 0 for v in t.values()), t

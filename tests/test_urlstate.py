@@ -23,6 +23,7 @@ def test_valid_round_trip():
         ({"T": "-1"}, "T"), ({"T": "0"}, "T"), ({"T": "abc"}, "T"), ({"T": "nan"}, "T"), ({"T": "inf"}, "T"),
         ({"T": "1e9"}, "T"), ({"gamma": "abc"}, "gamma"), ({"gamma": "1.5"}, "gamma"), ({"gamma": ""}, "gamma"),
         ({"digit": "10000"}, "digit"), ({"digit": "2.5"}, "digit"), ({"seed": "-3"}, "seed"), ({"lang": "fr"}, "lang"),
+        ({"method": "fitnets"}, "method"), ({"alpha": "-1"}, "alpha"), ({"beta": "21"}, "beta"), ({"beta": "nan"}, "beta"),
     ],
 )
 def test_bad_values_dropped_with_one_line(params, name):
@@ -31,6 +32,12 @@ def test_bad_values_dropped_with_one_line(params, name):
     assert len(problems) == 1 and problems[0].startswith(name) and "\n" not in problems[0]
     if name != "seed":
         assert values["seed"] == 1  # the rest of the link still works
+
+
+def test_dkd_settings_round_trip():
+    values, problems = parse_query({"method": "dkd", "alpha": "0.5", "beta": "8", "T": "4"})
+    assert problems == [] and values == {"T": 4.0, "method": "dkd", "alpha": 0.5, "beta": 8.0}
+    assert to_query(values) == "T=4&method=dkd&alpha=0.5&beta=8"
 
 
 def test_list_values_take_the_last():

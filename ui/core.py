@@ -32,7 +32,7 @@ PAGES = [  # the one page list: script, icon, label key, home-card key, page-tit
     ("pages/5_Compression.py", ":material/compress:", "nav.compression", "home.card_compression", "comp.title"),
     ("pages/6_Your_digit.py", ":material/draw:", "nav.your_digit", "home.card_your_digit", "mine.title"),
 ]
-SHARED = ("T", "gamma", "digit", "seed", "lang", "present", "data")  # per-session view, kept across pages and in the URL
+SHARED = ("T", "gamma", "digit", "seed", "lang", "present", "data", "method", "alpha", "beta")  # per-session view, kept across pages and in the URL
 DEMO = [  # the guided demo, in order: step id, page script, message key of the one sentence on what to look at
     ("home", "app.py", "demo.home"),
     ("temperature", "pages/1_Temperature.py", "demo.temperature"),
@@ -277,7 +277,7 @@ def default_view(res: Resources) -> dict:
     ambiguous between a 4 and a 9 (``explore.ambiguous_digit``: among the 4s and 9s it classifies
     correctly, the largest probability of the other digit at T = 1). Another named data set has its own pair; a
     folder, whose classes kdviz does not know, opens on its most ambiguous test image of any class."""
-    view = {name: urlstate.PARAMS[name][3] for name in ("T", "gamma", "seed")}
+    view = {name: urlstate.PARAMS[name][3] for name in ("T", "gamma", "seed", "method", "alpha", "beta")}
     if res.dataset not in datasets.KEYS:
         return view | {"digit": explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=range(10))}
     pair = datasets.dataset(res.dataset).pair
@@ -285,7 +285,7 @@ def default_view(res: Resources) -> dict:
 
 
 def reset_view() -> None:
-    """"Reset view": T, γ, digit and seed back to their defaults, and every page's own view widgets
+    """"Reset view": T, γ, digit, seed and the Train method (KD, α, β) back to their defaults, and every page's own view widgets
     (keys starting with ``_``, and :data:`RESET_KEYS`); the language, presenter mode, this
     session's runs and results are kept. The URL follows at the end of the run."""
     state = st.session_state
@@ -383,8 +383,11 @@ def end_page() -> None:
         del view["present"]
     if view.get("data") == datasets.DEFAULT:  # and a data set only when not the default
         del view["data"]
+    if view.get("method") == "kd":  # DKD's settings only with DKD
+        for name in ("method", "alpha", "beta"):
+            view.pop(name, None)
     query = urlstate.to_query(view)
-    current = urlstate.to_query(urlstate.parse_query(st.query_params.to_dict())[0])
+    current = urlstate.to_query(urlstate.parse_query(st.query_params.to_dict(), data=datasets.offered())[0])
     if query != current:
         st.query_params.from_dict(dict(pair.split("=", 1) for pair in query.split("&")))
     try:

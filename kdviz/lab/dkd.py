@@ -14,13 +14,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
+import math
+
 import pandas as pd
 
+from ..progress import Progress, report
 from ..resources import Resources
 from ..stats import none_if_nan, plus_minus, sample_std
 from ..train import TrainConfig, train_student
 
-__all__ = ["dkd_compare", "dkd_compare_json", "dkd_table", "ROW_KEYS", "DEFAULT_WARMUP"]
+__all__ = ["dkd_compare", "dkd_compare_json", "dkd_table", "dkd_frame", "dkd_headline", "ROW_KEYS", "DEFAULT_WARMUP"]
 
 DEFAULT_WARMUP = 5  # epochs of linear warm-up of the soft term, every method: 1/6 of 30 epochs (the paper: 20 of 240)
 ROW_KEYS = ("method", "alpha", "beta", "T", "test_acc", "test_acc_std", "seeds", "test_acc_per_seed",
@@ -38,6 +41,7 @@ def dkd_compare(
     gamma: float = 0.9,
     warmup: int = DEFAULT_WARMUP,
     callback: Callable[[dict], object] | None = None,
+    progress: Progress = None,
 ) -> pd.DataFrame:
     """KD and DKD at each β, trained on ``res`` from the same initialisation per seed.
 
@@ -60,11 +64,13 @@ def dkd_compare(
     callback : callable, optional
         Called after every run with its row (method, alpha, beta, seed, test_acc, seconds), plus
         ``"done"`` and ``"runs"`` (counts).
+    progress : callable, optional
+        :mod:`kdviz.progress`: the fraction done and the run just finished (the Lab page's bar).
 
     Returns
     -------
     DataFrame, one row per method (KD first, then DKD in the order of ``betas``), columns
-    :data:`ROW_KEYS`: method ("KD" or "DKD"), alpha, beta (NaN for KD, whose NCKD weight is 1 − p_t
+    :data:`ROW_KEYS`: method (``"kd"`` or ``"dkd"``, as :attr:`TrainConfig.method`), alpha, beta (NaN for KD, whose NCKD weight is 1 − p_t
     per example), T, test_acc and test_acc_std (mean and sample std over the seeds; NaN std for one
     seed), seeds and test_acc_per_seed (lists, aligned), tckd, nckd and weight (means over the seeds
     of the last epoch's test-split means, nats: see :func:`~kdviz.train.train_student`), gamma,
@@ -75,18 +81,20 @@ def dkd_compare(
     if not seeds or len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct and at least one, got {seeds}")
     base = TrainConfig(epochs=epochs, T=T, gamma=gamma, warmup=warmup)  # validates them
-    arms = [("KD", base)] + [("DKD", base.replace(method="dkd", alpha=alpha, beta=b)) for b in betas]
+    arms = [("kd", base)] + [("dkd", base.replace(method="dkd", alpha=alpha, beta=b)) for b in betas]
     start = time.perf_counter()
     runs: list[dict] = []
     for seed in seeds:  # every arm from this seed's initialisation and batch order
         for name, config in arms:
             run = train_student(res.data, res.logits, config.replace(seed=seed))
             last = run.history.iloc[-1]
-            runs.append({"method": name, "alpha": config.alpha, "beta": config.beta if name == "DKD" else float("nan"),
+            runs.append({"method": name, "alpha": config.alpha, "beta": config.beta if name == "dkd" else float("nan"),
                          "seed": seed, "test_acc": run.test_acc, "tckd": float(last["tckd"]), "nckd": float(last["nckd"]),
                          "weight": float(last["weight"]), "seconds": run.seconds})
             if callback is not None:
                 callback({**runs[-1], "done": len(runs), "runs": len(seeds) * len(arms)})
+            report(progress, len(runs) / (len(seeds) * len(arms)), "progress.lab_dkd", method=name.upper(),
+                   beta="" if name == "kd" else f" β = {config.beta:g}", seed=seed)
     rows = []
     for i, (name, config) in enumerate(arms):
         mine = runs[i :: len(arms)]  # this arm's run for each seed, in seed order
@@ -124,9 +132,53 @@ def dkd_table(out: dict) -> str:
     for r in out["rows"]:
         beta = "1-p_t" if r["beta"] is None else f"{r['beta']:g}"
         acc = plus_minus(r["test_acc"], r["test_acc_std"], scale=100, digits=2)
-        lines.append(f"{r['method']:<7}{r['alpha']:>6g}{beta:>8}   {acc:<16}{r['nckd']:>8.4f}{r['tckd']:>8.4f}")
+        lines.append(f"{r['method'].upper():<7}{r['alpha']:>6g}{beta:>8}   {acc:<16}{r['nckd']:>8.4f}{r['tckd']:>8.4f}")
     lines.append(f"T = {out['T']:g}, gamma = {out['gamma']:g}, warm-up {out['warmup']} epoch(s), {out['epochs']} epoch(s), "
                  f"seeds {out['seeds']}, {out['student']} on {out['dataset']}; teacher's mean 1 - p_t at T: "
                  f"{out['rows'][0]['weight']:.4f}; NCKD, TCKD: the final students on the test digits, nats; "
                  f"{out['wall_seconds']:g} s")
     return "\n".join(lines)
+
+
+def dkd_frame(result: dict) -> pd.DataFrame | None:
+    """The rows of a :func:`dkd_compare_json` result (shipped, or this session's) as :func:`dkd_compare` returns
+    them (null as NaN); None when it has none."""
+    rows = result.get("rows") if isinstance(result, dict) else None
+    if not rows:
+        return None
+    df = pd.DataFrame(rows, columns=list(ROW_KEYS))
+    for col in ("alpha", "beta", "T", "test_acc", "test_acc_std", "tckd", "nckd", "weight"):
+        df[col] = pd.to_numeric(df[col], errors="coerce")
+    return df
+
+
+def dkd_headline(df: pd.DataFrame) -> dict:
+    """What the Lab says of a comparison: KD's accuracy, DKD at β = 1 (the coupling alone) and the best DKD row,
+    each as (mean, sample std) fractions, and whether the best DKD row's difference from KD is within the noise.
+
+    The noise: 1.96 × the standard error of the difference of two means over the same ``n`` seeds,
+    √((s_KD² + s_DKD²) / n) (seeds unpaired, a conservative choice); with one seed there is no std, and
+    ``within_noise`` is None.
+
+    Returns
+    -------
+    dict with ``kd``, ``beta1`` (None without a β = 1 row), ``best`` (mean, std), ``best_beta``, ``gain``
+    (best − KD, a fraction), ``within_noise`` (bool or None), ``n`` (seeds), ``epochs``, ``warmup``, ``T``.
+    """
+    kd = df[df["method"] == "kd"].iloc[0]
+    dkd = df[df["method"] == "dkd"]
+    best = dkd.loc[dkd["test_acc"].idxmax()]
+    one = dkd[dkd["beta"] == 1.0]
+    n = len(kd["seeds"])
+
+    def pair(row) -> tuple[float, float | None]:
+        std = row["test_acc_std"]
+        return float(row["test_acc"]), None if pd.isna(std) else float(std)
+
+    within = None
+    if n > 1 and not (pd.isna(kd["test_acc_std"]) or pd.isna(best["test_acc_std"])):
+        se = math.sqrt((kd["test_acc_std"] ** 2 + best["test_acc_std"] ** 2) / n)
+        within = bool(abs(best["test_acc"] - kd["test_acc"]) <= 1.96 * se)
+    return {"kd": pair(kd), "beta1": pair(one.iloc[0]) if len(one) else None, "best": pair(best),
+            "best_beta": float(best["beta"]), "gain": float(best["test_acc"] - kd["test_acc"]), "within_noise": within,
+            "n": n, "epochs": int(kd["epochs"]), "warmup": int(kd["warmup"]), "T": float(kd["T"])}

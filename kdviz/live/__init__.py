@@ -1,7 +1,8 @@
 """The live view: what depends only on T and γ, computed and drawn in the browser while the learner drags.
 
 One Streamlit Components v2 component (registered in ``ui.py``) whose JavaScript is
-:func:`script` (``kdmath.js``, ``charts.js``, ``views_losses.js``, then ``views.js``, in one ES module) and whose
+:func:`script` (``kdmath.js``, ``kdmath_dkd.js``, ``charts.js``, ``views_losses.js``, ``views_dkd.js``, then ``views.js``, in one ES
+module) and whose
 style is :func:`css`. Each mount shows one *view*; the views of one page share the current T and
 γ in the browser, so a drag of the T slider redraws every view on the page without a message to
 the server. Only the release (the range input's ``change`` event) sends one trigger,
@@ -30,6 +31,21 @@ full precision, lists are JSON; ``data-error`` holds one line if a view could no
 * ``loss_heat``: ``data-total`` (the loss at the marker).
 * ``grads``: ``data-soft-t2``, ``data-soft-plain``, ``data-hard`` (gradient norms at T),
   ``data-ratio`` (soft with T² over hard).
+
+The TCKD / NCKD views (:mod:`kdviz.darkknowledge`; KL = TCKD + (1 − p_t)·NCKD per image):
+
+* ``dk_target``: the chosen image's p_t and 1 − p_t over T (``z``, ``label``, ``log_y``): ``data-p-t``,
+  ``data-weight`` (at T).
+* ``dk_nontarget``: p and p̂ at T as bars (``z``, ``label``): ``data-p``, ``data-p-hat`` (10 values each).
+* ``dk_weights``: 1 − p_t over the test images (``logits``, ``labels``, ``n``, ``edges``, ``small``):
+  ``data-mean``, ``data-median``, ``data-small`` (share below ``small``), ``data-counts`` (histogram) at T,
+  and the same at T = 1 (``data-mean1``, ``data-median1``, ``data-small1``, ``data-counts1``).
+* ``dk_share``: the share of (1 − p_t)·NCKD in a student's soft loss over T, stacked with TCKD (``student``,
+  ``teacher``, ``labels``, ``n``): ``data-share``, ``data-share1`` (at T = 1), ``data-tckd``,
+  ``data-weighted-nckd``, ``data-kd`` (nats, no T²).
+* ``dk_stack``: the soft loss T²·KL stacked as T²·TCKD + T²·(1 − p_t)·NCKD over T (as ``dk_share``):
+  ``data-soft``, ``data-tckd``, ``data-weighted-nckd`` (× T²), ``data-share``. Its two areas are
+  ``<polygon class="kdl-area" data-name="TCKD">`` and ``data-name="NCKD"``.
 """
 
 from __future__ import annotations
@@ -46,9 +62,9 @@ from ..i18n import MESSAGES
 __all__ = ["HERE", "ASSETS", "VIEWS", "b64f32", "b64u8", "script", "css", "style_payload", "texts", "view"]
 
 HERE = Path(__file__).resolve().parent
-ASSETS = ("kdmath.js", "charts.js", "views_losses.js", "views.js")  # concatenated in this order into one ES module
+ASSETS = ("kdmath.js", "kdmath_dkd.js", "charts.js", "views_losses.js", "views_dkd.js", "views.js")  # in this order, one ES module
 VIEWS = ("slider", "softmax", "temp_numbers", "entropy", "map_text", "map", "digit", "digit_image",
-         "loss_curves", "loss_numbers", "loss_heat", "grads")
+         "loss_curves", "loss_numbers", "loss_heat", "grads", "dk_target", "dk_nontarget", "dk_weights", "dk_share", "dk_stack")
 
 
 def b64f32(arr) -> str:
@@ -65,7 +81,7 @@ def b64u8(arr) -> str:
 
 @lru_cache(maxsize=1)
 def script() -> str:
-    """The component's JavaScript: one ES module, kdmath.js + charts.js + views.js (read once)."""
+    """The component's JavaScript: one ES module, the :data:`ASSETS` in order (read once)."""
     return "\n".join((HERE / name).read_text(encoding="utf-8") for name in ASSETS)
 
 
@@ -118,9 +134,10 @@ def view(name: str, *, lang: str, T: float, gamma: float | None = None, scale: f
         Catalog keys whose raw templates the view formats in the browser (Python format syntax).
     **fields
         The view's own data, JSON-ready: numbers, strings, arrays as :func:`b64f32` / :func:`b64u8`
-        (``z``: one row of 10 logits; ``logits`` / ``labels`` / ``n``: the teacher's (n, 10) test logits;
-        ``student`` / ``teacher`` / ``labels`` / ``n``: the Losses views' logits, row-major; ``params`` and
-        ``heard`` for the slider: its sliders, and the seq of the last release the server ran, or None).
+        (``z``: one row of 10 logits, ``label`` its class; ``logits`` / ``labels`` / ``n``: the teacher's (n, 10)
+        test logits; ``student`` / ``teacher`` / ``labels`` / ``n``: the Losses views' logits, row-major;
+        ``edges`` / ``small``: the bins of 1 − p_t, :data:`kdviz.darkknowledge.WEIGHT_BINS` and ``SMALL_WEIGHT``;
+        ``params`` and ``heard`` for the slider: its sliders, and the seq of the last release the server ran, or None).
 
     Returns
     -------

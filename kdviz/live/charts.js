@@ -93,7 +93,7 @@ function chArea(width, height, st, { yTickTexts = [], xTitle = "", yTitle = "", 
   return { x0, x1: width - right, y0: top, y1, tilt, tiltDeg };
 }
 
-/** Legend items laid out in rows within `width`: returns {h, svg(y)}. Items: {name, color, dash, kind: "line"|"box"}. */
+/** Legend items laid out in rows within `width`: returns {h, svg(y)}. Items: {name, color, dash, kind: "line"|"box", opacity}. */
 function chLegend(items, width, st, x0 = 0) {
   const px = st.px, sw = px * 2, gap = px * 1.2;
   const rows = [[]];
@@ -113,7 +113,7 @@ function chLegend(items, width, st, x0 = 0) {
     svg: (top) => rows.map((row, r) => row.map((it) => {
       const y = top + r * lineH + lineH / 2;
       const mark = it.kind === "box"
-        ? `<rect x="${it.x}" y="${y - px / 2}" width="${sw}" height="${px}" fill="${it.color}"/>`
+        ? `<rect x="${it.x}" y="${y - px / 2}" width="${sw}" height="${px}" fill="${it.color}"${it.opacity ? ` fill-opacity="${it.opacity}" stroke="${it.color}"` : ""}/>`
         : `<line x1="${it.x}" x2="${it.x + sw}" y1="${y}" y2="${y}" stroke="${it.color}" stroke-width="${it.width || 2}"${it.dash ? ' stroke-dasharray="6 4"' : ""}/>`;
       return mark + `<text x="${it.x + sw + 6}" y="${y}" dominant-baseline="central" font-size="${px}" fill="${st.ink}">${chEsc(it.name)}</text>`;
     }).join("")).join(""),
@@ -202,8 +202,10 @@ function chBars(o) {
 
 /**
  * Lines against x (log axis when logX), with a dotted marker line at `markX` labelled `markLabel`,
- * marker points, dotted horizontal lines.
- * opts: {width, height, st, x: [...], series: [{name, color, values, dash, width, legend}], logX, logY,
+ * marker points, dotted horizontal lines. A series with `area` is filled down to `area` (an array of
+ * lower values, e.g. the series below it when stacked, or `true` for 0) at `opacity` (0.55): a
+ * <polygon class="kdl-area" data-name="…">, drawn under every line, its legend item a box.
+ * opts: {width, height, st, x: [...], series: [{name, color, values, dash, width, legend, area, opacity}], logX, logY,
  *        yRange, xTicks: [..], xTitle, yTitle, markX, markLabel, points: [{x, y, color, size, symbol}],
  *        hlines: [{y, label}], legend: bool}
  */
@@ -219,12 +221,14 @@ function chLines(o) {
     lo = Math.pow(10, Math.log10(lo) - pad);
     hi = Math.pow(10, Math.log10(hi) + pad);
     yt = chLogTicks(lo, hi);
+    while (yt.length > 6) yt = yt.filter((_, i) => i % 2 === 0); // many decades (a tiny 1 − p_t): every other one
     if (yt.length < 2) yt = [lo, Math.sqrt(lo * hi), hi].map((v) => ({ v, text: chTickText(Number(v.toPrecision(2))) }));
   } else {
     [lo, hi] = o.yRange || [Math.min(0, ...all), Math.max(...all) * 1.06 || 1];
     yt = chTicks(lo, hi, 5).map((v) => ({ v, text: chTickText(v) }));
   }
-  const items = o.series.filter((s) => s.legend !== false).map((s) => ({ name: s.name, color: s.color, dash: s.dash, width: s.width }));
+  const items = o.series.filter((s) => s.legend !== false).map((s) => ({ name: s.name, color: s.color, dash: s.dash, width: s.width,
+    kind: s.area ? "box" : "line", opacity: s.area ? s.opacity || 0.55 : 0 }));
   const legend = o.legend ? chLegend(items, width, st, 6) : { h: 0, svg: () => "" };
   const area = chArea(width, height, st, { yTickTexts: yt.map((t) => t.text), xTitle: o.xTitle, yTitle: o.yTitle, legendH: legend.h });
   const xs = chAxis(xlo, xhi, area.x0, area.x1, !!o.logX), ys = chAxis(lo, hi, area.y1, area.y0, !!o.logY);
@@ -236,6 +240,16 @@ function chLines(o) {
     const y = ys(h.y);
     s += `<line x1="${area.x0}" x2="${area.x1}" y1="${y}" y2="${y}" stroke="${st.muted}" stroke-dasharray="2 3"/>`;
     if (h.label) s += `<text x="${area.x1 - 4}" y="${y + 4}" text-anchor="end" dominant-baseline="hanging" font-size="${st.px}" fill="${st.ink}">${chEsc(h.label)}</text>`;
+  }
+  for (const ser of o.series.filter((x) => x.area)) { // filled areas first, under every line
+    const top = [], bottom = [];
+    o.x.forEach((x, i) => {
+      const v = ser.values[i], b = ser.area === true ? 0 : ser.area[i];
+      if (!Number.isFinite(v) || !Number.isFinite(b)) return;
+      top.push(`${xs(x).toFixed(1)},${ys(v).toFixed(1)}`);
+      bottom.push(`${xs(x).toFixed(1)},${ys(b).toFixed(1)}`);
+    });
+    s += `<polygon class="kdl-area" data-name="${chEsc(ser.name)}" points="${top.concat(bottom.reverse()).join(" ")}" fill="${ser.color}" fill-opacity="${ser.opacity || 0.55}"><title>${chEsc(ser.name)}</title></polygon>`;
   }
   for (const ser of o.series) {
     const pts = [];

@@ -37,16 +37,17 @@ function kdlG(v, p) {
   return `${strip(m)}e${e < 0 ? "-" : "+"}${d}`;
 }
 
-/** One field with a Python format spec: "", "g", ".3g", ".2f", "+.2f", ".4f". */
+/** One field with a Python format spec: "", "g", ".3g", ".2f", "+.2f", ".4f", "," (thousands: 10,000). */
 function kdlFmtValue(v, spec) {
   if (typeof v !== "number") return String(v);
-  const m = /^([+ ]?)(?:\.(\d+))?([fg]?)$/.exec(spec || "");
+  const m = /^([+ ]?)(,?)(?:\.(\d+))?([fg]?)$/.exec(spec || "");
   if (!m) return String(v);
-  const [, sign, prec, kind] = m;
+  const [, sign, comma, prec, kind] = m;
   let s;
   if (kind === "f") s = v.toFixed(prec === undefined ? 6 : Number(prec));
   else if (kind === "g") s = kdlG(v, prec === undefined ? 6 : Number(prec));
   else s = Number.isInteger(v) ? String(v) : kdlG(v, 17);
+  if (comma && !/e/.test(s)) s = s.replace(/^(-?)(\d+)/, (all, minus, int) => minus + int.replace(/\B(?=(\d{3})+$)/g, ","));
   if (sign === "+" && !s.startsWith("-")) s = "+" + s;
   return s;
 }
@@ -153,8 +154,11 @@ function kdlChartBox(view) {
   return view.chartEl;
 }
 
+/** The view's width in px: the one its ResizeObserver last saw (no layout), else measured (600 before layout).
+ * Measuring in every view's draw would force a layout of the page per view, per frame, after the previous
+ * view's new SVG. */
 function kdlWidth(view) {
-  const w = Math.floor(view.root.getBoundingClientRect().width);
+  const w = view.width > 50 ? view.width : Math.floor(view.root.getBoundingClientRect().width);
   return w > 50 ? w : 600;
 }
 
@@ -334,6 +338,7 @@ const KDL_VIEWS = {
     },
   },
   ...KDL_LOSS_VIEWS, // views_losses.js
+  ...KDL_DKD_VIEWS, // views_dkd.js
 };
 
 function kdlSetNumbers(v, numbers) {
