@@ -106,14 +106,13 @@ with controls:
     T = ui.T_slider()
     gamma = ui.gamma_slider()
     methods = {"kd": ui.tr("train.method_kd"), "dkd": ui.tr("train.method_dkd")}  # urlstate.METHODS → label
-    method = ui.shared_widget(st.segmented_control, "method", ui.tr("train.method"), list(methods), format_func=methods.get,
-                              required=True, help=ui.tr("train.method_help"))
+    method = ui.shared_widget(st.radio, "method", ui.tr("train.method"), list(methods), format_func=methods.get, horizontal=True,
+                              help=ui.tr("train.method_help"))  # a radio wraps in the narrow column (a segmented control was cut off)
     alpha, beta, warmup = defaults.alpha, defaults.beta, defaults.warmup
-    if method == "dkd":  # α, β (in the link, like T and γ) and the warm-up
-        a1, a2, a3 = st.columns(3)
-        alpha = ui.shared_widget(a1.number_input, "alpha", ui.tr("train.alpha"), 0.0, 10.0, step=0.5, help=ui.tr("train.alpha_help"))
-        beta = ui.shared_widget(a2.number_input, "beta", ui.tr("train.beta"), 0.0, 20.0, step=1.0, help=ui.tr("train.beta_help"))
-        warmup = a3.number_input(ui.tr("train.warmup"), 0, 100, 0, key="_train_warmup", help=ui.tr("train.warmup_help"))
+    if method == "dkd":  # α, β (in the link, like T and γ) and the warm-up, one under the other (the column is narrow)
+        alpha = ui.shared_widget(st.number_input, "alpha", ui.tr("train.alpha"), 0.0, 10.0, step=0.5, help=ui.tr("train.alpha_help"))
+        beta = ui.shared_widget(st.number_input, "beta", ui.tr("train.beta"), 0.0, 20.0, step=1.0, help=ui.tr("train.beta_help"))
+        warmup = st.number_input(ui.tr("train.warmup"), 0, 100, 0, key="_train_warmup", help=ui.tr("train.warmup_help"))
     seed = ui.shared_widget(st.number_input, "seed", ui.tr("train.seed"), 0, 2**31 - 1, help=ui.tr("train.seed_help"))
     with_baseline = st.toggle(ui.tr("train.with_baseline"), value=True, key="_train_baseline", help=ui.tr("train.with_baseline_help"))
     three = st.toggle(ui.tr("train.three_seeds"), value=False, key="_train_three", help=ui.tr("train.three_seeds_help"))
