@@ -17,11 +17,10 @@ as ``folder``; a link names it by that key, never by its path) holds the four st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch

@@ -177,7 +177,8 @@ def student_states(res: Resources, *, seed: int = 0, partial_epochs: int = 1, fu
     n_test = len(res.data.y_test)
     spec = {f"logits.{k}": ((n_test, 10), np.float32) for k in names}
     spec |= {f"model.{k}": (tuple(v.shape), np.float32) for k, v in model.state_dict().items()}
-    cached = load_arrays(path, spec) if use_cache and key["teacher"] and key["data"] else None
+    cacheable = use_cache and bool(key["teacher"]) and bool(key["data"])  # a teacher and data that have an identity
+    cached = load_arrays(path, spec) if cacheable else None
     if cached is not None:
         logits = {k: torch.from_numpy(cached[f"logits.{k}"]) for k in names}
         model.load_state_dict({k: torch.from_numpy(cached[f"model.{k}"]) for k in model.state_dict()})
@@ -190,7 +191,7 @@ def student_states(res: Resources, *, seed: int = 0, partial_epochs: int = 1, fu
 
         result = train_student(res.data, res.logits, config, model=model, callback=snapshot)
         logits["trained"], model = result.test_logits, result.model
-        if use_cache and key["teacher"] and key["data"]:
+        if cacheable:
             save_arrays(path, **{f"logits.{k}": logits[k].numpy() for k in names},
                         **{f"model.{k}": v.detach().numpy() for k, v in model.state_dict().items()})
     y = res.data.y_test

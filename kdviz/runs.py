@@ -133,9 +133,9 @@ def history_table(runs: list[Run]) -> pd.DataFrame:
 
 def method_label(config: TrainConfig) -> str:
     """The soft loss of a run, as the history shows it: ``KD``, or ``DKD α=1 β=8`` (with its warm-up epochs, if any)."""
-    if getattr(config, "method", "kd") != "dkd":
+    if config.method != "dkd":
         return "KD"
-    warm = f" w={config.warmup}" if getattr(config, "warmup", 0) else ""
+    warm = f" w={config.warmup}" if config.warmup else ""
     return f"DKD α={config.alpha:g} β={config.beta:g}{warm}"
 
 

@@ -113,6 +113,12 @@ def _warm_up() -> None:
                   TrainConfig(epochs=1, batch_size=8))
 
 
+def _first_line(err: BaseException) -> str:
+    """The first line of an error's message ("" when it has none): what a frame carries back to the server."""
+    text = str(err).strip().splitlines()
+    return text[0] if text else ""
+
+
 def _worker(inp, out) -> None:
     """Serve frames until the pipe closes: ``data`` (keep a data set), ``train`` (one run, streamed)."""
     torch.set_num_threads(1)
@@ -148,7 +154,7 @@ def _worker(inp, out) -> None:
                 keep(header["key"], TrainData(res.data.x_train, res.data.y_train, res.data.x_test, res.data.y_test), res.logits)
                 _write_frame(out, {"event": "loaded"})
             except Exception as err:  # any reason: the server sends the tensors instead
-                _write_frame(out, {"event": "not_loaded", "message": str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__})
+                _write_frame(out, {"event": "not_loaded", "message": _first_line(err)})
             continue
         # op == "train"
         def epoch(row: dict) -> None:
@@ -159,8 +165,7 @@ def _worker(inp, out) -> None:
             data, logits = kept[header["key"]]
             result = train_student(data, logits, TrainConfig(**header["config"]), callback=epoch)
         except (ValueError, RuntimeError, MemoryError, KeyError) as err:
-            text = str(err).strip().splitlines()
-            _write_frame(out, {"event": "error", "type": type(err).__name__, "message": text[0] if text else ""})
+            _write_frame(out, {"event": "error", "type": type(err).__name__, "message": _first_line(err)})
             continue
         tensors = {f"model.{k}": v.detach().contiguous() for k, v in result.model.state_dict().items()}
         tensors["test_logits"] = result.test_logits.contiguous()
