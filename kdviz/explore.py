@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from . import datasets
 from .data import cache_dir
 from .diskcache import keyed_path, load_arrays, save_arrays
 from .losses import check_temperature, distillation_loss, soften
@@ -27,6 +28,7 @@ __all__ = [
     "dark_knowledge_map",
     "loss_curves",
     "loss_grid",
+    "with_gamma",
     "soft_gradient_norms",
     "StudentStates",
     "student_states",
@@ -34,6 +36,7 @@ __all__ = [
     "soften_row",
     "top_confusions",
     "ambiguous_digit",
+    "opening_digit",
 ]
 
 T_GRID = np.round(np.geomspace(0.5, 20.0, 41), 4)  # temperatures on the curves' x-axis (log-spaced)
@@ -106,6 +109,14 @@ def loss_curves(student_logits: torch.Tensor, teacher_logits: torch.Tensor, targ
         loss = distillation_loss(s, t, y, float(T), gamma)
         rows.append({"T": float(T), "soft": float(loss.soft), "hard": float(loss.hard), "total": float(loss.total)})
     return pd.DataFrame(rows)
+
+
+def with_gamma(curves: pd.DataFrame, gamma: float) -> pd.DataFrame:
+    """:func:`loss_curves` at another γ without recomputing them: ``total = γ·soft + (1 − γ)·hard``, exactly
+    (the soft and hard losses do not depend on γ). ``curves``: its K rows; returns a copy with ``total`` replaced."""
+    if not 0.0 <= float(gamma) <= 1.0:
+        raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
+    return curves.assign(total=float(gamma) * curves["soft"] + (1 - float(gamma)) * curves["hard"])
 
 
 def loss_grid(student_logits: torch.Tensor, teacher_logits: torch.Tensor, targets: torch.Tensor, *,
@@ -270,3 +281,12 @@ def ambiguous_digit(teacher_logits: torch.Tensor, labels: torch.Tensor, *, class
         return int(candidates[np.argmax(probs.max(axis=1))])
     runner_up = np.sort(probs, axis=1)[:, -2]  # (M,)
     return int(candidates[np.argmax(runner_up)])  # argmax takes the first maximum: the lowest index
+
+
+def opening_digit(res: Resources) -> int:
+    """The test image every view opens on: the one the teacher finds most ambiguous within its data set's pair
+    (:attr:`kdviz.datasets.DataSet.pair`, the 4s and 9s of MNIST), read correctly at T = 1 but most like the other;
+    a folder, whose classes kdviz does not know, opens on its most ambiguous test image of any class."""
+    if res.dataset not in datasets.KEYS:
+        return ambiguous_digit(res.logits.test, res.data.y_test, classes=range(10))
+    return ambiguous_digit(res.logits.test, res.data.y_test, classes=datasets.dataset(res.dataset).pair, within=True)

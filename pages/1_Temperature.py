@@ -42,7 +42,7 @@ AXES = ("plots.digit", "plots.probability", "plots.T_log_axis", "plots.entropy",
 # First row: the slider and the chart it changes (on a phone the columns stack: slider, then chart).
 slider_col, softmax_col = st.columns([1, 2.2], gap="large", vertical_alignment="center")
 with slider_col:
-    ui.live("slider", key="_live_T", params=("T",))
+    ui.live_slider(key="_live_T", params=("T",))  # a release reruns only it and the link (issue 13)
     st.latex(r"p_i = e^{z_i/T} \,\big/\, \textstyle\sum_j e^{z_j/T}")  # one line, no fraction: fits a narrow column
 with softmax_col:
     ui.live("softmax", key="_live_softmax", keys=("temp.softmax_title", *AXES), z=z64, idx=idx,
@@ -124,4 +124,4 @@ with d4:
                                                    "temp.dk_share_title", "temp.dk_share_y", dk["temp.dk_share_caption"],
                                                    "plots.tckd", "plots.nckd", "plots.T_log_axis"), **partly_trained(res.dataset))
 
-ui.end_page()
+ui.end_page(link=False)  # ui.live_slider showed the link

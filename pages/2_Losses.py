@@ -67,7 +67,7 @@ AXES = ("plots.T_log_axis", "plots.loss_axis", "plots.loss_title", "plots.soft_f
 # First row: the sliders and the chart they change (on a phone the columns stack: sliders, then chart).
 sliders, curves_col = st.columns([1, 2.2], gap="large", vertical_alignment="center")
 with sliders:
-    ui.live("slider", key="_live_T_gamma", params=("T", "gamma"))
+    ui.live_slider(key="_live_T_gamma", params=("T", "gamma"))  # a release reruns only it and the link
     # two lines, to fit a narrow column (KaTeX's "aligned" overflows its box by 2 px; "array" does not)
     st.latex(r"\begin{array}{l}\text{total} = \gamma\cdot\text{soft}\\[4pt] \qquad {}+ (1-\gamma)\cdot\text{hard}\end{array}")
 with curves_col:
@@ -102,4 +102,4 @@ with dk_chart:
     ui.live("dk_stack", key="_live_dk_stack", keys=("plots.T_log_axis", "plots.loss_axis", "losses.dk_title", "losses.dk_caption",
                                                    "plots.tckd", "plots.nckd"), **logits)
 
-ui.end_page()
+ui.end_page(link=False)  # ui.live_slider showed the link

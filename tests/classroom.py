@@ -344,6 +344,11 @@ class Session:
         await self._fetch_media()
         return Result(ms=1000 * (end - start), runs=w["runs"], errors=w["errors"])
 
+    @property
+    def run_fragments(self) -> tuple[str, ...]:
+        """The fragment ids of the last run the server started (empty: a full run of the page)."""
+        return self._run_fragments
+
     # ------------------------------------------------------------------ what a learner does
     def widget(self, key: str, kinds: tuple[str, ...] | None = None) -> Element | None:
         """The element of the widget with user key ``key`` on the page now (id ``…-<key>``), or None."""

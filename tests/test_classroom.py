@@ -85,6 +85,49 @@ def test_releases_sent_with_a_page_change_are_heard_or_sent_again():
     assert last["heard"] == last["after"] == 6 and (last["query"]["T"], last["query"]["gamma"]) == ("6.5", "0.8")
 
 
+def test_a_release_reruns_only_the_slider_fragment(tmp_path):
+    """Issue 13: a release (T on Temperature; T, then γ on Losses) is a run of the slider's fragment, not of the page:
+    the run the server starts names that fragment, only the slider and the sidebar's link are drawn again, and the
+    action ends on that run's script_finished (Session.set_value's timing; the timing log has the run). The URL
+    and the link show the released value. "Reset view" is a full run."""
+    timing = tmp_path / "timing.tsv"
+    servers = Servers(env={"KDVIZ_TIMING_LOG": str(timing)})
+
+    async def main() -> tuple[list, tuple]:
+        s = Session(servers.url, timeout=120)
+        out = []
+        try:
+            await s.open("Temperature", "T=4&gamma=0.9")
+            for page, name, value in (("Temperature", "T", 5.0), ("Losses", "T", 6.5), ("Losses", "gamma", 0.5)):
+                if s.page != page:
+                    await s.go(page)
+                fragment = s.live_view(name).fragment_id
+                drawn = {path: el.run for path, el in s.elements.items()}
+                r = await s.set_value(name, value)
+                redrawn = [el for path, el in s.elements.items() if el.run != drawn.get(path)]
+                kept = [el for el in s.elements.values() if el.kind == "bidi_component" and el not in redrawn]
+                out.append({"fragment": fragment, "run": s.run_fragments, "errors": r.errors, "kinds": sorted(el.kind for el in redrawn),
+                            "outside": [el.kind for el in redrawn if el.fragment_id != fragment], "kept views": len(kept),
+                            "query": dict(urllib.parse.parse_qsl(s.query))[name],
+                            "link": s.link_view().get(name), "links": sum(el.kind == "code" for el in s.elements.values())})
+            await s.press("reset_view")
+            return out, (s.run_fragments, s.link_view().get("T"))
+        finally:
+            await s.close()
+
+    try:
+        releases, reset = asyncio.run(main())
+    finally:
+        servers.stop()
+    for (page, value), r in zip((("Temperature", "5"), ("Losses", "6.5"), ("Losses", "0.5")), releases):
+        assert r["fragment"] and r["run"] == (r["fragment"],) and not r["errors"], (page, r)
+        assert r["outside"] == [] and r["kinds"] == ["bidi_component", "code", "markdown"], (page, r)  # slider, link, its caption
+        assert r["kept views"] >= 5 and r["query"] == r["link"] == value and r["links"] == 1, (page, r)
+    assert reset == ((), "4")  # a full run
+    runs = [line.split("\t")[0] for line in timing.read_text().splitlines()]
+    assert runs.count("nav.temperature:release") == 1 and runs.count("nav.losses:release") == 2, runs
+
+
 @needs_nginx
 def test_replicas_behind_nginx_keep_each_learner_on_one(tmp_path):
     # an empty cache directory: the two replicas build it at the same time, as on a first deployment

@@ -4,7 +4,9 @@
   :mod:`kdviz.explore` at the T (and γ) reached by arrow keys and by a mouse drag, to 1e-6;
 * a drag of T redraws many frames and sends nothing to the server until the release, which
   reruns the script exactly once (the frame rate and the release → rerun time are printed);
-* no traceback and no view in error, in English and 中文.
+* no traceback and no view in error, in English and 中文;
+* a release reruns only the slider's fragment, yet the address bar, the sidebar's link and the other pages
+  follow it (issue 13).
 
 Skips when chromium or playwright is absent, unless ``KDVIZ_REQUIRE_BROWSER=1``.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.parse
 
 import numpy as np
 import pytest
@@ -41,7 +44,7 @@ def attrs(page, view: str) -> dict:
 def open_page(browser, server, path: str, *, size=(1280, 720)):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
-    log = {"sent": [], "finished": [], "errors": []}
+    log = {"sent": [], "finished": [], "errors": [], "runs": []}  # runs: each run's fragment ids (none: a full run)
 
     def on_ws(ws):
         from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -58,6 +61,8 @@ def open_page(browser, server, path: str, *, size=(1280, 720)):
                 msg.ParseFromString(payload)
                 if msg.WhichOneof("type") == "script_finished":
                     log["finished"].append(time.perf_counter())
+                elif msg.WhichOneof("type") == "new_session":
+                    log["runs"].append(tuple(msg.metadata.run.fragment_ids))
 
         ws.on("framesent", sent)
         ws.on("framereceived", received)
@@ -277,6 +282,70 @@ def test_a_release_after_another_page_keeps_the_shared_T(browser, server):
     wait_idle(page)
     assert link_T_gamma(page) == (5.5, 0.85)
     assert float(page.get_by_test_id("kdviz-live-T").input_value()) == 5.5
+    context.close()
+
+
+def sidebar_links(page) -> list[dict]:
+    """The view in each link the sidebar shows (``ui.core.view_link``: a code block ``…?T=…&gamma=…``)."""
+    texts = page.locator('[data-testid="stSidebar"] [data-testid="stCode"] code').all_inner_texts()
+    return [dict(urllib.parse.parse_qsl(t.strip().split("?", 1)[1])) for t in texts if "?" in t]
+
+
+def link_shows(page, name: str, value: str) -> None:
+    """Wait until the sidebar's link shows ``name=value``."""
+    page.wait_for_function("""([want]) => [...document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stCode"] code')]
+        .some(c => c.innerText.includes(want))""", arg=[f"{name}={value}&"], timeout=30_000)
+
+
+def release_key(page, name: str, key: str, log) -> tuple:
+    """Press ``key`` on the live slider ``name`` (a release) and wait for the link to follow; returns the runs it caused."""
+    sent0, runs0 = len(log["sent"]), len(log["runs"])
+    slider = page.get_by_test_id(f"kdviz-live-{name}")
+    slider.focus()
+    page.keyboard.press(key)
+    value = slider.input_value()
+    link_shows(page, name, f"{float(value):g}")
+    wait_idle(page)
+    page.wait_for_timeout(300)
+    assert [t for _, t in log["sent"][sent0:] if t == "rerun_script"] == ["rerun_script"], log["sent"][sent0:]
+    return tuple(log["runs"][runs0:])
+
+
+def test_a_release_reruns_only_the_slider_and_the_link(browser, server):
+    """Issue 13: a release reruns only the slider's fragment (one rerun, and the run the server starts names a
+    fragment), not the page; yet the address bar and the sidebar's one link show the released T (and γ), and the
+    other pages open on them. "Reset view" still reruns the whole page."""
+    context, page, log = open_page(browser, server, "Temperature?T=4&gamma=0.9")
+    frames = int(attrs(page, "digit")["frames"])  # drawn once per new data: a full run would send it again
+    runs = release_key(page, "T", "ArrowRight", log)  # T 4 → 4.5
+    assert len(runs) == 1 and len(runs[0]) == 1, runs  # one run, of one fragment
+    heard(page, 4.5)
+    settle(page, 4.5)
+    assert [v["T"] for v in sidebar_links(page)] == ["4.5"] and link_T_gamma(page) == (4.5, 0.9)
+    assert int(attrs(page, "digit")["frames"]) == frames
+    page.locator('[data-testid="stSidebarNav"] a, [data-testid="stPageLink"] a', has_text="Losses").first.click()
+    page.wait_for_selector('[data-kdviz-view="grads"][data-frames]', timeout=60_000)
+    settle(page, 4.5)
+    assert float(page.get_by_test_id("kdviz-live-T").input_value()) == 4.5 and sidebar_links(page)[0]["T"] == "4.5"
+    runs = release_key(page, "gamma", "ArrowLeft", log)  # γ 0.9 → 0.85
+    assert len(runs) == 1 and len(runs[0]) == 1, runs
+    assert [(v["T"], v["gamma"]) for v in sidebar_links(page)] == [("4.5", "0.85")] and link_T_gamma(page) == (4.5, 0.85)
+    page.locator('[data-testid="stSidebarNav"] a, [data-testid="stPageLink"] a', has_text="Train").first.click()
+    thumbs = [page.get_by_role("slider", name=tr(k, "en"), exact=False).first for k in ("common.temperature", "ui.gamma_label")]
+    thumbs[1].wait_for(timeout=60_000)
+    wait_idle(page)
+    assert link_T_gamma(page) == (4.5, 0.85) and (sidebar_links(page)[0]["T"], sidebar_links(page)[0]["gamma"]) == ("4.5", "0.85")
+    shown = [float(t.evaluate("e => e.value ?? e.getAttribute('aria-valuenow')")) for t in thumbs]
+    assert shown == [4.5, 0.85], shown  # the Train page's T and γ sliders
+    page.locator('[data-testid="stSidebarNav"] a, [data-testid="stPageLink"] a', has_text="Temperature").first.click()
+    page.wait_for_selector('[data-kdviz-view="map"][data-frames]', timeout=60_000)
+    settle(page, 4.5)
+    runs0 = len(log["runs"])
+    page.get_by_role("button", name=tr("ui.reset", "en")).click()
+    settle(page, 4.0)
+    link_shows(page, "T", "4")
+    assert () in log["runs"][runs0:]  # a full run
+    assert not log["errors"]
     context.close()
 
 

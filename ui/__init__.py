@@ -6,6 +6,7 @@
 * ``tr(key, **fields)``: a message of ``kdviz.i18n`` in the session's language (every text shown);
 * ``T_slider()`` / ``gamma_slider()``: the widgets that show and set the shared ``T`` and ``gamma``;
 * ``end_page()``: writes the current view back into the URL and shows the link to it;
+* ``live(view, ...)`` / ``live_slider(...)``: the live views; the slider in a fragment of its own, with the link;
 * ``one_line(err)``: the message shown instead of a traceback.
 """
 
@@ -14,13 +15,13 @@ from .core import (
     demo_step, end_page, gamma_slider, i18n, lang, one_line, page_link, present, reference_students, reset_view,
     resources, run_with_progress, shared_widget, shipped_result, shipped_value, start_page, tr, words,
 )
-from .live_views import LIVE_PARAMS, live, live_teacher
+from .live_views import LIVE_PARAMS, live, live_slider, live_teacher
 from .training import keep_runs, session_id, train_queue
 
 __all__ = [
     "CHART_TITLE_CSS", "DEMO", "PAGES", "ROOT", "SHARED", "T_slider", "cached_chart", "chart", "class_names", "dataset",
     "default_view", "demo_step", "end_page", "gamma_slider", "i18n", "lang", "one_line", "page_link", "present",
     "reference_students", "reset_view", "resources", "run_with_progress", "shared_widget", "shipped_result",
-    "shipped_value", "start_page", "tr", "words", "LIVE_PARAMS", "live", "live_teacher", "keep_runs", "session_id",
+    "shipped_value", "start_page", "tr", "words", "LIVE_PARAMS", "live", "live_slider", "live_teacher", "keep_runs", "session_id",
     "train_queue",
 ]

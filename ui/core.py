@@ -273,15 +273,10 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
 
 
 def default_view(res: Resources) -> dict:
-    """The view every page opens on: urlstate's defaults, and the test digit the teacher finds most
-    ambiguous between a 4 and a 9 (``explore.ambiguous_digit``: among the 4s and 9s it classifies
-    correctly, the largest probability of the other digit at T = 1). Another named data set has its own pair; a
-    folder, whose classes kdviz does not know, opens on its most ambiguous test image of any class."""
+    """The view every page opens on: urlstate's defaults, and the test image of :func:`kdviz.explore.opening_digit`
+    (the 4 or 9 the teacher finds most like the other, on MNIST)."""
     view = {name: urlstate.PARAMS[name][3] for name in ("T", "gamma", "seed", "method", "alpha", "beta")}
-    if res.dataset not in datasets.KEYS:
-        return view | {"digit": explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=range(10))}
-    pair = datasets.dataset(res.dataset).pair
-    return view | {"digit": explore.ambiguous_digit(res.logits.test, res.data.y_test, classes=pair, within=True)}
+    return view | {"digit": explore.opening_digit(res)}
 
 
 def reset_view() -> None:
@@ -365,18 +360,19 @@ def gamma_slider(where=st, **kwargs) -> float:
     return shared_widget(where.slider, "gamma", tr("ui.gamma_label"), 0.0, 1.0, step=0.05, help=tr("ui.gamma_help"), **kwargs)
 
 
-def _log_run_time() -> None:
-    """With ``$KDVIZ_TIMING_LOG`` set (benchmarks only), append this script run's server time: ``page<TAB>ms``."""
+def _log_run_time(started: tuple[float, str] | None = None) -> None:
+    """With ``$KDVIZ_TIMING_LOG`` set (benchmarks only), append a script run's server time: ``page<TAB>ms``.
+    ``started``: ``(perf_counter, what)`` at the run's start; default: this page run's (:func:`start_page`)."""
     path = os.environ.get("KDVIZ_TIMING_LOG")
-    started = st.session_state.get("_run_started")
+    started = started or st.session_state.get("_run_started")
     if path and started:
         with open(path, "a") as f:  # one short line per run: appends from many sessions don't interleave
             f.write(f"{started[1]}\t{1000 * (time.perf_counter() - started[0]):.1f}\n")
 
 
-def end_page() -> None:
-    """Write the view into the URL (so the address bar is always a shareable link) and show it."""
-    _log_run_time()
+def view_query() -> str:
+    """The session's shared view (:data:`SHARED`) as the URL's query: what is set, presenter mode only when on,
+    the data set only when not the default, DKD's settings (method, α, β) only with DKD."""
     view = {name: st.session_state[name] for name in SHARED if st.session_state[name] is not None}
     view["present"] = int(bool(view.get("present")))
     if not view["present"]:  # presenter mode is named only when on
@@ -386,7 +382,14 @@ def end_page() -> None:
     if view.get("method") == "kd":  # DKD's settings only with DKD
         for name in ("method", "alpha", "beta"):
             view.pop(name, None)
-    query = urlstate.to_query(view)
+    return urlstate.to_query(view)
+
+
+def view_link() -> None:
+    """Write the view into the URL (so the address bar is always a shareable link) and show the link in the
+    sidebar. :func:`end_page` calls it; on Temperature and Losses the live slider's fragment does, so that a
+    release, which reruns only that fragment, also updates both (``ui.live_views.live_slider``)."""
+    query = view_query()
     current = urlstate.to_query(urlstate.parse_query(st.query_params.to_dict(), data=datasets.offered())[0])
     if query != current:
         st.query_params.from_dict(dict(pair.split("=", 1) for pair in query.split("&")))
@@ -397,6 +400,14 @@ def end_page() -> None:
     with st.sidebar:
         st.caption(tr("link.copy"), help=tr("link.help"))
         st.code(f"{base}?{query}", language=None, wrap_lines=True)  # the code block has a copy button
+
+
+def end_page(*, link: bool = True) -> None:
+    """Call last on every page: logs the run's time, and writes the view into the URL and shows the link to it
+    (:func:`view_link`), unless ``link`` is False (a page whose live slider did that: ``ui.live_slider``)."""
+    _log_run_time()
+    if link:
+        view_link()
 
 
 def run_with_progress(label: str, fn, *args, failed: str = "common.failed", **kwargs):

@@ -4,14 +4,17 @@ server hears the release (issue 13)."""
 from __future__ import annotations
 
 import json
+import time
 from functools import lru_cache, partial
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kdviz import live as kdviz_live
 from kdviz import urlstate
 
-from .core import HEARD, PRESENT_SCALE, VIEW_VERSION, _data_args, _resources, dataset, lang, present, tr, words
+from .core import (HEARD, PRESENT_SCALE, VIEW_VERSION, _data_args, _log_run_time, _resources, dataset, lang, present, tr,
+                   view_link, words)
 
 # One component for every live view (kdviz/live/): registered once per server process.
 # isolate_styles=False: its elements sit in the page's DOM (the layout checks see them); live.css is namespaced (kdl-).
@@ -30,6 +33,27 @@ def _live_teacher(dataset_: str, folder: str = "") -> dict:
     return {"logits": kdviz_live.b64f32(res.logits.test), "labels": kdviz_live.b64u8(res.data.y_test), "n": len(res.data.y_test)}
 
 
+def live_slider(*, key: str, params: tuple[str, ...]) -> None:
+    """The page's live ``"slider"`` view (:func:`live` with ``params``) and the link to the view
+    (:func:`ui.core.view_link`: the URL and the sidebar's link), in a fragment of their own.
+
+    A release then reruns only this fragment, not the page (issue 13): the page's other views take T and γ from
+    the slider in the browser, and nothing else the server draws on the page shows them. The release's callback
+    sets the shared ``T`` / ``gamma``, the fragment redraws the slider (which says the release was heard) and the
+    link, and writes the URL. Call it once per page, after anything that changes the shared view in this run, and
+    end the page with ``end_page(link=False)``.
+    """
+    _slider_fragment(key, tuple(params))
+
+
+@st.fragment
+def _slider_fragment(key: str, params: tuple[str, ...]) -> None:
+    started = time.perf_counter()
+    live("slider", key=key, params=params)
+    view_link()  # on a full run at the slider's place in the script, the sidebar's end: where end_page draws it
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:  # a release's own run (end_page times a full run)
+        _log_run_time((started, f"{st.session_state.get('_run_started', (0, '?'))[1]}:release"))
 
 
 def _live_release(key: str) -> None:
@@ -56,8 +80,8 @@ def live(view: str, *, key: str, keys=(), params=(), **fields) -> None:
     """Mount one live view (:mod:`kdviz.live`) under ``key`` (start it with ``_``: "Reset view" clears it).
 
     ``keys``: catalog keys whose templates the view formats in the browser; ``params``: the sliders
-    ("T", "gamma") of a ``"slider"`` view, whose release reruns the page once and sets the shared
-    value; ``fields``: the view's data (JSON-ready).
+    ("T", "gamma") of a ``"slider"`` view, whose release reruns the script once (the page, or the
+    fragment of :func:`live_slider`) and sets the shared value; ``fields``: the view's data (JSON-ready).
     """
     state = st.session_state
     if params:

@@ -6,7 +6,8 @@ module) and whose
 style is :func:`css`. Each mount shows one *view*; the views of one page share the current T and
 γ in the browser, so a drag of the T slider redraws every view on the page without a message to
 the server. Only the release (the range input's ``change`` event) sends one trigger,
-``setTriggerValue("release", {"values": {"T": …}, "seq": n})``, which reruns the script once. The slider's
+``setTriggerValue("release", {"values": {"T": …}, "seq": n})``, which reruns the script once: only the slider's
+fragment with the link to the view (``ui.live_slider``), since the other views need nothing new. The slider's
 data carries ``heard``, the ``seq`` of the last release the server ran: a release not yet heard is sent again
 with the next mount (Streamlit can drop a rerun request when a page click follows it at once).
 
