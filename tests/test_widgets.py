@@ -220,7 +220,7 @@ def test_train_live_reports_a_failure_in_one_line(res, monkeypatch):
     def fails(*args, **kwargs):
         raise ValueError("out of memory\n  a second line a user must not see")
 
-    monkeypatch.setattr(widgets, "train_pair", fails)
+    monkeypatch.setattr(widgets.training, "train_pair", fails)
     box = widgets.train_live(res, epochs=1)
     assert box.start() and box.join(timeout=60)
     assert box.progress.bar_style == "danger"
@@ -277,8 +277,11 @@ def test_fashion_mnist_names_the_classes():
 
 
 def test_only_kdviz_widgets_imports_ipywidgets():
-    code = ("import sys, pkgutil, importlib, kdviz\n"
-            "names = [m.name for m in pkgutil.walk_packages(kdviz.__path__, 'kdviz.') if m.name not in ('kdviz.widgets', 'kdviz.__main__')]\n"
+    code = ("import sys, importlib, kdviz\n"
+            "from pathlib import Path\n"
+            "root = Path(kdviz.__path__[0])\n"
+            "names = ['.'.join(('kdviz',) + p.relative_to(root).with_suffix('').parts).removesuffix('.__init__')\n"
+            "         for p in sorted(root.rglob('*.py')) if 'widgets' not in p.parts and p.name != '__main__.py']\n"
             "for name in names: importlib.import_module(name)\n"
             "assert 'ipywidgets' not in sys.modules and 'anywidget' not in sys.modules, 'imported ipywidgets'\n"
             "import kdviz.widgets\n"
