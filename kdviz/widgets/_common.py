@@ -11,8 +11,9 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .. import datasets, explore, plots, urlstate
-from ..i18n import tr
+from ..i18n import LANGS, tr
 from ..resources import Resources
+from ..train import TrainConfig
 
 T_MIN, T_MAX, T_DEFAULT = urlstate.PARAMS["T"][1:4]  # 0.5, 20, 4: the pages' range
 GAMMA_DEFAULT = urlstate.PARAMS["gamma"][3]
@@ -112,6 +113,15 @@ def _T_slider(T: float, lang: str) -> W.FloatSlider:
                          style={"description_width": "2.5em"})
 
 
+def _gamma_slider(gamma: float, lang: str) -> W.FloatSlider:
+    """The weight γ of the soft loss, 0–1 in steps of 0.05."""
+    if not 0.0 <= float(gamma) <= 1.0:
+        raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
+    return W.FloatSlider(value=float(gamma), min=0.0, max=1.0, step=0.05, description="γ", readout_format=".2f",
+                         continuous_update=True, tooltip=tr("ui.gamma_help", lang), layout=_wide(),
+                         style={"description_width": "2.5em"})
+
+
 def _check_digit(digit: int | None, res: Resources) -> int:
     """A test image's index, or the view's opening one (:func:`kdviz.explore.opening_digit`) for None."""
     n = len(res.data.y_test)
@@ -123,15 +133,19 @@ def _check_digit(digit: int | None, res: Resources) -> int:
 
 
 def _check_lang(lang: str) -> str:
-    if lang not in ("en", "zh"):
-        raise ValueError(f"lang must be 'en' or 'zh', got {lang!r}")
+    if lang not in LANGS:
+        raise ValueError(f"lang must be {' or '.join(map(repr, LANGS))}, got {lang!r}")
     return lang
+
+
+def _default_config(res: Resources) -> TrainConfig:
+    """The Train page's press on ``res``: 784-128-10, T = 4, γ = 0.9, seed 0, the data set's epochs."""
+    return TrainConfig(epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))
 
 
 def _class_names(res: Resources, lang: str) -> tuple[str, ...] | None:
     """The data set's 10 class names, or None for the digits (the figures' own labels)."""
     return None if datasets.is_digits(res.dataset) else datasets.class_names(res.dataset, lang)
-
 
 
 def _memo(view: W.Widget, key: tuple, compute):

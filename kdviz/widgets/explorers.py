@@ -12,8 +12,8 @@ from .. import datasets, explore, plots
 from ..darkknowledge import decomposition_curves
 from ..i18n import tr
 from ..resources import Resources
-from ._common import (GAMMA_DEFAULT, STUDENT_KEYS, STUDENTS, T_DEFAULT, _apply, _check_digit, _check_lang, _class_names, _md,
-                      _memo, _name_classes, _narrow, _note, _refill, _T_slider, _widget, _wide)
+from ._common import (GAMMA_DEFAULT, STUDENT_KEYS, STUDENTS, T_DEFAULT, _apply, _check_digit, _check_lang, _class_names,
+                      _gamma_slider, _md, _memo, _name_classes, _narrow, _note, _refill, _T_slider, _widget)
 
 __all__ = ["TemperatureExplorer", "LossExplorer", "temperature_explorer", "loss_explorer"]
 
@@ -130,16 +130,12 @@ class LossExplorer(W.VBox):
             raise ValueError(f"student must be one of {', '.join(STUDENTS)}, got {student!r}")
         if scope not in ("all", "digit"):
             raise ValueError(f"scope must be 'all' or 'digit', got {scope!r}")
-        if not 0.0 <= float(gamma) <= 1.0:
-            raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
         self.digit_index = _check_digit(digit, res)
         # one 784-128-10 student at 0, 1 and all epochs (disk-cached: about 2 s the first time on the digits)
         self.states = states or explore.student_states(res, full_epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))
         img = "" if datasets.is_digits(res.dataset) else "_img"
         self.T = _T_slider(T, lang)
-        self.gamma = W.FloatSlider(value=float(gamma), min=0.0, max=1.0, step=0.05, description="γ", readout_format=".2f",
-                                   continuous_update=True, tooltip=tr("ui.gamma_help", lang), layout=_wide(),
-                                   style={"description_width": "2.5em"})
+        self.gamma = _gamma_slider(gamma, lang)
         self.student = W.Dropdown(options=[(tr(STUDENT_KEYS[s], lang), s) for s in STUDENTS], value=student,
                                   description=tr("losses.student", lang), style={"description_width": "initial"}, layout=_narrow())
         self.scope = W.Dropdown(options=[(tr("losses.scope_all" + img, lang, n=len(res.data.y_test)), "all"),

@@ -7,11 +7,11 @@ import threading
 import ipywidgets as W
 import pandas as pd
 
-from .. import datasets, plots
+from .. import plots
 from ..i18n import Message, render, tr
 from ..resources import Resources
 from ..train import TrainConfig, train_pair
-from ._common import _check_lang, _md, _note, _T_slider, _widget, _wide
+from ._common import _check_lang, _default_config, _gamma_slider, _md, _note, _T_slider, _widget
 
 __all__ = ["TrainLive", "ProgressBar", "train_live", "progress_bar"]
 
@@ -28,11 +28,10 @@ class TrainLive(W.VBox):
 
     def __init__(self, res: Resources, *, config: TrainConfig | None = None, lang: str = "en"):
         self.res, self.lang = res, _check_lang(lang)
-        config = config or TrainConfig(epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))
+        config = config or _default_config(res)
         self.config = config
         self.T = _T_slider(config.T, lang)
-        self.gamma = W.FloatSlider(value=config.gamma, min=0.0, max=1.0, step=0.05, description="γ", readout_format=".2f",
-                                   layout=_wide(), style={"description_width": "2.5em"})
+        self.gamma = _gamma_slider(config.gamma, lang)
         self.epochs = W.BoundedIntText(value=config.epochs, min=1, max=100, description=tr("common.epochs", lang),
                                        style={"description_width": "initial"}, layout=W.Layout(width="12em"))
         self.seed = W.BoundedIntText(value=config.seed, min=0, max=2**31 - 1, description=tr("widgets.seed", lang),
@@ -138,8 +137,7 @@ def train_live(res: Resources, *, config: TrainConfig | None = None, epochs: int
         Overrides ``config.epochs``.
     lang : "en" or "zh"
     """
-    if config is None:
-        config = TrainConfig(epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))
+    config = config or _default_config(res)
     if epochs is not None:
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"epochs must be a positive int, got {epochs!r}")
