@@ -35,43 +35,16 @@ from torch import nn
 from .data import MNISTSplit, cache_dir
 from .diskcache import load_arrays, save_arrays
 from .losses import check_gamma, check_temperature, check_weight, loss_terms
-from .models import TeacherCNN, count_params
+from .models import StudentCNN, TeacherCNN, count_params
 from .train import _INIT_LOCK, TeacherLogits, predict_logits, to_plain, torch_threads
 
 __all__ = ["StudentCNN", "FeatureConfig", "TeacherFeatures", "FeatureTargets", "FeatureResult", "METHODS", "FEATURE_TERMS",
            "match_size", "pool_width", "hint_loss", "attention_map", "attention_loss", "cosine_loss",
-           "teacher_feature_maps", "feature_targets", "train_features", "train_subset"]
+           "teacher_feature_maps", "feature_targets", "block_maps", "digit_maps", "train_features", "train_subset"]
 
 FEATURE_TERMS = ("hint", "attention", "cosine")  # the feature terms, each alone or after "logits+"
 METHODS = ("labels", "logits", *FEATURE_TERMS, *(f"logits+{t}" for t in FEATURE_TERMS))
 EPS = 1e-12  # F.normalize's floor on a norm
-
-
-class StudentCNN(nn.Module):
-    """Two 3×3 conv blocks and one linear layer: the teacher's shape, much thinner, no hidden head.
-
-    (N,1,28,28) → conv c1 → ReLU → pool → (N,c1,14,14) → conv c2 → ReLU → pool → (N,c2,7,7)
-    → flatten (N, c2·49) → linear(10). With (8, 16): 80 + 1,168 + 7,850 = 9,098 parameters.
-    """
-
-    def __init__(self, channels: Sequence[int] = (8, 16)):
-        super().__init__()
-        c1, c2 = (int(c) for c in channels)
-        if c1 < 1 or c2 < 1:
-            raise ValueError(f"student channels must be ≥ 1, got {list(channels)}")
-        self.channels = (c1, c2)
-        self.block1 = nn.Sequential(nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))  # (N, c1, 14, 14)
-        self.block2 = nn.Sequential(nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))  # (N, c2, 7, 7)
-        self.head = nn.Sequential(nn.Flatten(), nn.Linear(c2 * 49, 10))
-
-    def forward_features(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
-        """Logits (N, 10) and the two blocks' outputs: (N, c1, 14, 14), the middle map, and (N, c2, 7, 7)."""
-        f1 = self.block1(x)
-        f2 = self.block2(f1)
-        return self.head(f2), (f1, f2)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.block2(self.block1(x)))  # (N, 10)
 
 
 # ---------------------------------------------------------------- the feature losses, plain functions on tensors
@@ -243,6 +216,35 @@ def teacher_feature_maps(teacher: TeacherCNN, meta: dict, data: MNISTSplit, *, u
     if use_cache and sha:
         save_arrays(path, block1=maps[0].numpy(), block2=maps[1].numpy())
     return TeacherFeatures(maps=maps, passes=1)
+
+
+@torch.no_grad()
+def block_maps(model: TeacherCNN | StudentCNN, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two conv blocks' outputs of the teacher or a :class:`StudentCNN` for images ``x`` of shape (N, 1, 28, 28):
+    (N, c1, 14, 14) and (N, c2, 7, 7), in eval mode, without gradients."""
+    was_training = model.training
+    model.eval()
+    if isinstance(model, StudentCNN):
+        _, maps = model.forward_features(x)
+    else:
+        first = model.features[:3](x)
+        maps = (first, model.features[3:](first))
+    model.train(was_training)
+    return maps
+
+
+def digit_maps(model: TeacherCNN | StudentCNN, x: torch.Tensor, *, channels: int = 4) -> dict[str, np.ndarray]:
+    """What the Lab shows of one digit ``x`` of shape (1, 28, 28) or (1, 1, 28, 28) in one model.
+
+    Returns ``{"channels": (channels, 14, 14)``, the first block's most active channels (by mean activation,
+    strongest first), ``"channel_index": (channels,)``, ``"attention1": (14, 14)`` and ``"attention2": (7, 7)``,
+    the unit-norm attention maps Q of each block (:func:`attention_map`, reshaped)}``.
+    """
+    f1, f2 = block_maps(model, x.reshape(1, 1, 28, 28))
+    order = f1[0].mean(dim=(1, 2)).argsort(descending=True)[:channels]  # (channels,)
+    return {"channels": f1[0, order].numpy(), "channel_index": order.numpy(),
+            "attention1": attention_map(f1)[0].reshape(f1.shape[-2:]).numpy(),
+            "attention2": attention_map(f2)[0].reshape(f2.shape[-2:]).numpy()}
 
 
 @dataclass(frozen=True)

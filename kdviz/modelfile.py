@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from safetensors.torch import load_file
 from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
-from .diskcache import write_atomic
+from .diskcache import load_or_build, write_atomic
 from .models import build_model
 
-__all__ = ["ModelFileError", "save_model", "load_model", "sha256_of"]
+__all__ = ["ModelFileError", "save_model", "load_model", "cached_model", "sha256_of"]
 
 
 class ModelFileError(RuntimeError):
@@ -87,3 +88,32 @@ def load_model(path: Path | str, *, what: str = "model", fix: str = "", fingerpr
     for p in model.parameters():
         p.requires_grad_(False)  # shared between sessions: never trained further in place
     return model, meta
+
+
+def cached_model(path: Path | str, build: Callable[[], tuple[nn.Module, dict]], *, what: str = "model",
+                 fingerprint: str | None = None) -> tuple[nn.Module, dict]:
+    """The model saved at ``path``, else ``build()``'s, saved there. Returns ``(model in eval mode, metadata)``.
+
+    A missing, truncated or altered file (:func:`load_model` raises) is rebuilt and rewritten; a folder
+    that can't be written is skipped. The model comes back frozen (eval mode, no gradients) either way.
+    """
+    def load():
+        try:
+            return load_model(path, what=what, fingerprint=fingerprint)
+        except ModelFileError:
+            return None
+
+    def frozen_build():
+        model, meta = build()
+        model.eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        return model, meta
+
+    def save(built):
+        try:
+            save_model(built[0], path, built[1])
+        except OSError:  # read-only cache: work on without it
+            pass
+
+    return load_or_build(load, frozen_build, save)[0]

@@ -1,7 +1,8 @@
-"""The teacher (a small CNN) and the student (an MLP whose hidden sizes are a parameter), and the
-compression lab's models (:mod:`kdviz.compress`): a compact CNN and the two factorised layers.
+"""The teacher (a small CNN), the student (an MLP whose hidden sizes are a parameter), the feature-distillation
+student (a thin CNN, :mod:`kdviz.features`), and the compression lab's models (:mod:`kdviz.compress`): a
+compact CNN and the two factorised layers.
 
-Both take normalised images of shape (N, 1, 28, 28) and return logits of shape (N, 10).
+All take normalised images of shape (N, 1, 28, 28) and return logits of shape (N, 10).
 ``architecture(model)`` / ``build_model(arch)`` round-trip a model through a plain,
 JSON-able dict, so saved weights carry the shape they need.
 """
@@ -17,6 +18,7 @@ from torch import nn
 __all__ = [
     "TeacherCNN",
     "StudentMLP",
+    "StudentCNN",
     "build_model",
     "architecture",
     "count_params",
@@ -72,12 +74,41 @@ class StudentMLP(nn.Module):
         return self.net(x)  # (N, 10)
 
 
+class StudentCNN(nn.Module):
+    """Two 3×3 conv blocks and one linear layer: the teacher's shape, much thinner, no hidden head.
+
+    (N,1,28,28) → conv c1 → ReLU → pool → (N,c1,14,14) → conv c2 → ReLU → pool → (N,c2,7,7)
+    → flatten (N, c2·49) → linear(10). With (8, 16): 80 + 1,168 + 7,850 = 9,098 parameters.
+    """
+
+    def __init__(self, channels: Sequence[int] = (8, 16)):
+        super().__init__()
+        c1, c2 = (int(c) for c in channels)
+        if c1 < 1 or c2 < 1:
+            raise ValueError(f"student channels must be ≥ 1, got {list(channels)}")
+        self.channels = (c1, c2)
+        self.block1 = nn.Sequential(nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))  # (N, c1, 14, 14)
+        self.block2 = nn.Sequential(nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))  # (N, c2, 7, 7)
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(c2 * 49, 10))
+
+    def forward_features(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """Logits (N, 10) and the two blocks' outputs: (N, c1, 14, 14), the middle map, and (N, c2, 7, 7)."""
+        f1 = self.block1(x)
+        f2 = self.block2(f1)
+        return self.head(f2), (f1, f2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.block2(self.block1(x)))  # (N, 10)
+
+
 def architecture(model: nn.Module) -> dict:
     """A JSON-able description from which :func:`build_model` rebuilds the same shapes."""
     if isinstance(model, TeacherCNN):
         return {"kind": "cnn", "channels": list(model.channels), "hidden": model.hidden, "dropout": model.dropout}
     if isinstance(model, StudentMLP):
         return {"kind": "mlp", "hidden": list(model.hidden)}
+    if isinstance(model, StudentCNN):
+        return {"kind": "student_cnn", "channels": list(model.channels)}
     raise TypeError(f"no architecture description for {type(model).__name__}")
 
 
@@ -88,7 +119,9 @@ def build_model(arch: dict) -> nn.Module:
         return TeacherCNN(arch["channels"], arch["hidden"], arch.get("dropout", 0.0))
     if kind == "mlp":
         return StudentMLP(arch["hidden"])
-    raise ValueError(f"unknown model kind {kind!r} (expected 'cnn' or 'mlp')")
+    if kind == "student_cnn":
+        return StudentCNN(arch["channels"])
+    raise ValueError(f"unknown model kind {kind!r} (expected 'cnn', 'mlp' or 'student_cnn')")
 
 
 def count_params(model: nn.Module) -> int:
@@ -116,6 +149,9 @@ def describe(model: nn.Module | dict) -> str:
     if arch.get("kind") == "cnn":
         c1, c2 = arch["channels"]
         return f"CNN conv{c1}-conv{c2}-{arch['hidden']}-10"
+    if arch.get("kind") == "student_cnn":
+        c1, c2 = arch["channels"]
+        return f"CNN conv{c1}-conv{c2}-10"
     raise ValueError(f"unknown model kind {arch.get('kind')!r} (expected 'cnn' or 'mlp')")
 
 

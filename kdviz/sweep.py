@@ -41,7 +41,7 @@ from .data import MNISTSplit, cache_dir
 from .diskcache import keyed_path, load_json, load_or_build, save_json
 from .progress import Progress, report
 from .resources import Resources
-from .train import TeacherLogits, TrainConfig, train_student
+from .train import TeacherLogits, TrainConfig, predict_logits, train_student
 
 __all__ = [
     "DEFAULT_TEMPERATURES",
@@ -102,8 +102,8 @@ def load_cached_sweep(key: dict, folder: Path | str | None = None) -> pd.DataFra
     return pd.DataFrame(blob["rows"], columns=list(ROW_KEYS))
 
 
-def _arrays(res: Resources) -> dict[str, np.ndarray]:
-    """What one run needs, as numpy arrays (loky memory-maps arrays over 1 MB)."""
+def worker_arrays(res: Resources) -> dict[str, np.ndarray]:
+    """What one worker run needs, as numpy arrays (loky memory-maps arrays over 1 MB): the split and the teacher's logits."""
     d = res.data
     return {
         "x_train": d.x_train.numpy(), "y_train": d.y_train.numpy(),
@@ -112,8 +112,8 @@ def _arrays(res: Resources) -> dict[str, np.ndarray]:
     }
 
 
-def _one_run(arrays: dict[str, np.ndarray], config: dict) -> tuple[float, float]:
-    """One student run in a worker: ``(test_acc, seconds)``. Uses 1 torch thread (``config['num_threads']``)."""
+def _worker_train(arrays: dict[str, np.ndarray], config: dict):
+    """``(train_student's result, the split)`` for arrays of :func:`worker_arrays` and a TrainConfig dict."""
     t = {k: torch.from_numpy(np.array(v)) for k, v in arrays.items()}  # np.array: writable copy of a memmap
     empty = np.zeros((0, 28, 28), np.uint8)
     data = MNISTSplit(
@@ -122,8 +122,21 @@ def _one_run(arrays: dict[str, np.ndarray], config: dict) -> tuple[float, float]
         mean=0.0, std=1.0, fingerprint="sweep-worker",
     )
     cfg = TrainConfig(**{**config, "hidden": tuple(config["hidden"])})
-    result = train_student(data, TeacherLogits(train=t["t_train"], test=t["t_test"]), cfg)
+    return train_student(data, TeacherLogits(train=t["t_train"], test=t["t_test"]), cfg), data
+
+
+def worker_run(arrays: dict[str, np.ndarray], config: dict) -> tuple[float, float]:
+    """One student run, in a worker process or here: ``(test_acc, seconds)``. Uses ``config['num_threads']`` torch threads."""
+    result, _ = _worker_train(arrays, config)
     return result.test_acc, result.seconds
+
+
+def worker_run_logits(arrays: dict[str, np.ndarray], config: dict) -> tuple[float, float, TeacherLogits]:
+    """As :func:`worker_run`, plus the trained student's logits on the train (n_train, 10) and test (n_test, 10)
+    digits: a student that teaches next (the capacity lab's teacher assistant)."""
+    result, data = _worker_train(arrays, config)
+    return result.test_acc, result.seconds, TeacherLogits(train=predict_logits(result.model, data.x_train),
+                                                          test=result.test_logits)
 
 
 def _train_grid(res: Resources, temperatures: list[float], gammas: list[float], seeds: list[int], config: TrainConfig,
@@ -134,12 +147,12 @@ def _train_grid(res: Resources, temperatures: list[float], gammas: list[float], 
     # the distinct runs: at γ = 0, T does not matter, so one run per seed (at the first T)
     jobs = sorted({(temperatures[0] if g == 0 else t, g, s) for t in temperatures for g in gammas for s in seeds})
     base = config.to_dict()
-    arrays = _arrays(res)
+    arrays = worker_arrays(res)
     start = time.perf_counter()
     if int(n_jobs) == 1:
-        outputs = ((job, _one_run(arrays, {**base, "T": job[0], "gamma": job[1], "seed": job[2]})) for job in jobs)
+        outputs = ((job, worker_run(arrays, {**base, "T": job[0], "gamma": job[1], "seed": job[2]})) for job in jobs)
     else:
-        tasks = (joblib.delayed(_one_run)(arrays, {**base, "T": t, "gamma": g, "seed": s}) for t, g, s in jobs)
+        tasks = (joblib.delayed(worker_run)(arrays, {**base, "T": t, "gamma": g, "seed": s}) for t, g, s in jobs)
         outputs = zip(jobs, joblib.Parallel(n_jobs=int(n_jobs), return_as="generator")(tasks))
     results: dict[tuple, tuple[float, float]] = {}
     for i, (job, out) in enumerate(outputs, start=1):

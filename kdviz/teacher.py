@@ -18,7 +18,7 @@ from torch import nn
 
 from .data import MNISTSplit
 from .modelfile import ModelFileError, load_model, save_model
-from .models import TeacherCNN, architecture, count_params
+from .models import TeacherCNN, architecture, build_model, count_params
 from .train import to_plain, torch_threads
 
 __all__ = ["TeacherError", "TeacherConfig", "train_teacher", "save_model", "load_teacher", "TEACHER_PATH", "REBUILD_COMMAND"]
@@ -62,7 +62,8 @@ def random_shift(x: torch.Tensor, max_shift: int, background: float, generator: 
 
 def train_teacher(
     data: MNISTSplit, config: TeacherConfig = TeacherConfig(), *, log=print, classes=None,
-    command: str = REBUILD_COMMAND, dataset: str = "mnist-5k", progress=None,
+    command: str = REBUILD_COMMAND, dataset: str = "mnist-5k", progress=None, arch: dict | None = None,
+    stop_after: int | None = None,
 ) -> tuple[nn.Module, dict]:
     """Train the CNN teacher on a data set's train split (the embedded one by default). Returns ``(model, metadata)``;
     the metadata records ``dataset`` and ``command``, the command that rebuilds it.
@@ -74,7 +75,17 @@ def train_teacher(
 
     ``progress`` (optional) is called as ``progress(steps_done, steps_total)`` after every
     optimisation step (the app's progress bar while a folder's teacher trains).
+
+    ``arch`` (optional, a :func:`kdviz.models.architecture` dict) trains another model with the same
+    recipe (seed, shifts, Adam, cosine schedule), e.g. ``{"kind": "mlp", "hidden": [1200, 1200]}``;
+    default: the config's CNN. ``stop_after`` (optional) stops after that many epochs of the
+    ``config.epochs``-epoch schedule: the checkpoint of the same seeded run at that epoch (the learning
+    rate has not decayed yet), which the capacity lab uses as a weaker teacher. The metadata's
+    ``epochs_trained`` says how many epochs ran.
     """
+    epochs_run = config.epochs if stop_after is None else int(stop_after)
+    if not 1 <= epochs_run <= config.epochs:
+        raise ValueError(f"stop_after must be in 1..{config.epochs} epochs, got {stop_after}")
     x_train, y_train = data.x_train, data.y_train
     x_test, y_test = data.x_test, data.y_test
     if classes is not None:
@@ -95,12 +106,13 @@ def train_teacher(
     with torch_threads(config.num_threads):
         torch.manual_seed(config.seed)
         gen = torch.Generator().manual_seed(config.seed)
-        model = TeacherCNN(config.channels, config.hidden, config.dropout)
+        model = TeacherCNN(config.channels, config.hidden, config.dropout) if arch is None else build_model(arch)
         opt = torch.optim.Adam(model.parameters(), lr=config.lr)
-        steps = config.epochs * -(-len(x_train) // config.batch_size)
+        steps = config.epochs * -(-len(x_train) // config.batch_size)  # the schedule's length
+        steps_run = epochs_run * -(-len(x_train) // config.batch_size)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=steps)
         start, done = time.perf_counter(), 0
-        for epoch in range(1, config.epochs + 1):
+        for epoch in range(1, epochs_run + 1):
             model.train()
             perm = torch.randperm(len(x_train), generator=gen)
             x = random_shift(x_train[perm], config.max_shift, data.background, gen)
@@ -113,7 +125,7 @@ def train_teacher(
                 sched.step()
                 done += 1
                 if progress is not None:
-                    progress(done, steps)
+                    progress(done, steps_run)
             with torch.no_grad():
                 model.eval()
                 acc = float((outputs(x_test).argmax(1) == y_test).float().mean())
@@ -127,6 +139,7 @@ def train_teacher(
         "seed": config.seed,
         "test_acc": acc,
         "train_seconds": round(seconds, 1),
+        "epochs_trained": epochs_run,
         "config": config.to_dict(),
         "torch": torch.__version__,
         "dataset": dataset,

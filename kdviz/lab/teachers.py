@@ -11,9 +11,9 @@ import pandas as pd
 import torch
 
 from ..data import MNISTSplit, cache_dir
-from ..diskcache import keyed_path, load_or_build
+from ..diskcache import keyed_path
 from ..metrics import per_class_accuracy
-from ..modelfile import ModelFileError, load_model, save_model
+from ..modelfile import cached_model
 from ..progress import Progress, report
 from ..resources import Resources
 from ..stats import sample_std
@@ -49,27 +49,12 @@ def subset_teacher(
     key = {"split": data.fingerprint, "classes": classes, "config": config.to_dict()}
     path = keyed_path(folder, f"teacher-{''.join(map(str, classes))}", key, suffix=".safetensors", length=12)
 
-    def load():
-        try:
-            return load_model(path, what="teacher", fingerprint=data.fingerprint)
-        except ModelFileError:
-            return None
-
     def build():
         model, meta = train_teacher(data, config, log=log, classes=classes)
         meta["command"] = "kdviz.lab.subset_teacher (cached; rebuilt automatically)"
-        model.eval()
-        for p in model.parameters():
-            p.requires_grad_(False)
         return model, meta
 
-    def save(built):
-        try:
-            save_model(built[0], path, built[1])
-        except OSError:  # read-only cache: work on without it
-            pass
-
-    return load_or_build(load, build, save)[0]
+    return cached_model(path, build, what="teacher", fingerprint=data.fingerprint)
 
 
 def concat_logits(a: torch.Tensor, b: torch.Tensor, group_a: Sequence[int] = GROUP_A) -> torch.Tensor:
