@@ -12,7 +12,8 @@
     python -m kdviz hinton [--data fashion-mnist] [--seeds 0 1 2] [--epochs 20] [--json]    (kdviz.lab.hinton)
     python -m kdviz sweep [--temperatures ...] [--gammas ...] [--seeds ...] [--epochs 30] [--n-jobs 2] [--json] [--ship]
     python -m kdviz compress [--quick] [--seeds 0 1 2] [--threads 1] [--no-cache] [--json] [--ship]    (kdviz.compress)
-    python -m kdviz features [--seeds 0 1 2] [--epochs 10] [--quick] [--json]    (kdviz.cli_features, kdviz.lab.features)
+    python -m kdviz features [--seeds 0 1 2] [--epochs 10] [--quick] [--json] [--ship]    (kdviz.cli_features, kdviz.lab.features)
+    python -m kdviz capacity [--seeds 0 1 2] [--epochs 30] [--quick] [--json] [--ship]    (kdviz.cli_capacity, kdviz.lab.capacity)
 
 Every command takes ``--data NAME`` (``mnist-5k``, the default, or ``fashion-mnist``: :mod:`kdviz.datasets`)
 or ``--data-dir PATH``, a folder of the four MNIST-format files, whose teacher is trained on first use and cached.
@@ -31,7 +32,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import cli_features
+from . import cli_capacity, cli_features
 
 __all__ = ["main", "build_parser"]
 
@@ -206,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(p)  # --ship: kdviz/results/compress.json, which the Compression page opens with
     cli_features.add_parser(sub, seed_type=_int_at_least("seed", 0), epochs_type=_int_at_least("epochs", 1),
                             add_output=_add_output_options)
+    cli_capacity.add_parser(sub, seed_type=_int_at_least("seed", 0), epochs_type=_int_at_least("epochs", 1),
+                            jobs_type=_int_at_least("n-jobs", 1), add_output=_add_output_options)
     for p in sub.choices.values():  # every command takes the data set
         _add_data_options(p)
     return parser
@@ -511,6 +514,7 @@ COMMANDS = {  # subcommand → (run, print for humans)
     "sweep": (cmd_sweep, print_sweep),
     "compress": (cmd_compress, print_compress),
     "features": (cli_features.cmd_features, cli_features.print_features),
+    "capacity": (cli_capacity.cmd_capacity, cli_capacity.print_capacity),
 }
 
 

@@ -1,7 +1,7 @@
 """``python -m kdviz features``: feature distillation against logit KD (:mod:`kdviz.lab.features`), registered by
 :mod:`kdviz.cli`.
 
-    python -m kdviz features [--seeds 0 1 2] [--epochs 10] [--methods ...] [--quick] [--no-cache] [--json]
+    python -m kdviz features [--seeds 0 1 2] [--epochs 10] [--methods ...] [--quick] [--no-cache] [--json] [--ship]
 
 ``--quick``: seed 0, 2 epochs, 1,000 of the 4,000 train digits (the JSON says ``n_train`` and ``quick``), unless
 ``--seeds`` / ``--epochs`` say otherwise. Nothing here imports torch until the command runs.
@@ -28,13 +28,13 @@ def add_parser(sub, *, seed_type, epochs_type, add_output) -> argparse.ArgumentP
                    help="default: labels logits hint attention cosine logits+best")
     p.add_argument("--quick", action="store_true", help="seed 0, 2 epochs, 1,000 train digits: seconds, for a first look and CI")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the teacher's feature maps on disk")
-    add_output(p, ship=False)
+    add_output(p)  # --ship: kdviz/results/features.json and the first seed's students (kdviz/results/features/)
     return p
 
 
 def cmd_features(args) -> dict:
-    from .cli import _resources, _with_progress
-    from .lab.features import DEFAULT_METHODS, FULL_EPOCHS, QUICK, features_compare, features_json
+    from .cli import _resources, _ship, _with_progress
+    from .lab.features import DEFAULT_METHODS, FULL_EPOCHS, QUICK, features_compare, features_json, save_students
 
     seeds = args.seeds if args.seeds is not None else (QUICK["seeds"] if args.quick else (0, 1, 2))
     epochs = args.epochs if args.epochs is not None else (QUICK["epochs"] if args.quick else FULL_EPOCHS)
@@ -43,9 +43,12 @@ def cmd_features(args) -> dict:
     res = _resources(args)
     df = _with_progress(args, features_compare, res, seeds=seeds, epochs=epochs, methods=args.methods or DEFAULT_METHODS,
                         n_train=QUICK["n_train"] if args.quick else None, use_cache=not args.no_cache)
-    words = [a for a in args.argv if a != "--json"]
-    return features_json(df) | {"quick": bool(args.quick), "dataset": res.dataset, "data_fingerprint": res.data.fingerprint,
-                                "command": " ".join(["python -m kdviz", *words])}
+    words = [a for a in args.argv if a not in ("--json", "--ship")]
+    out = features_json(df) | {"quick": bool(args.quick), "dataset": res.dataset, "data_fingerprint": res.data.fingerprint,
+                               "command": " ".join(["python -m kdviz", *words])}
+    if args.ship:
+        save_students(df.attrs["students"], data_fingerprint=res.data.fingerprint, seed=seeds[0])
+    return _ship(args, "features", res, out)
 
 
 def print_features(out: dict) -> None:

@@ -29,7 +29,7 @@ from .i18n import Message
 __all__ = ["RESULTS", "NAMES", "Shipped", "provenance", "save", "load", "machine_name"]
 
 RESULTS = Path(__file__).resolve().parent / "results"
-NAMES = ("compress", "fewer_labels", "self_distill", "merge", "omit_class", "sweep", "dkd")  # one file each
+NAMES = ("compress", "fewer_labels", "self_distill", "merge", "omit_class", "sweep", "dkd", "features", "capacity")  # one file each
 
 
 @dataclass(frozen=True)

@@ -256,3 +256,27 @@ def test_cli_bad_argument_in_a_real_process():
     p = run("features", "--epochs", "0", "--json")
     assert p.returncode == 2 and p.stdout == "" and "Traceback" not in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1 and "epochs" in p.stderr
+
+
+def test_readme_table_is_the_shipped_full_run(res):
+    """The README's feature table, rounded as printed, is kdviz/results/features.json (the Lab's opening result)."""
+    from kdviz import shipped
+
+    blob = json.loads((shipped.RESULTS / "features.json").read_text())
+    out = blob["result"]
+    assert out["seeds"] == [0, 1, 2] and out["config"]["epochs"] == lf.FULL_EPOCHS and out["n_train"] == 4000
+    assert blob["provenance"]["command"] == "python -m kdviz features --seeds 0 1 2"
+    readme = (shipped.RESULTS.parents[1] / "README.md").read_text(encoding="utf-8")
+    names = {"labels": "labels only", "logits": "logits (KD)", "hint": "hint", "attention": "attention", "cosine": "cosine"}
+    for r in out["rows"]:
+        name = names.get(r["method"]) or "logits + " + r["method"].split("+")[1]
+        per_seed = ", ".join(f"{100 * a:.1f}" for a in r["test_acc_per_seed"])
+        row = f"| {name} | {100 * r['test_acc']:.2f} ± {100 * r['test_acc_std']:.2f} % | {per_seed} | {r['params']:,}"
+        assert row in readme, row
+    students = lf.load_students([r["method"] for r in out["rows"]], data_fingerprint=blob["provenance"]["data_fingerprint"])
+    assert set(students) == {r["method"] for r in out["rows"]}  # the maps' students, shipped beside it
+    from kdviz.train import predict_logits
+
+    for r in out["rows"]:  # each is the first seed's run: its accuracy is that seed's
+        acc = float((predict_logits(students[r["method"]], res.data.x_test).argmax(1) == res.data.y_test).float().mean())
+        assert acc == r["test_acc_per_seed"][0], r["method"]

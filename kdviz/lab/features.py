@@ -13,22 +13,28 @@ CNNs): student 69.9 %, + KD 70.8 %, + cosine 71.5 %, + regressor (hint) 70.8 %.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from ..features import FEATURE_TERMS, METHODS, FeatureConfig, feature_targets, init_student, teacher_feature_maps, \
     train_features, train_subset
+from ..modelfile import ModelFileError, load_model, save_model
+from ..models import StudentCNN, architecture
 from ..progress import Progress, report
+from ..shipped import RESULTS
 from ..resources import Resources
 from ..stats import none_if_nan, plus_minus, sample_std
 
-__all__ = ["features_compare", "features_json", "features_table", "DEFAULT_METHODS", "FULL_EPOCHS", "QUICK", "TUTORIAL"]
+__all__ = ["features_compare", "features_json", "features_table", "features_frame", "save_students", "load_students",
+           "DEFAULT_METHODS", "FULL_EPOCHS", "QUICK", "TUTORIAL", "STUDENTS_DIR"]
 
 DEFAULT_METHODS = ("labels", "logits", *FEATURE_TERMS, "logits+best")
 FULL_EPOCHS = 10  # 18 runs of the 9,098-parameter student: ~5 min on 2 cores (one thread, one run at a time)
 QUICK = {"seeds": (0,), "epochs": 2, "n_train": 1000}  # --quick: seconds, for a first look and CI
 TUTORIAL = {"labels": 0.699, "logits": 0.708, "cosine": 0.715, "hint": 0.708}  # CIFAR-10, one seed (the tutorial's run)
+STUDENTS_DIR = RESULTS / "features"  # the shipped full run's first-seed students, one safetensors file per method
 COLUMNS = ("method", "seed", "test_acc", "params", "extra_params", "seconds", "epochs", "hard", "term")
 
 
@@ -62,7 +68,8 @@ def features_compare(res: Resources, *, seeds: Sequence[int] = (0, 1, 2), epochs
     e.g. ``"logits+hint"``), seed, test_acc (fraction, last epoch), params (the deployed student's), extra_params
     (trained and discarded: the hint regressor), seconds (the run's loop), epochs, hard and term (last epoch's
     mean train losses). ``df.attrs``: ``best_feature``, ``teacher_passes`` (forward passes over the train split:
-    1, or 0 when read from disk), ``n_train``, ``config`` (dict), ``seeds``, ``teacher_test_acc``, ``wall_seconds``.
+    1, or 0 when read from disk), ``n_train``, ``config`` (dict), ``seeds``, ``teacher_test_acc``, ``wall_seconds``,
+    ``students`` (method → the first seed's trained :class:`~kdviz.models.StudentCNN`, eval mode).
     """
     seeds = [int(s) for s in seeds]
     if not seeds or len(set(seeds)) != len(seeds):
@@ -82,9 +89,12 @@ def features_compare(res: Resources, *, seeds: Sequence[int] = (0, 1, 2), epochs
     total_runs = len(seeds) * len(methods)
     rows: list[dict] = []
 
+    students = {}  # method → the first seed's trained student
+
     def run(method: str) -> None:
         for seed in seeds:
             r = train_features(res.data, res.logits, targets, config.replace(method=method, seed=seed), train_index=index)
+            students.setdefault(method, r.model)
             last = r.history.iloc[-1]
             rows.append({"method": method, "seed": seed, "test_acc": r.test_acc, "params": r.params,
                          "extra_params": r.extra_params, "seconds": round(r.seconds, 3), "epochs": config.epochs,
@@ -105,7 +115,7 @@ def features_compare(res: Resources, *, seeds: Sequence[int] = (0, 1, 2), epochs
     df.attrs.update(best_feature=best, teacher_passes=0 if features is None else features.passes, n_train=len(index),
                     config={k: v for k, v in config.to_dict().items() if k not in ("method", "seed")}, seeds=seeds,
                     teacher_test_acc=float((res.logits.test.argmax(1) == res.data.y_test).float().mean()),
-                    wall_seconds=time.perf_counter() - start)
+                    wall_seconds=time.perf_counter() - start, students=students)
     return df
 
 
@@ -140,3 +150,41 @@ def features_table(out: dict) -> str:
                  f"best feature term: {out['best_feature']}; teacher {out['teacher_test_acc']:.4f}; "
                  f"teacher feature passes: {out['teacher_passes']}; {out['wall_seconds']:g} s")
     return "\n".join(lines)
+
+
+def features_frame(result: dict) -> pd.DataFrame:
+    """:func:`features_json`'s ``rows`` as a DataFrame (what the Lab draws from a shipped result), its settings in ``attrs``."""
+    df = pd.DataFrame(result["rows"])
+    df.attrs.update({k: result.get(k) for k in ("seeds", "config", "best_feature", "n_train", "teacher_test_acc", "student")})
+    return df
+
+
+def _student_path(folder: Path, method: str) -> Path:
+    return folder / f"{method.replace('+', '_')}.safetensors"
+
+
+def save_students(students: Mapping[str, StudentCNN], *, data_fingerprint: str, seed: int,
+                  folder: Path | str = STUDENTS_DIR) -> list[Path]:
+    """Write each method's student as ``<folder>/<method>.safetensors`` (``+`` as ``_``) with its JSON. Returns the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for method, model in students.items():
+        path = _student_path(folder, method)
+        save_model(model, path, {"architecture": architecture(model), "split_fingerprint": data_fingerprint,
+                                 "method": method, "seed": int(seed)})
+        paths.append(path)
+    return paths
+
+
+def load_students(methods: Sequence[str], *, data_fingerprint: str, folder: Path | str = STUDENTS_DIR) -> dict[str, StudentCNN]:
+    """The saved students of ``methods`` trained on this split; a missing, bad or other-split file is left out."""
+    out = {}
+    for method in methods:
+        try:
+            model, meta = load_model(_student_path(Path(folder), method), what="student", fingerprint=data_fingerprint)
+        except ModelFileError:
+            continue
+        if isinstance(model, StudentCNN) and meta.get("method") == method:
+            out[method] = model
+    return out

@@ -1,0 +1,329 @@
+"""The capacity gap: which teacher helps which student, and whether a teacher assistant bridges a gap.
+
+Mirzadeh et al. (AAAI 2020) and Cho & Hariharan (ICCV 2019) found that a much larger or more accurate
+teacher can help a small student less than a medium one, and that distilling through an intermediate
+"teacher assistant" can recover the loss. Here, on the data the app runs on:
+
+* a ladder of teachers (:data:`TEACHERS`), all trained by the shipped teacher's recipe
+  (:func:`kdviz.teacher.train_teacher`: seed 0, random shifts, Adam, cosine schedule) and cached as
+  safetensors: the shipped CNN itself, a medium and a small CNN, a wide MLP, and two early checkpoints
+  of the shipped teacher's own run (after 1 and 3 of its 15 epochs), the weaker teachers;
+* a ladder of MLP students (:data:`STUDENTS`, hidden sizes);
+* for every (teacher, student) pair, the KD student (T = 4, γ = 0.9) against the same student on labels
+  only, from the same initialisation per seed: the gain is paired, seed by seed;
+* the teacher assistant: shipped teacher → MLP assistant (the pair run itself) → the smallest student,
+  against shipped teacher → smallest student directly, for each assistant in :data:`ASSISTANTS`.
+
+Student runs go to ``n_jobs`` worker processes (joblib, one torch thread each), as the sweep's do.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..data import cache_dir
+from ..diskcache import keyed_path
+from ..modelfile import cached_model
+from ..models import count_params, describe
+from ..progress import Progress, report
+from ..resources import Resources
+from ..sweep import worker_arrays, worker_run, worker_run_logits
+from ..stats import none_if_nan, plus_minus, sample_std
+from ..teacher import TeacherConfig, train_teacher
+from ..train import TeacherLogits, TrainConfig, teacher_logits
+
+__all__ = ["TEACHERS", "TEACHER_KEYS", "STUDENTS", "ASSISTANTS", "FULL", "QUICK", "ladder_teacher", "capacity_gap",
+           "capacity_json", "capacity_table", "capacity_frames", "capacity_headline"]
+
+SHIPPED_ARCH = {"kind": "cnn", "channels": [32, 64], "hidden": 128, "dropout": 0.3}
+TEACHERS = (  # the ladder, strongest recipe first: key, architecture (None: the loaded teacher), epochs of 15 trained
+    {"key": "shipped", "arch": None, "stop_after": None},
+    {"key": "medium_cnn", "arch": {"kind": "cnn", "channels": [16, 32], "hidden": 64, "dropout": 0.3}, "stop_after": None},
+    {"key": "small_cnn", "arch": {"kind": "cnn", "channels": [4, 8], "hidden": 32, "dropout": 0.3}, "stop_after": None},
+    {"key": "wide_mlp", "arch": {"kind": "mlp", "hidden": [1200, 1200]}, "stop_after": None},
+    {"key": "early_3", "arch": SHIPPED_ARCH, "stop_after": 3},
+    {"key": "early_1", "arch": SHIPPED_ARCH, "stop_after": 1},
+)
+TEACHER_KEYS = tuple(t["key"] for t in TEACHERS)
+STUDENTS = (16, 32, 64, 128, 512)  # MLP students' hidden sizes: 784-h-10
+ASSISTANTS = (512, 128, 64, 32)  # MLP assistants between the shipped teacher and the smallest student
+FULL = {"seeds": (0, 1, 2), "epochs": 30}  # ~15 min on 2 cores, two worker processes
+QUICK = {"seeds": (0,), "epochs": 3, "students": (16, 128), "assistants": (128,)}  # seconds once the teachers are cached
+KD = {"T": 4.0, "gamma": 0.9}  # every distilled run
+
+
+def ladder_teacher(key: str, res: Resources, *, config: TeacherConfig = TeacherConfig(), folder: Path | str | None = None,
+                   log=lambda line: None) -> tuple[torch.nn.Module, dict]:
+    """The ladder's teacher ``key`` (one of :data:`TEACHER_KEYS`). Returns ``(model, meta)``, frozen.
+
+    ``"shipped"`` is the loaded teacher. The others are trained on first use by
+    :func:`~kdviz.teacher.train_teacher` with ``config`` (the shipped recipe) and their architecture, and
+    cached as ``<folder>/ladder-<key>-<hash>.safetensors`` (default folder ``cache_dir()/teachers``;
+    the hash covers the split, the architecture, the config and the stopping epoch): checked when read,
+    rebuilt when bad (:func:`kdviz.modelfile.cached_model`). ``meta["test_acc"]`` is on the test digits.
+    """
+    spec = next((t for t in TEACHERS if t["key"] == key), None)
+    if spec is None:
+        raise ValueError(f"teacher must be one of {', '.join(TEACHER_KEYS)}, got {key!r}")
+    if spec["arch"] is None:
+        return res.teacher, res.teacher_meta
+    data = res.data
+    folder = Path(folder) if folder is not None else cache_dir() / "teachers"
+    cache_key = {"split": data.fingerprint, "arch": spec["arch"], "config": config.to_dict(), "stop_after": spec["stop_after"]}
+    path = keyed_path(folder, f"ladder-{key}", cache_key, suffix=".safetensors", length=12)
+
+    def build():
+        model, meta = train_teacher(data, config, log=log, arch=spec["arch"], stop_after=spec["stop_after"],
+                                    command=f"kdviz.lab.capacity.ladder_teacher({key!r}) (cached; rebuilt automatically)")
+        return model, meta
+
+    return cached_model(path, build, what="teacher", fingerprint=data.fingerprint)
+
+
+def _worker_arrays(base: dict, logits: TeacherLogits) -> dict[str, np.ndarray]:
+    """The sweep worker's arrays with this teacher's logits."""
+    return {**base, "t_train": logits.train.numpy(), "t_test": logits.test.numpy()}
+
+
+def _run_jobs(jobs: list[tuple[dict, dict]], n_jobs: int, done, progress: Progress, start_at: float, share: float) -> list:
+    """Run ``(arrays, config)`` jobs, each :func:`kdviz.sweep.worker_run`, in order; ``done(i)`` after each."""
+    import joblib
+
+    if int(n_jobs) == 1 or len(jobs) == 1:
+        outputs = (worker_run(a, c) for a, c in jobs)
+    else:
+        outputs = joblib.Parallel(n_jobs=int(n_jobs), return_as="generator")(joblib.delayed(worker_run)(a, c) for a, c in jobs)
+    results = []
+    for i, out in enumerate(outputs, start=1):
+        results.append(out)
+        key, fields = done(i - 1)
+        report(progress, start_at + share * i / len(jobs), key, **fields)
+    return results
+
+
+def capacity_gap(res: Resources, *, seeds: Sequence[int] = FULL["seeds"], epochs: int = FULL["epochs"],
+                 teachers: Sequence[str] = TEACHER_KEYS, students: Sequence[int] = STUDENTS,
+                 assistants: Sequence[int] = ASSISTANTS, n_jobs: int = 2, folder: Path | str | None = None,
+                 progress: Progress = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every (teacher, student) pair, KD against labels only, and the teacher-assistant chains, per seed.
+
+    Parameters
+    ----------
+    res : Resources
+        The data and the shipped teacher.
+    seeds : sequence of int
+        Distinct student seeds; a seed's KD and labels-only runs share the initialisation and batches.
+    epochs : int
+        Epochs of every student run (the default student's 30).
+    teachers : sequence of str
+        From :data:`TEACHER_KEYS`.
+    students : sequence of int
+        MLP hidden sizes (784-h-10).
+    assistants : sequence of int
+        MLP hidden sizes of the assistants; the chain's last student is ``min(students)``. Empty: no chains.
+        An assistant's run is the pair (shipped, assistant), so "shipped" must be among the teachers.
+    n_jobs : int
+        Worker processes (1: in this process).
+    folder : path, optional
+        Where the ladder's teachers are cached (:func:`ladder_teacher`).
+
+    Returns
+    -------
+    pairs : DataFrame, one row per (teacher, student, seed): teacher (key), teacher_acc (fraction), teacher_params,
+        student_hidden, seed, kd_acc, labels_acc, gain = kd_acc − labels_acc, seconds (the KD run).
+    chains : DataFrame, one row per (assistant, seed): assistant (hidden), assistant_acc (its test accuracy,
+        distilled from the shipped teacher), student_hidden, seed, chain_acc (the student distilled from the
+        assistant), direct_acc (the same student distilled from the shipped teacher), gain = chain − direct.
+    Both carry ``attrs``: seeds, epochs, T, gamma, teachers (key → acc, params, architecture, epochs trained),
+    wall_seconds.
+    """
+    seeds = [int(s) for s in seeds]
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct and at least one, got {seeds}")
+    students = sorted({int(h) for h in students})
+    assistants = [int(a) for a in assistants]
+    teachers = list(dict.fromkeys(teachers))
+    bad = [t for t in teachers if t not in TEACHER_KEYS]
+    if bad or not teachers or not students:
+        raise ValueError(f"teachers must be among {', '.join(TEACHER_KEYS)} and students non-empty, got {teachers}, {students}")
+    if any(h < 1 for h in (*students, *assistants)):
+        raise ValueError("hidden sizes must be ≥ 1")
+    if assistants and "shipped" not in teachers:
+        raise ValueError("the teacher-assistant chain starts from the shipped teacher: add 'shipped' to the teachers")
+    config = TrainConfig(epochs=int(epochs), num_threads=1, **KD)
+    start = time.perf_counter()
+
+    info, logits = {}, {}
+    for i, key in enumerate(teachers):  # train (or load) the ladder
+        report(progress, 0.15 * i / len(teachers), "progress.capacity_teacher", teacher=key)
+        model, meta = ladder_teacher(key, res, folder=folder)
+        logits[key] = res.logits if key == "shipped" else teacher_logits(model, res.data)
+        acc = float((logits[key].test.argmax(1) == res.data.y_test).float().mean())
+        info[key] = {"test_acc": acc, "params": count_params(model), "model": describe(model),
+                     "epochs_trained": int(meta.get("epochs_trained", meta.get("config", {}).get("epochs", 0)))}
+
+    base = worker_arrays(res)
+    arrays = {key: _worker_arrays(base, logits[key]) for key in teachers}
+    plain = config.replace(gamma=0.0).to_dict()
+    jobs = [(arrays[teachers[0]], {**plain, "hidden": [h], "seed": s}) for h in students for s in seeds]  # labels only
+    jobs += [(arrays[t], {**config.to_dict(), "hidden": [h], "seed": s}) for t in teachers for h in students for s in seeds]
+    names = [("labels", h, s) for h in students for s in seeds] + [(t, h, s) for t in teachers for h in students for s in seeds]
+    out = _run_jobs(jobs, n_jobs, lambda i: ("progress.capacity_pair", {"teacher": names[i][0], "hidden": names[i][1],
+                                                                          "seed": names[i][2]}), progress, 0.15, 0.6)
+    acc = {name: r for name, r in zip(names, out)}
+    rows = [{"teacher": t, "teacher_acc": info[t]["test_acc"], "teacher_params": info[t]["params"], "student_hidden": h,
+             "seed": s, "kd_acc": acc[(t, h, s)][0], "labels_acc": acc[("labels", h, s)][0],
+             "gain": acc[(t, h, s)][0] - acc[("labels", h, s)][0], "seconds": round(acc[(t, h, s)][1], 3)}
+            for t in teachers for h in students for s in seeds]
+    pairs = pd.DataFrame(rows)
+
+    smallest, chain_rows = min(students), []
+    if assistants:
+        assistant_logits = {}
+        for i, (a, s) in enumerate([(a, s) for a in assistants for s in seeds]):  # the assistants, in this process
+            report(progress, 0.75 + 0.1 * i / (len(assistants) * len(seeds)), "progress.capacity_assistant", hidden=a, seed=s)
+            assistant_logits[(a, s)] = worker_run_logits(arrays["shipped"], {**config.to_dict(), "hidden": [a], "seed": s})
+        jobs = [(_worker_arrays(base, assistant_logits[(a, s)][2]), {**config.to_dict(), "hidden": [smallest], "seed": s})
+                for a in assistants for s in seeds]
+        keys = [(a, s) for a in assistants for s in seeds]
+        out = _run_jobs(jobs, n_jobs, lambda i: ("progress.capacity_chain", {"hidden": keys[i][0], "seed": keys[i][1]}),
+                        progress, 0.85, 0.15)
+        direct = {s: next(r for r in rows if r["teacher"] == "shipped" and r["student_hidden"] == smallest and r["seed"] == s)
+                  for s in seeds}
+        chain_rows = [{"assistant": a, "assistant_acc": assistant_logits[(a, s)][0], "student_hidden": smallest, "seed": s,
+                       "chain_acc": r[0], "direct_acc": direct[s]["kd_acc"], "gain": r[0] - direct[s]["kd_acc"]}
+                      for (a, s), r in zip(keys, out)]
+    chains = pd.DataFrame(chain_rows, columns=["assistant", "assistant_acc", "student_hidden", "seed", "chain_acc",
+                                               "direct_acc", "gain"])
+    report(progress, 1.0, "progress.lab_done")
+    attrs = {"seeds": seeds, "epochs": int(epochs), "T": KD["T"], "gamma": KD["gamma"], "teachers": info,
+             "wall_seconds": time.perf_counter() - start}
+    pairs.attrs.update(attrs)
+    chains.attrs.update(attrs)
+    return pairs, chains
+
+
+def _summary(g: pd.DataFrame, column: str) -> tuple[float, float | None, list[float]]:
+    values = [float(v) for v in g[column]]
+    return float(np.mean(values)), none_if_nan(sample_std(values)), values
+
+
+def capacity_json(pairs: pd.DataFrame, chains: pd.DataFrame) -> dict:
+    """What ``python -m kdviz capacity --json`` prints.
+
+    ``pairs``: one row per (teacher, student): teacher, teacher_acc, teacher_params, student_hidden, kd_acc,
+    kd_std, labels_acc, labels_std, gain (mean over seeds of the paired kd − labels), gain_std (sample std of
+    those differences; null for one seed), gain_per_seed. ``assistant``: one row per assistant: assistant
+    (hidden), assistant_acc, student_hidden, chain_acc, chain_std, direct_acc, gain, gain_std,
+    gain_per_seed. Fractions, not percent. Also seeds, epochs, T, gamma, teachers, wall_seconds.
+    """
+    rows = []
+    for (t, h), g in pairs.groupby(["teacher", "student_hidden"], sort=False):
+        kd, kd_std, _ = _summary(g, "kd_acc")
+        lab, lab_std, _ = _summary(g, "labels_acc")
+        gain, gain_std, per_seed = _summary(g, "gain")
+        rows.append({"teacher": t, "teacher_acc": float(g["teacher_acc"].iloc[0]), "teacher_params": int(g["teacher_params"].iloc[0]),
+                     "student_hidden": int(h), "kd_acc": kd, "kd_std": kd_std, "labels_acc": lab, "labels_std": lab_std,
+                     "gain": gain, "gain_std": gain_std, "gain_per_seed": per_seed})
+    assistant = []
+    for a, g in chains.groupby("assistant", sort=False):
+        chain, chain_std, _ = _summary(g, "chain_acc")
+        gain, gain_std, per_seed = _summary(g, "gain")
+        assistant.append({"assistant": int(a), "assistant_acc": float(g["assistant_acc"].mean()),
+                          "student_hidden": int(g["student_hidden"].iloc[0]), "chain_acc": chain, "chain_std": chain_std,
+                          "direct_acc": float(g["direct_acc"].mean()), "gain": gain, "gain_std": gain_std,
+                          "gain_per_seed": per_seed})
+    a = pairs.attrs
+    return {"pairs": rows, "assistant": assistant, "seeds": a.get("seeds"), "epochs": a.get("epochs"), "T": a.get("T"),
+            "gamma": a.get("gamma"), "teachers": a.get("teachers"),
+            "wall_seconds": round(float(a.get("wall_seconds", float("nan"))), 1)}
+
+
+def capacity_frames(result: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`capacity_json`'s ``pairs`` and ``assistant`` rows as DataFrames (what the Lab draws from a shipped result)."""
+    pairs = pd.DataFrame(result["pairs"])
+    chains = pd.DataFrame(result["assistant"], columns=["assistant", "assistant_acc", "student_hidden", "chain_acc",
+                                                        "chain_std", "direct_acc", "gain", "gain_std", "gain_per_seed"])
+    for df in (pairs, chains):
+        df.attrs.update(seeds=result.get("seeds"), epochs=result.get("epochs"), teachers=result.get("teachers"))
+    return pairs, chains
+
+
+def capacity_table(out: dict) -> str:
+    """The result as text: the gain (percentage points) per teacher and student, then the assistant chains."""
+    students = sorted({r["student_hidden"] for r in out["pairs"]})
+    teachers = list(dict.fromkeys(r["teacher"] for r in out["pairs"]))
+    cell = {(r["teacher"], r["student_hidden"]): r for r in out["pairs"]}
+    lines = [f"KD gain over labels only, percentage points (T = {out['T']:g}, gamma = {out['gamma']:g}, "
+             f"{out['epochs']} epochs, seeds {out['seeds']})",
+             f"{'teacher':<12}{'acc %':>7}  " + "".join(f"{'h=' + str(h):>14}" for h in students)]
+    for t in teachers:
+        acc = cell[(t, students[0])]["teacher_acc"]
+        parts = [plus_minus(cell[(t, h)]["gain"], cell[(t, h)]["gain_std"], scale=100, digits=2) for h in students]
+        lines.append(f"{t:<12}{100 * acc:>7.1f}  " + "".join(f"{p:>14}" for p in parts))
+    lab = {h: cell[(teachers[0], h)] for h in students}
+    lines.append(f"{'labels only':<19}  " + "".join(
+        f"{plus_minus(lab[h]['labels_acc'], lab[h]['labels_std'], scale=100, digits=2):>14}" for h in students))
+    for r in out["assistant"]:
+        lines.append(f"shipped -> MLP {r['assistant']} ({100 * r['assistant_acc']:.1f} %) -> MLP {r['student_hidden']}: "
+                     f"{plus_minus(r['chain_acc'], r['chain_std'], scale=100, digits=2)} %, direct "
+                     f"{100 * r['direct_acc']:.2f} %, gain {plus_minus(r['gain'], r['gain_std'], scale=100, digits=2)} pp")
+    lines.append(f"{out['wall_seconds']:g} s")
+    return "\n".join(lines)
+
+
+def _verdict(mean: float, std: float | None) -> str:
+    """``"helps"``, ``"hurts"`` or ``"noise"``: whether a mean gain lies more than one sample std from 0 (one seed: "noise")."""
+    if std is None or not np.isfinite(std):
+        return "noise"
+    return "helps" if mean - std > 0 else "hurts" if mean + std < 0 else "noise"
+
+
+def capacity_headline(out: dict) -> dict:
+    """The reading the Lab and the README state, computed from :func:`capacity_json`'s output. Gains are fractions.
+
+    Returns a dict:
+
+    * the teacher side, for the smallest student: ``student`` (its hidden size), ``best_teacher`` / ``best_gain`` /
+      ``best_std`` (the teacher whose KD helps it most), ``top_teacher`` / ``top_gain`` / ``top_std`` (the most
+      accurate teacher), ``gap`` (best − top gain, ≥ 0), ``gap_verdict`` ("helps" when a less accurate teacher
+      is better by more than both stds, else "noise"), ``verdicts`` (teacher → "helps" / "hurts" / "noise");
+    * the student side, with the most accurate teacher: ``by_student`` (list of (hidden, gain, std), by size),
+      ``shrinks`` (True when the smallest student gains least), ``peak_student`` / ``peak_gain`` / ``peak_std``;
+    * the weaker teachers: ``early`` (key → mean gain over the students, for the early checkpoints present),
+      ``top_mean`` (the same mean for the most accurate teacher), ``early_helps`` (True when a checkpoint's mean
+      is higher; None without checkpoints);
+    * the chains: ``assistant`` (the best assistant's hidden size, or None), ``assistant_gain`` /
+      ``assistant_std`` / ``assistant_verdict``.
+    """
+    pairs = out["pairs"]
+    student = min(r["student_hidden"] for r in pairs)
+    at = [r for r in pairs if r["student_hidden"] == student]
+    best = max(at, key=lambda r: r["gain"])
+    top = max(at, key=lambda r: r["teacher_acc"])
+    gap = best["gain"] - top["gain"]
+    noise = max(best["gain_std"] or 0.0, top["gain_std"] or 0.0) if best["gain_std"] is not None else None
+    by_student = sorted((r["student_hidden"], r["gain"], r["gain_std"]) for r in pairs if r["teacher"] == top["teacher"])
+    peak = max(by_student, key=lambda x: x[1])
+    mean_gain = lambda key: float(np.mean([r["gain"] for r in pairs if r["teacher"] == key]))  # noqa: E731
+    early = {key: mean_gain(key) for key in ("early_1", "early_3") if any(r["teacher"] == key for r in pairs)}
+    h = {"student": student, "best_teacher": best["teacher"], "best_gain": best["gain"], "best_std": best["gain_std"],
+         "top_teacher": top["teacher"], "top_gain": top["gain"], "top_std": top["gain_std"], "gap": gap,
+         "gap_verdict": "noise" if noise is None or gap <= noise else "helps",
+         "verdicts": {r["teacher"]: _verdict(r["gain"], r["gain_std"]) for r in at},
+         "by_student": by_student, "shrinks": len(by_student) > 1 and by_student[0][1] == min(g for _, g, _ in by_student),
+         "peak_student": peak[0], "peak_gain": peak[1], "peak_std": peak[2],
+         "early": early, "top_mean": mean_gain(top["teacher"]),
+         "early_helps": (max(early.values()) > mean_gain(top["teacher"])) if early else None,
+         "assistant": None, "assistant_gain": None, "assistant_std": None, "assistant_verdict": None}
+    if out["assistant"]:
+        a = max(out["assistant"], key=lambda r: r["gain"])
+        h.update(assistant=a["assistant"], assistant_gain=a["gain"], assistant_std=a["gain_std"],
+                 assistant_verdict=_verdict(a["gain"], a["gain_std"]))
+    return h

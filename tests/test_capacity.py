@@ -1,0 +1,217 @@
+"""The capacity gap (kdviz.lab.capacity, ``python -m kdviz capacity``): the ladder's teachers cached and rebuilt when bad,
+early checkpoints of the shipped recipe, pairs and chains that equal runs made independently with train_student, the
+paired gain and its std, the computed reading, and the CLI contract."""
+
+import json
+import statistics
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from kdviz import cli_capacity
+from kdviz.cli import main
+from kdviz.lab import capacity as cap
+from kdviz.models import StudentMLP, TeacherCNN
+from kdviz.teacher import TeacherConfig, train_teacher
+from kdviz.train import TeacherLogits, TrainConfig, predict_logits, train_student
+
+TINY = TeacherConfig(epochs=2)  # the recipe, two epochs: seconds
+
+
+def weights(model) -> torch.Tensor:
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def test_stop_after_is_a_checkpoint_of_the_same_run(data):
+    full, meta_full = train_teacher(data, TINY, log=lambda line: None)
+    same, meta_same = train_teacher(data, TINY, log=lambda line: None, stop_after=2)
+    early, meta_early = train_teacher(data, TINY, log=lambda line: None, stop_after=1)
+    assert torch.equal(weights(full), weights(same)) and meta_full["epochs_trained"] == meta_same["epochs_trained"] == 2
+    assert meta_early["epochs_trained"] == 1 and not torch.equal(weights(full), weights(early))
+    with pytest.raises(ValueError, match="stop_after"):
+        train_teacher(data, TINY, log=lambda line: None, stop_after=3)
+
+
+def test_arch_trains_an_mlp_with_the_same_recipe(data):
+    model, meta = train_teacher(data, TeacherConfig(epochs=1), log=lambda line: None, arch={"kind": "mlp", "hidden": [32]})
+    assert isinstance(model, StudentMLP) and model.hidden == (32,) and meta["architecture"] == {"kind": "mlp", "hidden": [32]}
+    assert 0.5 < meta["test_acc"] <= 1
+
+
+def test_ladder_teacher_is_cached_and_rebuilt_when_bad(res, tmp_path, monkeypatch):
+    import kdviz.lab.capacity as module
+
+    calls = []
+    real = module.train_teacher
+
+    def counting(*a, **k):
+        calls.append(k.get("stop_after"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(module, "train_teacher", counting)
+    model, meta = cap.ladder_teacher("early_1", res, config=TINY, folder=tmp_path)
+    again, _ = cap.ladder_teacher("early_1", res, config=TINY, folder=tmp_path)
+    assert calls == [1] and isinstance(model, TeacherCNN) and model.channels == (32, 64) and meta["epochs_trained"] == 1
+    assert torch.equal(weights(model), weights(again)) and not any(p.requires_grad for p in again.parameters())
+    (path,) = tmp_path.glob("ladder-early_1-*.safetensors")
+    path.write_bytes(path.read_bytes()[:-7])  # truncated: rebuilt, same weights (seeded)
+    rebuilt, _ = cap.ladder_teacher("early_1", res, config=TINY, folder=tmp_path)
+    assert calls == [1, 1] and torch.equal(weights(rebuilt), weights(model))
+    assert cap.ladder_teacher("shipped", res)[0] is res.teacher
+    with pytest.raises(ValueError, match="teacher must be one of"):
+        cap.ladder_teacher("huge_cnn", res)
+
+
+@pytest.fixture(scope="module")
+def small_run(res, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("ladder")
+    pairs, chains = cap.capacity_gap(res, seeds=[0, 1], epochs=1, teachers=["shipped", "early_1"], students=[32, 16],
+                                     assistants=[32], n_jobs=2, folder=folder)
+    return pairs, chains, folder
+
+
+def test_pairs_equal_independent_runs(res, small_run):
+    pairs, _, folder = small_run
+    assert len(pairs) == 2 * 2 * 2 and sorted(pairs["student_hidden"].unique()) == [16, 32]
+    row = pairs[(pairs.teacher == "shipped") & (pairs.student_hidden == 16) & (pairs.seed == 1)].iloc[0]
+    kd = train_student(res.data, res.logits, TrainConfig(hidden=(16,), epochs=1, T=4.0, gamma=0.9, seed=1))
+    labels = train_student(res.data, res.logits, TrainConfig(hidden=(16,), epochs=1, gamma=0.0, seed=1))
+    assert row.kd_acc == kd.test_acc and row.labels_acc == labels.test_acc and row.gain == kd.test_acc - labels.test_acc
+    early, _ = cap.ladder_teacher("early_1", res, folder=folder)
+    logits = TeacherLogits(train=predict_logits(early, res.data.x_train), test=predict_logits(early, res.data.x_test))
+    row = pairs[(pairs.teacher == "early_1") & (pairs.student_hidden == 32) & (pairs.seed == 0)].iloc[0]
+    assert row.kd_acc == train_student(res.data, logits, TrainConfig(hidden=(32,), epochs=1, seed=0)).test_acc
+    assert row.teacher_acc == pytest.approx(float((logits.test.argmax(1) == res.data.y_test).float().mean()))
+    for (h, s), g in pairs.groupby(["student_hidden", "seed"]):  # one labels-only run per student and seed
+        assert g["labels_acc"].nunique() == 1
+
+
+def test_the_chain_equals_an_independent_chain(res, small_run):
+    pairs, chains, _ = small_run
+    assert list(chains["assistant"]) == [32, 32] and list(chains["seed"]) == [0, 1]
+    for r in chains.itertuples():
+        assistant = train_student(res.data, res.logits, TrainConfig(hidden=(32,), epochs=1, seed=r.seed))
+        taught = TeacherLogits(train=predict_logits(assistant.model, res.data.x_train), test=assistant.test_logits)
+        student = train_student(res.data, taught, TrainConfig(hidden=(16,), epochs=1, seed=r.seed))
+        direct = pairs[(pairs.teacher == "shipped") & (pairs.student_hidden == 16) & (pairs.seed == r.seed)].iloc[0]
+        assert r.assistant_acc == assistant.test_acc and r.chain_acc == student.test_acc
+        assert r.direct_acc == direct.kd_acc and r.gain == r.chain_acc - r.direct_acc
+
+
+def test_json_summarises_paired_gains(small_run):
+    pairs, chains, _ = small_run
+    out = cap.capacity_json(pairs, chains)
+    assert {"teacher", "teacher_acc", "student_hidden", "kd_acc", "labels_acc", "gain", "gain_std"} <= set(out["pairs"][0])
+    for r in out["pairs"]:
+        g = pairs[(pairs.teacher == r["teacher"]) & (pairs.student_hidden == r["student_hidden"])]
+        per_seed = list(g["kd_acc"] - g["labels_acc"])
+        assert r["gain"] == pytest.approx(statistics.mean(per_seed)) and r["gain_std"] == pytest.approx(statistics.stdev(per_seed))
+    (a,) = out["assistant"]
+    assert a["assistant"] == 32 and a["gain"] == pytest.approx(statistics.mean(chains["gain"]))
+    json.dumps(out, allow_nan=False)
+    back_pairs, back_chains = cap.capacity_frames(out)
+    assert len(back_pairs) == 4 and len(back_chains) == 1 and "1 epochs" in cap.capacity_table(out)
+
+
+def row(teacher, acc, gain, std, hidden=16):
+    return {"teacher": teacher, "teacher_acc": acc, "student_hidden": hidden, "gain": gain, "gain_std": std}
+
+
+@pytest.mark.parametrize("rows, best, verdict", [
+    ([row("shipped", 0.98, 0.010, 0.002), row("early_1", 0.94, 0.030, 0.002)], "early_1", "helps"),  # a gap beyond the noise
+    ([row("shipped", 0.98, 0.010, 0.010), row("early_1", 0.94, 0.015, 0.010)], "early_1", "noise"),  # within it
+    ([row("shipped", 0.98, 0.030, 0.002), row("early_1", 0.94, 0.010, 0.002)], "shipped", "noise"),  # no gap
+])
+def test_headline_reads_the_numbers(rows, best, verdict):
+    out = {"pairs": [*rows, row("shipped", 0.98, -0.5, 0.1, hidden=128)],
+           "assistant": [{"assistant": 64, "gain": -0.01, "gain_std": 0.002}, {"assistant": 32, "gain": 0.002, "gain_std": 0.004}]}
+    h = cap.capacity_headline(out)
+    assert h["student"] == 16 and h["best_teacher"] == best and h["top_teacher"] == "shipped" and h["gap_verdict"] == verdict
+    assert h["gap"] == pytest.approx(max(r["gain"] for r in rows) - rows[0]["gain"])
+    assert h["assistant"] == 32 and h["assistant_verdict"] == "noise"
+    out["assistant"] = [{"assistant": 64, "gain": -0.01, "gain_std": 0.002}]
+    assert cap.capacity_headline(out)["assistant_verdict"] == "hurts"
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(seeds=[0, 0]), "distinct"),
+    (dict(teachers=["huge"]), "teachers must be among"),
+    (dict(teachers=["early_1"], assistants=[32]), "shipped"),
+    (dict(students=[0]), "≥ 1"),
+])
+def test_bad_arguments(res, kwargs, words):
+    with pytest.raises(ValueError, match=words):
+        cap.capacity_gap(res, **{"epochs": 1, **kwargs})
+
+
+def test_public_names_resolve():
+    for module in (cap, cli_capacity):
+        assert len(set(module.__all__)) == len(module.__all__) and all(hasattr(module, n) for n in module.__all__)
+
+
+def test_cli_quick_json():
+    """The CI's quick run: every teacher of the ladder (trained once into the cache), two students, one assistant."""
+    p = subprocess.run([sys.executable, "-m", "kdviz", "capacity", "--quick", "--json"], capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert {r["teacher"] for r in out["pairs"]} == set(cap.TEACHER_KEYS) and len(out["pairs"]) == 12
+    for r in out["pairs"]:
+        assert r["gain"] == pytest.approx(r["kd_acc"] - r["labels_acc"]) and r["gain_std"] is None
+        assert 0.5 < r["teacher_acc"] <= 1
+    (a,) = out["assistant"]
+    assert a["assistant"] == 128 and a["student_hidden"] == 16
+    teachers = out["teachers"]
+    assert teachers["early_1"]["epochs_trained"] == 1 and teachers["early_3"]["epochs_trained"] == 3
+    assert teachers["shipped"]["params"] > teachers["medium_cnn"]["params"] > teachers["small_cnn"]["params"]
+    assert out["quick"] is True and out["seeds"] == [0] and out["epochs"] == 3
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["capacity", "--epochs", "0"], 2, "epochs"),
+    (["capacity", "--n-jobs", "0"], 2, "n-jobs"),
+    (["capacity", "--quick", "--seeds", "0", "0"], 1, "distinct"),
+])
+def test_cli_bad_arguments(args, code, words, capsys):
+    try:
+        status = main(args)
+    except SystemExit as stop:
+        status = stop.code
+    out, err = capsys.readouterr()
+    assert status == code and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], err
+
+
+def test_readme_reports_the_shipped_full_run():
+    """The README's two capacity tables and the reading's figures, rounded as printed, are kdviz/results/capacity.json."""
+    from kdviz import shipped
+    from kdviz.plots_depth import TEACHER_NAMES
+    from kdviz.i18n import tr
+
+    blob = json.loads((shipped.RESULTS / "capacity.json").read_text())
+    out = blob["result"]
+    assert out["seeds"] == [0, 1, 2] and out["epochs"] == cap.FULL["epochs"] and blob["provenance"]["command"] == \
+        "python -m kdviz capacity --seeds 0 1 2"
+    readme = (shipped.RESULTS.parents[1] / "README.md").read_text(encoding="utf-8")
+    students = sorted({r["student_hidden"] for r in out["pairs"]})
+    assert students == list(cap.STUDENTS) and set(out["teachers"]) == set(cap.TEACHER_KEYS)
+    cell = {(r["teacher"], r["student_hidden"]): r for r in out["pairs"]}
+    for t, info in out["teachers"].items():
+        gains = " | ".join(f"{100 * cell[(t, h)]['gain']:+.2f} ± {100 * cell[(t, h)]['gain_std']:.2f}" for h in students)
+        line = f"| {tr(TEACHER_NAMES[t], 'en')} ({100 * info['test_acc']:.1f} %) | {info['params']:,} | {gains} |"
+        assert line in readme, line
+    labels = " | ".join(f"{100 * cell[('shipped', h)]['labels_acc']:.2f} ± {100 * cell[('shipped', h)]['labels_std']:.2f} %" for h in students)
+    assert f"| labels only: test accuracy | | {labels} |" in readme
+    for a in out["assistant"]:
+        line = (f"| MLP {a['assistant']} ({100 * a['assistant_acc']:.1f} %) | {100 * a['chain_acc']:.2f} ± {100 * a['chain_std']:.2f} % "
+                f"| {100 * a['gain']:+.2f} ± {100 * a['gain_std']:.2f} |")
+        assert line in readme, line
+    assert f"against direct ({100 * out['assistant'][0]['direct_acc']:.2f} %)" in readme
+    h = cap.capacity_headline(out)
+    readme = " ".join(readme.split())  # the reading's lines are wrapped
+    assert h["shrinks"] and h["best_teacher"] == h["top_teacher"] == "shipped" and h["early_helps"] is False
+    assert (f"-{abs(100 * h['early']['early_1']):.1f} points after epoch 1 and {100 * h['early']['early_3']:.1f} after epoch 3, "
+            f"against +{100 * h['top_mean']:.1f} with the finished teacher") in readme
+    assert f"the best, MLP {h['assistant']}, moves the 16-unit student by +{100 * h['assistant_gain']:.2f} ± {100 * h['assistant_std']:.2f}" in readme
