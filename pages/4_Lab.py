@@ -1,4 +1,5 @@
-"""Distillation lab: fewer labels, self-distillation, two teachers into one, a digit never seen, T × γ sweep, KD vs DKD.
+"""Distillation lab: fewer labels, self-distillation, two teachers into one, a digit never seen, T × γ sweep, KD vs DKD,
+beyond logits (feature distillation) and the capacity gap.
 
 Read widgets → call kdviz.lab / kdviz.sweep → show. Nothing trains on open: each tab shows
 the full runs shipped with kdviz (kdviz/results/, written by the CLI's ``--ship``) until its
@@ -11,9 +12,13 @@ import streamlit as st
 
 import ui
 from kdviz import lab
+from kdviz import plots_depth as pdp
 from kdviz import plots_lab as pl
 from kdviz import sweep as sw
+from kdviz.features import digit_maps
+from kdviz.lab import capacity as lab_capacity
 from kdviz.lab import dkd as lab_dkd
+from kdviz.lab import features as lab_features
 from kdviz.lab import results as labres
 from kdviz.stats import mean_std, plus_minus
 from kdviz.train import TrainConfig
@@ -26,8 +31,10 @@ QUICK = {  # quick defaults of the interactive tabs: seconds, not minutes, on on
     "merge": dict(seeds=2, epochs=10),
     "omit": dict(seeds=3, epochs=30),
     "dkd": dict(seeds=2, epochs=10),
+    "features": dict(seeds=1, epochs=3),  # six runs of the small CNN on 4,000 digits: ~25 s
+    "capacity": dict(seeds=1, epochs=3),  # teachers cached: ~20 s; their first training ~1 min, once per server
 }
-for key in ("fewer", "self", "merge", "omit", "sweep", "dkd"):
+for key in ("fewer", "self", "merge", "omit", "sweep", "dkd", "features", "capacity"):
     if f"lab.{key}" not in st.session_state:
         st.session_state[f"lab.{key}"] = None
 
@@ -276,6 +283,119 @@ def dkd_tab(res, is_open: bool) -> None:
     st.caption(ui.tr("lab.dkd_table_caption", T=h["T"], weight=float(df["weight"].iloc[0])))
 
 
+# ---------------------------------------------------------------- tab 7
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_students(data_fingerprint: str) -> dict:
+    """The shipped full run's first-seed students (kdviz/results/features/), loaded once per server, never trained."""
+    return lab_features.load_students(lab_features.DEFAULT_METHODS[:-1] + tuple(f"logits+{t}" for t in ("hint", "attention", "cosine")),
+                                      data_fingerprint=data_fingerprint)
+
+
+def features_tab(res, is_open: bool) -> None:
+    left, right = st.columns([1, 2])
+    with left:
+        seeds, epochs = seeds_epochs_ui("features", max_epochs=30)
+        run = st.button(ui.tr("common.run"), key="features.run", type="primary")
+    with right:
+        st.markdown(ui.tr("lab.features_explain"))
+    if run:
+        df = ui.run_with_progress(ui.tr("lab.tab_features"), lab_features.features_compare, res, seeds=seeds, epochs=epochs)
+        if df is not None:
+            st.session_state["lab.features"] = (lab_features.features_json(df), df.attrs["students"])
+    if not (is_open or run):  # figures only for the tab on screen (or the one just run)
+        return
+    session = st.session_state["lab.features"]
+    out = session[0] if session is not None else shown(None, "features", lambda result: result, empty=ui.tr("lab.features_empty"))
+    if out is None:
+        return
+    students = session[1] if session is not None else shipped_students(res.data.fingerprint)
+    rows = lab_features.features_frame(out)
+    ui.cached_chart(pdp.features_figure, rows, lang=ui.lang(), key="features.chart")
+    by = {r["method"]: r for r in out["rows"]}
+    best = max((m for m in by if m != "labels"), key=lambda m: by[m]["test_acc"])
+    st.write(ui.tr("lab.features_result", labels=pm(by["labels"]["test_acc"], by["labels"]["test_acc_std"]),
+                   best=pdp.method_label(best, ui.lang()), acc=pm(by[best]["test_acc"], by[best]["test_acc_std"]),
+                   n=len(out["seeds"]), epochs=out["config"]["epochs"], n_train=out["n_train"]))
+    table = rows.assign(label=[pdp.method_label(m, ui.lang()) for m in rows["method"]],
+                        acc=[pm(a, sd) for a, sd in zip(rows["test_acc"], rows["test_acc_std"])])
+    st.dataframe(table, hide_index=True, width="stretch", column_order=["label", "acc", "params", "extra_params", "seconds"],
+                 column_config={"label": st.column_config.TextColumn(ui.tr("lab.features_col_method")),
+                                "acc": st.column_config.TextColumn(ui.tr("lab.dkd_col_acc")),
+                                "params": st.column_config.NumberColumn(ui.tr("lab.features_col_params")),
+                                "extra_params": st.column_config.NumberColumn(ui.tr("lab.features_col_extra")),
+                                "seconds": st.column_config.NumberColumn(ui.tr("lab.features_col_seconds"), format="%.1f")})
+    st.subheader(ui.tr("lab.features_maps"), divider="gray")
+    if not students:
+        st.info(ui.tr("lab.features_no_students"))
+        return
+    c1, c2 = st.columns(2)
+    methods = [m for m in by if m in students and m != "labels"]
+    method = c1.selectbox(ui.tr("lab.features_student"), methods, index=methods.index(best) if best in methods else 0,
+                          format_func=lambda m: pdp.method_label(m, ui.lang()), key="features.method")
+    ui.shared_widget(c2.number_input, "digit", ui.tr(ui.words("temp.test_digit")), 0, len(res.data.y_test) - 1,
+                     help=ui.tr(ui.words("temp.test_digit_help"), n=len(res.data.y_test)))
+    digit = int(st.session_state["digit"])
+    x = res.data.x_test[digit]
+    panels = [(ui.tr("lab.features_teacher"), digit_maps(res.teacher, x, channels=3))]
+    panels += [(pdp.method_label(m, ui.lang()), digit_maps(students[m], x, channels=3)) for m in ("labels", method) if m in students]
+    ui.chart(pdp.feature_maps_figure(panels, lang=ui.lang()), key="features.maps")
+    st.caption(ui.tr("lab.features_maps_caption", digit=digit, label=ui.class_names()[int(res.data.y_test[digit])]))
+
+
+# ---------------------------------------------------------------- tab 8
+
+
+def capacity_tab(res, is_open: bool) -> None:
+    left, right = st.columns([1, 2])
+    with left:
+        seeds, epochs = seeds_epochs_ui("capacity")
+        students = st.multiselect(ui.tr("lab.capacity_students"), list(lab_capacity.STUDENTS),
+                                  default=list(lab_capacity.QUICK["students"]), key="capacity.students",
+                                  format_func=lambda h: f"784-{h}-10")
+        run = st.button(ui.tr("common.run"), key="capacity.run", type="primary", disabled=not students)
+    with right:
+        st.markdown(ui.tr("lab.capacity_explain"))
+    if run:
+        assistants = [a for a in lab_capacity.ASSISTANTS if a > min(students)][-1:]  # the smallest assistant above the student
+        out = ui.run_with_progress(ui.tr("lab.tab_capacity"), lab_capacity.capacity_gap, res, seeds=seeds, epochs=epochs,
+                                   students=students, assistants=assistants)
+        if out is not None:
+            st.session_state["lab.capacity"] = lab_capacity.capacity_json(*out)
+    if not (is_open or run):  # figures only for the tab on screen (or the one just run)
+        return
+    out = shown(st.session_state["lab.capacity"], "capacity", lambda result: result, empty=ui.tr("lab.capacity_empty"))
+    if out is None:
+        return
+    pairs, chains = lab_capacity.capacity_frames(out)
+    ui.cached_chart(pdp.capacity_heatmap, pairs, lang=ui.lang(), key="capacity.heatmap")
+    h = lab_capacity.capacity_headline(out)
+    gap = "lab.capacity_gap_yes" if h["best_teacher"] != h["top_teacher"] and h["gap_verdict"] == "helps" else \
+        "lab.capacity_gap_noise" if h["best_teacher"] != h["top_teacher"] else "lab.capacity_gap_no"
+    st.write(ui.tr(gap, student=h["student"], best=pdp.teacher_label(h["best_teacher"], out["teachers"][h["best_teacher"]]["test_acc"], ui.lang()),
+                   best_gain=pp(h["best_gain"], h["best_std"]),
+                   top=pdp.teacher_label(h["top_teacher"], out["teachers"][h["top_teacher"]]["test_acc"], ui.lang()),
+                   top_gain=pp(h["top_gain"], h["top_std"]), gap=100 * h["gap"], n=len(out["seeds"]), epochs=out["epochs"]))
+    top = pdp.teacher_label(h["top_teacher"], out["teachers"][h["top_teacher"]]["test_acc"], ui.lang())
+    st.write(ui.tr("lab.capacity_shrinks_yes" if h["shrinks"] else "lab.capacity_shrinks_no", top=top,
+                   by_student=", ".join(f"{hidden}: {pp(g, sd)}" for hidden, g, sd in h["by_student"]),
+                   peak=h["peak_student"], peak_gain=pp(h["peak_gain"], h["peak_std"])))
+    if h["early"]:
+        st.write(ui.tr("lab.capacity_early_helps" if h["early_helps"] else "lab.capacity_early_hurts",
+                       early1=pp(h["early"]["early_1"], None) if "early_1" in h["early"] else "–",
+                       early3=pp(h["early"]["early_3"], None) if "early_3" in h["early"] else "–", top_mean=pp(h["top_mean"], None)))
+    if len(chains):
+        ui.cached_chart(pdp.assistant_figure, chains, lang=ui.lang(), key="capacity.assistant")
+        st.write(ui.tr({"helps": "lab.capacity_ta_helps", "hurts": "lab.capacity_ta_hurts"}.get(h["assistant_verdict"], "lab.capacity_ta_noise"),
+                       hidden=h["assistant"], gain=pp(h["assistant_gain"], h["assistant_std"]), student=h["student"], n=len(out["seeds"])))
+
+
+def pp(mean: float, std: float | None) -> str:
+    """``+1.2 ± 0.4 pp`` from fractions (no ± with one seed)."""
+    return ("+" if mean >= 0 else "") + plus_minus(mean, std, scale=100, unit=" pp")
+
+
 # ---------------------------------------------------------------- page
 
 st.title(ui.tr("lab.title"))
@@ -287,8 +407,8 @@ if res is None:
 # The open tab is session state ("lab.tab"): a tab change reruns the page, and only the open tab builds its
 # figures (all seven took ~0.4 s of server CPU per rerun); every tab keeps its widgets, so none loses its settings.
 tabs = st.tabs([ui.tr("lab.tab_fewer"), ui.tr("lab.tab_self"), ui.tr("lab.tab_merge"), ui.tr("lab.tab_omit"), ui.tr("lab.tab_sweep"),
-                ui.tr("lab.tab_dkd")], key="lab.tab", on_change="rerun")
-for tab, draw in zip(tabs, (fewer_labels_tab, self_distill_tab, merge_tab, omit_tab, sweep_tab, dkd_tab)):
+                ui.tr("lab.tab_dkd"), ui.tr("lab.tab_features"), ui.tr("lab.tab_capacity")], key="lab.tab", on_change="rerun")
+for tab, draw in zip(tabs, (fewer_labels_tab, self_distill_tab, merge_tab, omit_tab, sweep_tab, dkd_tab, features_tab, capacity_tab)):
     with tab:
         draw(res, tab.open)
 

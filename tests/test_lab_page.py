@@ -10,12 +10,15 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from kdviz import lab, shipped
+from kdviz.lab import capacity as lab_capacity
 from kdviz.train import TrainConfig
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "4_Lab.py")
-CHARTS = {"fewer.chart", "self.ba", "self.sn", "merge.chart", "omit.per_class", "omit.curve", "sweep.chart", "dkd.chart"}  # one tab's or another's
-TABS = ["Fewer labels", "Self-distillation", "Two teachers, one student", "A digit never seen", "T × γ sweep", "KD vs DKD"]
-SHIPPED = ("fewer_labels", "self_distill", "merge", "omit_class", "sweep", "dkd")  # each tab's shipped result
+CHARTS = {"fewer.chart", "self.ba", "self.sn", "merge.chart", "omit.per_class", "omit.curve", "sweep.chart", "dkd.chart",
+          "features.chart", "features.maps", "capacity.heatmap", "capacity.assistant"}  # one tab's or another's
+TABS = ["Fewer labels", "Self-distillation", "Two teachers, one student", "A digit never seen", "T × γ sweep", "KD vs DKD",
+        "Beyond logits", "Capacity gap"]
+SHIPPED = ("fewer_labels", "self_distill", "merge", "omit_class", "sweep", "dkd", "features", "capacity")  # each tab's shipped result
 
 
 @pytest.fixture
@@ -46,7 +49,8 @@ def open_tab(at, i: int, *, timeout: float = 60):
 
 def test_opens_with_the_shipped_results_without_training(tmp_path, monkeypatch):
     """With an empty cache, every tab draws the full runs shipped in kdviz/results/, and nothing trains."""
-    import kdviz.lab.dkd, kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, kdviz.lab.teachers, kdviz.sweep
+    import kdviz.lab.capacity, kdviz.lab.dkd, kdviz.lab.features, kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, \
+        kdviz.lab.teachers, kdviz.sweep
 
     def no_training(*a, **k):
         raise AssertionError("trained while opening the page")
@@ -54,13 +58,15 @@ def test_opens_with_the_shipped_results_without_training(tmp_path, monkeypatch):
     for module in (kdviz.lab.dkd, kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, kdviz.lab.teachers, kdviz.sweep):
         monkeypatch.setattr(module, "train_student", no_training)
     monkeypatch.setattr(kdviz.lab.teachers, "train_teacher", no_training)
+    monkeypatch.setattr(kdviz.lab.capacity, "train_teacher", no_training)
+    monkeypatch.setattr(kdviz.lab.features, "train_features", no_training)
     monkeypatch.setenv("KDVIZ_CACHE_DIR", str(tmp_path))
     app = AppTest.from_file(PAGE, default_timeout=60)
     app.run(timeout=60)
     assert not app.exception, app.exception
     assert app.title[0].value == "Distillation lab"
     assert [t.label for t in app.tabs] == TABS
-    for key in ("fewer.run", "self.run", "merge.run", "omit.run", "sweep.run", "dkd.run"):
+    for key in ("fewer.run", "self.run", "merge.run", "omit.run", "sweep.run", "dkd.run", "features.run", "capacity.run"):
         assert app.button(key=key)  # every tab's widgets, open or not
     assert charts(app) == ["fewer.chart"]  # only the open tab builds its figures
     drawn = []
@@ -209,3 +215,57 @@ def test_merge_tab_runs(app):
     assert charts(app).count("merge.chart") == 1
     assert not any(c.value.startswith("Measured on") for c in app.tabs[2].caption)  # the Run's result, not the shipped one
     assert app.metric[2].value == f"{100 * app.session_state['lab.merge'][1]['merged_student_acc']:.1f} %"  # one seed: no ±
+
+
+def test_features_tab_shows_the_shipped_students_maps_then_runs(app, res):
+    """Opens with the shipped table, plot and maps (teacher, labels-only student, the chosen student); Run replaces them."""
+    open_tab(app, TABS.index("Beyond logits"))
+    assert charts(app).count("features.chart") == 1 and charts(app).count("features.maps") == 1
+    out = json.loads((shipped.RESULTS / "features.json").read_text())["result"]
+    assert app.selectbox(key="features.method").value == f"logits+{out['best_feature']}"  # the best, as the text says
+    maps = json.loads(next(c for c in app.get("plotly_chart") if c.proto.id.endswith("features.maps")).proto.spec)
+    assert len(maps["data"]) == 3 * 5  # teacher and two students, 3 channels and 2 attention maps each
+    table = app.dataframe[0].value
+    assert len(table) == len(out["rows"]) and set(table["params"]) == {9098}
+    app.selectbox(key="features.method").set_value("hint").run(timeout=60)
+    assert not app.exception, app.exception
+    app.number_input(key="features.epochs").set_value(1)
+    app.button(key="features.run").click().run(timeout=300)
+    assert not app.exception, app.exception
+    run, students = app.session_state["lab.features"]
+    assert run["config"]["epochs"] == 1 and run["seeds"] == [0] and set(students) >= {"labels", "logits", "hint"}
+    assert not any(c.value.startswith("Measured on") for c in app.tabs[TABS.index("Beyond logits")].caption)
+    assert charts(app).count("features.maps") == 1
+
+
+def test_capacity_tab_opens_with_the_full_run_and_reads_it(app):
+    open_tab(app, TABS.index("Capacity gap"))
+    assert charts(app).count("capacity.heatmap") == 1 and charts(app).count("capacity.assistant") == 1
+    out = json.loads((shipped.RESULTS / "capacity.json").read_text())["result"]
+    heat = json.loads(next(c for c in app.get("plotly_chart") if c.proto.id.endswith("capacity.heatmap")).proto.spec)["data"][0]
+    cells = sorted(round(100 * r["gain"], 6) for r in out["pairs"])
+    assert sorted(round(v, 6) for v in plotly_values(heat["z"])) == cells  # every pair's mean gain, in pp
+    h = lab_capacity.capacity_headline(out)
+    said = texts(app)
+    gap = "A gap appears" if h["best_teacher"] != h["top_teacher"] and h["gap_verdict"] == "helps" else \
+        "No clear gap" if h["best_teacher"] != h["top_teacher"] else "No weaker teacher does better"
+    assert f"784-{h['student']}-10" in said and gap in said  # the reading the numbers give, not a fixed text
+    assert ("The gain shrinks with the gap" in said) == h["shrinks"]
+    assert ("Stopping the teacher early helped" if h["early_helps"] else "Stopping the teacher early did not help") in said
+    assert {"helps": "The assistant helps", "hurts": "The assistant hurts"}.get(h["assistant_verdict"],
+                                                                              "The assistant makes no clear difference") in said
+
+
+def test_capacity_tab_runs():
+    """A Run with one seed, one epoch and one student: the page draws this session's result. The ladder's teachers come
+    from the user's cache (KDVIZ_CACHE_DIR), trained there once as the CLI's quick run does."""
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.run(timeout=60)
+    open_tab(app, TABS.index("Capacity gap"))
+    app.number_input(key="capacity.epochs").set_value(1)
+    app.multiselect(key="capacity.students").set_value([16])
+    app.button(key="capacity.run").click().run(timeout=600)
+    assert not app.exception, app.exception
+    out = app.session_state["lab.capacity"]
+    assert {r["student_hidden"] for r in out["pairs"]} == {16} and out["epochs"] == 1 and out["assistant"][0]["assistant"] == 32
+    assert charts(app).count("capacity.heatmap") == 1

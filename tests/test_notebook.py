@@ -47,11 +47,13 @@ def test_lab_notebook_runs_the_experiments(monkeypatch):
     outputs = run("lab.ipynb", monkeypatch)
     no_errors(outputs)
     out = text(outputs)
-    assert out.count("full run: python -m kdviz") == 4  # the shipped full runs, with their commands
-    assert len([o for o in outputs if WIDGET in o.get("data", {})]) == 3  # a progress bar per live run
-    assert len([o for o in outputs if PLOTLY in o.get("data", {})]) >= 7
+    assert out.count("full run: python -m kdviz") == 6  # the shipped full runs, with their commands
+    assert len([o for o in outputs if WIDGET in o.get("data", {})]) == 5  # a progress bar per live run
+    assert len([o for o in outputs if PLOTLY in o.get("data", {})]) >= 13
     assert re.search(r"5% labelled: distilled \d+\.\d %, labels only \d+\.\d % \(seeds \[0\], 2 epochs\)", out)
     assert re.search(r"KD \d+\.\d %; DKD β = \d+ \d+\.\d %", out)
+    assert re.search(r"logits \(KD\) \+ \w+ transfer|logits \(KD\) \+ (hint|cosine)", out)  # the quick run's logits+best row
+    assert re.search(r"gain by student size with it: 16: [+-]\d+\.\d\d pp", out)  # the capacity reading
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
