@@ -29,7 +29,7 @@ def add_parser(sub, *, seed_type, epochs_type, jobs_type, add_output) -> argpars
 
 
 def cmd_capacity(args) -> dict:
-    from .cli import _resources, _ship, _with_progress
+    from .cli_common import resources as _resources, ship as _ship, with_progress as _with_progress
     from .lab.capacity import ASSISTANTS, FULL, QUICK, STUDENTS, capacity_gap, capacity_json
 
     seeds = args.seeds if args.seeds is not None else (QUICK["seeds"] if args.quick else FULL["seeds"])

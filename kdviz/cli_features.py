@@ -33,7 +33,7 @@ def add_parser(sub, *, seed_type, epochs_type, add_output) -> argparse.ArgumentP
 
 
 def cmd_features(args) -> dict:
-    from .cli import _resources, _ship, _with_progress
+    from .cli_common import resources as _resources, ship as _ship, with_progress as _with_progress
     from .lab.features import DEFAULT_METHODS, FULL_EPOCHS, QUICK, features_compare, features_json, save_students
 
     seeds = args.seeds if args.seeds is not None else (QUICK["seeds"] if args.quick else (0, 1, 2))

@@ -152,7 +152,7 @@ def describe(model: nn.Module | dict) -> str:
     if arch.get("kind") == "student_cnn":
         c1, c2 = arch["channels"]
         return f"CNN conv{c1}-conv{c2}-10"
-    raise ValueError(f"unknown model kind {arch.get('kind')!r} (expected 'cnn' or 'mlp')")
+    raise ValueError(f"unknown model kind {arch.get('kind')!r} (expected 'cnn', 'mlp' or 'student_cnn')")
 
 
 # ---------------------------------------------------------------- the compression lab's models

@@ -30,12 +30,12 @@ TEACHER_NAMES = {"shipped": "plots_depth.teacher_shipped", "medium_cnn": "plots_
                  "early_3": "plots_depth.teacher_early_3", "early_1": "plots_depth.teacher_early_1"}  # ladder key → key
 
 
-def method_label(method: str, lang: str = "en") -> str:
+def method_label(method: str, *, lang: str = "en") -> str:
     """``"logits+attention"`` → "logits + attention transfer" (each part through :data:`METHOD_NAMES`)."""
     return " + ".join(tr(METHOD_NAMES[part], lang) for part in method.split("+"))
 
 
-def teacher_label(key: str, acc: float, lang: str = "en", *, sep: str = " · ") -> str:
+def teacher_label(key: str, acc: float, *, lang: str = "en", sep: str = " · ") -> str:
     """``"medium CNN · 97.7 %"``: the teacher's name (:data:`TEACHER_NAMES`) and its test accuracy, joined by ``sep``."""
     return f"{tr(TEACHER_NAMES[key], lang)}{sep}{100 * acc:.1f} %"
 
@@ -49,7 +49,7 @@ def features_figure(rows: pd.DataFrame, *, lang: str = "en") -> go.Figure:
 
     ``rows``: :func:`kdviz.lab.features.features_json`'s rows (method, test_acc, test_acc_std, params).
     """
-    labels = [method_label(m, lang) for m in rows["method"]]
+    labels = [method_label(m, lang=lang) for m in rows["method"]]
     acc, std = 100 * rows["test_acc"].astype(float), 100 * rows["test_acc_std"].astype(float).fillna(0.0)
     fig = go.Figure(go.Bar(x=labels, y=acc, error_y=dict(type="data", array=std, visible=True),
                            marker_color=[_colour(m) for m in rows["method"]],
@@ -113,7 +113,7 @@ def capacity_heatmap(pairs: pd.DataFrame, *, lang: str = "en") -> go.Figure:
                      for h in students] for t in order])
     kd = np.array([[100 * cell.loc[(t, h), "kd_acc"] for h in students] for t in order])
     lab = np.array([[100 * cell.loc[(t, h), "labels_acc"] for h in students] for t in order])
-    ys = [teacher_label(t, float(cell.loc[(t, students[0]), "teacher_acc"]), lang, sep="<br>") for t in order]  # narrow on a phone
+    ys = [teacher_label(t, float(cell.loc[(t, students[0]), "teacher_acc"]), lang=lang, sep="<br>") for t in order]  # narrow on a phone
     xs = [str(h) for h in students]
     top = float(np.nanmax(np.abs(gain))) if gain.size else 1.0
     text = [[f"{g if round(g, 1) else 0.0:+.1f}" + ("" if np.isnan(s) else f"<br>± {s:.1f}") for g, s in zip(gr, sr)]

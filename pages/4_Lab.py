@@ -32,7 +32,7 @@ QUICK = {  # quick defaults of the interactive tabs: seconds, not minutes, on on
     "omit": dict(seeds=3, epochs=30),
     "dkd": dict(seeds=2, epochs=10),
     "features": dict(seeds=1, epochs=3),  # six runs of the small CNN on 4,000 digits: ~25 s
-    "capacity": dict(seeds=1, epochs=3),  # teachers cached: ~20 s; their first training ~1 min, once per server
+    "capacity": dict(seeds=2, epochs=3),  # teachers cached: ~30 s; their first training ~1 min, once per machine
 }
 for key in ("fewer", "self", "merge", "omit", "sweep", "dkd", "features", "capacity"):
     if f"lab.{key}" not in st.session_state:
@@ -316,9 +316,9 @@ def features_tab(res, is_open: bool) -> None:
     by = {r["method"]: r for r in out["rows"]}
     best = max((m for m in by if m != "labels"), key=lambda m: by[m]["test_acc"])
     st.write(ui.tr("lab.features_result", labels=pm(by["labels"]["test_acc"], by["labels"]["test_acc_std"]),
-                   best=pdp.method_label(best, ui.lang()), acc=pm(by[best]["test_acc"], by[best]["test_acc_std"]),
+                   best=pdp.method_label(best, lang=ui.lang()), acc=pm(by[best]["test_acc"], by[best]["test_acc_std"]),
                    n=len(out["seeds"]), epochs=out["config"]["epochs"], n_train=out["n_train"]))
-    table = rows.assign(label=[pdp.method_label(m, ui.lang()) for m in rows["method"]],
+    table = rows.assign(label=[pdp.method_label(m, lang=ui.lang()) for m in rows["method"]],
                         acc=[pm(a, sd) for a, sd in zip(rows["test_acc"], rows["test_acc_std"])])
     st.dataframe(table, hide_index=True, width="stretch", column_order=["label", "acc", "params", "extra_params", "seconds"],
                  column_config={"label": st.column_config.TextColumn(ui.tr("lab.features_col_method")),
@@ -333,13 +333,13 @@ def features_tab(res, is_open: bool) -> None:
     c1, c2 = st.columns(2)
     methods = [m for m in by if m in students and m != "labels"]
     method = c1.selectbox(ui.tr("lab.features_student"), methods, index=methods.index(best) if best in methods else 0,
-                          format_func=lambda m: pdp.method_label(m, ui.lang()), key="features.method")
+                          format_func=lambda m: pdp.method_label(m, lang=ui.lang()), key="features.method")
     ui.shared_widget(c2.number_input, "digit", ui.tr(ui.words("temp.test_digit")), 0, len(res.data.y_test) - 1,
                      help=ui.tr(ui.words("temp.test_digit_help"), n=len(res.data.y_test)))
     digit = int(st.session_state["digit"])
     x = res.data.x_test[digit]
     panels = [(ui.tr("lab.features_teacher"), digit_maps(res.teacher, x, channels=3))]
-    panels += [(pdp.method_label(m, ui.lang()), digit_maps(students[m], x, channels=3)) for m in ("labels", method) if m in students]
+    panels += [(pdp.method_label(m, lang=ui.lang()), digit_maps(students[m], x, channels=3)) for m in ("labels", method) if m in students]
     ui.chart(pdp.feature_maps_figure(panels, lang=ui.lang()), key="features.maps")
     st.caption(ui.tr("lab.features_maps_caption", digit=digit, label=ui.class_names()[int(res.data.y_test[digit])]))
 
@@ -371,24 +371,32 @@ def capacity_tab(res, is_open: bool) -> None:
     pairs, chains = lab_capacity.capacity_frames(out)
     ui.cached_chart(pdp.capacity_heatmap, pairs, lang=ui.lang(), key="capacity.heatmap")
     h = lab_capacity.capacity_headline(out)
-    gap = "lab.capacity_gap_yes" if h["best_teacher"] != h["top_teacher"] and h["gap_verdict"] == "helps" else \
-        "lab.capacity_gap_noise" if h["best_teacher"] != h["top_teacher"] else "lab.capacity_gap_no"
-    st.write(ui.tr(gap, student=h["student"], best=pdp.teacher_label(h["best_teacher"], out["teachers"][h["best_teacher"]]["test_acc"], ui.lang()),
-                   best_gain=pp(h["best_gain"], h["best_std"]),
-                   top=pdp.teacher_label(h["top_teacher"], out["teachers"][h["top_teacher"]]["test_acc"], ui.lang()),
-                   top_gain=pp(h["top_gain"], h["top_std"]), gap=100 * h["gap"], n=len(out["seeds"]), epochs=out["epochs"]))
-    top = pdp.teacher_label(h["top_teacher"], out["teachers"][h["top_teacher"]]["test_acc"], ui.lang())
-    st.write(ui.tr("lab.capacity_shrinks_yes" if h["shrinks"] else "lab.capacity_shrinks_no", top=top,
-                   by_student=", ".join(f"{hidden}: {pp(g, sd)}" for hidden, g, sd in h["by_student"]),
-                   peak=h["peak_student"], peak_gain=pp(h["peak_gain"], h["peak_std"])))
-    if h["early"]:
-        st.write(ui.tr("lab.capacity_early_helps" if h["early_helps"] else "lab.capacity_early_hurts",
-                       early1=pp(h["early"]["early_1"], None) if "early_1" in h["early"] else "–",
-                       early3=pp(h["early"]["early_3"], None) if "early_3" in h["early"] else "–", top_mean=pp(h["top_mean"], None)))
+    name = lambda key: pdp.teacher_label(key, out["teachers"][key]["test_acc"], lang=ui.lang())  # noqa: E731
+    if h["n_seeds"] < 2:
+        st.info(ui.tr("lab.capacity_one_seed"))
+    else:
+        gap = "lab.capacity_gap_no" if h["best_teacher"] == h["top_teacher"] else \
+            "lab.capacity_gap_yes" if h["gap_verdict"] == "helps" else "lab.capacity_gap_noise"
+        st.write(ui.tr(gap, student=h["student"], best=name(h["best_teacher"]), best_gain=pp(h["best_gain"], h["best_std"]),
+                       top=name(h["top_teacher"]), top_gain=pp(h["top_gain"], h["top_std"]), gap=100 * h["gap"],
+                       n=h["n_seeds"], epochs=out["epochs"]))
+        if h["shrinks"] is not None:
+            st.write(ui.tr({"yes": "lab.capacity_shrinks_yes", "noise": "lab.capacity_shrinks_noise"}.get(h["shrinks"], "lab.capacity_shrinks_no"),
+                           top=name(h["top_teacher"]), peak=h["peak_student"], peak_gain=pp(h["peak_gain"], h["peak_std"]),
+                           by_student=", ".join(f"{hidden}: {pp(g, sd)}" for hidden, g, sd in h["by_student"])))
+        if h["early"]:
+            mean = lambda key: pp(h["early"][key][0], None) if key in h["early"] else "–"  # noqa: E731
+            small = lambda key: pp(h["early_small"][key], None) if key in h["early_small"] else "–"  # noqa: E731
+            verdict = {"helps": "lab.capacity_early_helps", "hurts": "lab.capacity_early_hurts"}.get(h["early_verdict"],
+                                                                                                  "lab.capacity_early_noise")
+            st.write(ui.tr(verdict, early1=mean("early_1"), early3=mean("early_3"),
+                           finished=name(h["finished"]), finished_mean=pp(h["finished_mean"], None), student=h["student"],
+                           early1_small=small("early_1"), early3_small=small("early_3"), finished_small=pp(h["finished_small"], None)))
     if len(chains):
         ui.cached_chart(pdp.assistant_figure, chains, lang=ui.lang(), key="capacity.assistant")
-        st.write(ui.tr({"helps": "lab.capacity_ta_helps", "hurts": "lab.capacity_ta_hurts"}.get(h["assistant_verdict"], "lab.capacity_ta_noise"),
-                       hidden=h["assistant"], gain=pp(h["assistant_gain"], h["assistant_std"]), student=h["student"], n=len(out["seeds"])))
+        if h["n_seeds"] >= 2:
+            st.write(ui.tr({"helps": "lab.capacity_ta_helps", "hurts": "lab.capacity_ta_hurts"}.get(h["assistant_verdict"], "lab.capacity_ta_noise"),
+                           hidden=h["assistant"], gain=pp(h["assistant_gain"], h["assistant_std"]), student=h["student"], n=h["n_seeds"]))
 
 
 def pp(mean: float, std: float | None) -> str:

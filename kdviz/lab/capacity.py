@@ -53,7 +53,7 @@ TEACHERS = (  # the ladder, strongest recipe first: key, architecture (None: the
 TEACHER_KEYS = tuple(t["key"] for t in TEACHERS)
 STUDENTS = (16, 32, 64, 128, 512)  # MLP students' hidden sizes: 784-h-10
 ASSISTANTS = (512, 128, 64, 32)  # MLP assistants between the shipped teacher and the smallest student
-FULL = {"seeds": (0, 1, 2), "epochs": 30}  # ~15 min on 2 cores, two worker processes
+FULL = {"seeds": (0, 1, 2), "epochs": 30}  # 538 s on 2 cores, two worker processes
 QUICK = {"seeds": (0,), "epochs": 3, "students": (16, 128), "assistants": (128,)}  # seconds once the teachers are cached
 KD = {"T": 4.0, "gamma": 0.9}  # every distilled run
 
@@ -156,6 +156,8 @@ def capacity_gap(res: Resources, *, seeds: Sequence[int] = FULL["seeds"], epochs
         raise ValueError("hidden sizes must be ≥ 1")
     if assistants and "shipped" not in teachers:
         raise ValueError("the teacher-assistant chain starts from the shipped teacher: add 'shipped' to the teachers")
+    if any(a <= min(students) for a in assistants):
+        raise ValueError(f"an assistant must be larger than the smallest student ({min(students)}), got {assistants}")
     config = TrainConfig(epochs=int(epochs), num_threads=1, **KD)
     start = time.perf_counter()
 
@@ -285,43 +287,82 @@ def _verdict(mean: float, std: float | None) -> str:
     return "helps" if mean - std > 0 else "hurts" if mean + std < 0 else "noise"
 
 
+def _paired(a: Sequence[float], b: Sequence[float]) -> tuple[float, float | None, str]:
+    """Mean, sample std (None for one seed) and :func:`_verdict` of the per-seed differences ``a − b``."""
+    d = [float(x) - float(y) for x, y in zip(a, b)]
+    mean, std = float(np.mean(d)), none_if_nan(sample_std(d))
+    return mean, std, _verdict(mean, std)
+
+
 def capacity_headline(out: dict) -> dict:
-    """The reading the Lab and the README state, computed from :func:`capacity_json`'s output. Gains are fractions.
+    """The reading the Lab and the README state, computed from :func:`capacity_json`'s output.
 
-    Returns a dict:
+    Every comparison is paired, seed by seed (each row's ``gain_per_seed``), and judged by :func:`_verdict`:
+    "helps" or "hurts" when the mean difference lies more than one sample std of the differences from 0, else
+    "noise" (always "noise" with one seed). Gains are fractions (0.01 = 1 pp).
 
-    * the teacher side, for the smallest student: ``student`` (its hidden size), ``best_teacher`` / ``best_gain`` /
-      ``best_std`` (the teacher whose KD helps it most), ``top_teacher`` / ``top_gain`` / ``top_std`` (the most
-      accurate teacher), ``gap`` (best − top gain, ≥ 0), ``gap_verdict`` ("helps" when a less accurate teacher
-      is better by more than both stds, else "noise"), ``verdicts`` (teacher → "helps" / "hurts" / "noise");
-    * the student side, with the most accurate teacher: ``by_student`` (list of (hidden, gain, std), by size),
-      ``shrinks`` (True when the smallest student gains least), ``peak_student`` / ``peak_gain`` / ``peak_std``;
-    * the weaker teachers: ``early`` (key → mean gain over the students, for the early checkpoints present),
-      ``top_mean`` (the same mean for the most accurate teacher), ``early_helps`` (True when a checkpoint's mean
-      is higher; None without checkpoints);
-    * the chains: ``assistant`` (the best assistant's hidden size, or None), ``assistant_gain`` /
-      ``assistant_std`` / ``assistant_verdict``.
+    Parameters
+    ----------
+    out : dict
+        :func:`capacity_json`'s output (``pairs``, ``assistant``, ``seeds``).
+
+    Returns
+    -------
+    dict with
+
+    * the teacher side, for the smallest student: ``student`` (its hidden size); ``top_teacher``, ``top_gain``,
+      ``top_std`` (the most accurate teacher); ``best_teacher``, ``best_gain``, ``best_std`` (the teacher whose
+      KD helps it most; a tie goes to the more accurate teacher); ``gap`` (best − top, ≥ 0) and ``gap_verdict``
+      (:func:`_verdict` of the per-seed best − top); ``verdicts`` (teacher → its gain's verdict);
+    * the student side, with the most accurate teacher: ``by_student`` (list of (hidden, gain, std), by size);
+      ``peak_student``, ``peak_gain``, ``peak_std``; ``shrinks``: None with one student, else "yes" (the smallest
+      student gains least, and less than the peak beyond the noise), "noise" (least, within it) or "no";
+    * the weaker teachers, against ``finished`` (``"shipped"``, their own run finished, else the most accurate):
+      ``early`` (key → (mean over the students of the gain, mean over seeds of the difference to ``finished``,
+      its std, its verdict)), ``finished_mean`` (the finished teacher's mean over the students), and ``early_small``
+      (key → the smallest student's gain), ``finished_small``; ``early_verdict``: "helps" when a checkpoint beats
+      the finished teacher beyond the noise, "hurts" when every one loses beyond it, else "noise" (None without
+      checkpoints);
+    * the chains: ``assistant`` (the best assistant's hidden size, or None), ``assistant_gain``, ``assistant_std``,
+      ``assistant_verdict``;
+    * ``n_seeds``.
     """
     pairs = out["pairs"]
-    student = min(r["student_hidden"] for r in pairs)
+    cell = {(r["teacher"], r["student_hidden"]): r for r in pairs}
+    students = sorted({r["student_hidden"] for r in pairs})
+    student = students[0]
     at = [r for r in pairs if r["student_hidden"] == student]
-    best = max(at, key=lambda r: r["gain"])
     top = max(at, key=lambda r: r["teacher_acc"])
-    gap = best["gain"] - top["gain"]
-    noise = max(best["gain_std"] or 0.0, top["gain_std"] or 0.0) if best["gain_std"] is not None else None
-    by_student = sorted((r["student_hidden"], r["gain"], r["gain_std"]) for r in pairs if r["teacher"] == top["teacher"])
+    best = max(at, key=lambda r: (r["gain"], r["teacher_acc"]))  # a tie goes to the more accurate teacher
+    _, _, gap_verdict = _paired(best["gain_per_seed"], top["gain_per_seed"])
+    by_student = [(h, cell[(top["teacher"], h)]["gain"], cell[(top["teacher"], h)]["gain_std"]) for h in students]
     peak = max(by_student, key=lambda x: x[1])
-    mean_gain = lambda key: float(np.mean([r["gain"] for r in pairs if r["teacher"] == key]))  # noqa: E731
-    early = {key: mean_gain(key) for key in ("early_1", "early_3") if any(r["teacher"] == key for r in pairs)}
+    shrinks = None
+    if len(students) > 1:
+        least = min(by_student, key=lambda x: x[1])[0] == student
+        _, _, v = _paired(cell[(top["teacher"], peak[0])]["gain_per_seed"], cell[(top["teacher"], student)]["gain_per_seed"])
+        shrinks = "no" if not least else "yes" if v == "helps" else "noise"
+
+    def per_seed_mean(key: str) -> list[float]:  # the teacher's gain per seed, averaged over the students
+        return list(np.mean([cell[(key, h)]["gain_per_seed"] for h in students], axis=0))
+
+    teachers = list(dict.fromkeys(r["teacher"] for r in pairs))
+    finished = "shipped" if "shipped" in teachers else top["teacher"]
+    early = {}
+    for key in ("early_1", "early_3"):
+        if key in teachers:
+            diff, std, v = _paired(per_seed_mean(key), per_seed_mean(finished))
+            early[key] = (float(np.mean(per_seed_mean(key))), diff, std, v)
+    verdicts = [e[3] for e in early.values()]
     h = {"student": student, "best_teacher": best["teacher"], "best_gain": best["gain"], "best_std": best["gain_std"],
-         "top_teacher": top["teacher"], "top_gain": top["gain"], "top_std": top["gain_std"], "gap": gap,
-         "gap_verdict": "noise" if noise is None or gap <= noise else "helps",
-         "verdicts": {r["teacher"]: _verdict(r["gain"], r["gain_std"]) for r in at},
-         "by_student": by_student, "shrinks": len(by_student) > 1 and by_student[0][1] == min(g for _, g, _ in by_student),
-         "peak_student": peak[0], "peak_gain": peak[1], "peak_std": peak[2],
-         "early": early, "top_mean": mean_gain(top["teacher"]),
-         "early_helps": (max(early.values()) > mean_gain(top["teacher"])) if early else None,
-         "assistant": None, "assistant_gain": None, "assistant_std": None, "assistant_verdict": None}
+         "top_teacher": top["teacher"], "top_gain": top["gain"], "top_std": top["gain_std"], "gap": best["gain"] - top["gain"],
+         "gap_verdict": gap_verdict, "verdicts": {r["teacher"]: _verdict(r["gain"], r["gain_std"]) for r in at},
+         "by_student": by_student, "shrinks": shrinks, "peak_student": peak[0], "peak_gain": peak[1], "peak_std": peak[2],
+         "finished": finished, "early": early, "finished_mean": float(np.mean(per_seed_mean(finished))),
+         "early_small": {key: cell[(key, student)]["gain"] for key in early}, "finished_small": cell[(finished, student)]["gain"],
+         "early_verdict": None if not early else "helps" if "helps" in verdicts else "hurts" if set(verdicts) == {"hurts"} else "noise",
+         "assistant": None, "assistant_gain": None, "assistant_std": None, "assistant_verdict": None,
+         "n_seeds": len(best["gain_per_seed"])}
     if out["assistant"]:
         a = max(out["assistant"], key=lambda r: r["gain"])
         h.update(assistant=a["assistant"], assistant_gain=a["gain"], assistant_std=a["gain_std"],
