@@ -10,6 +10,10 @@ intervals (median, p95: a long draw shows as a long interval), and the websocket
 to the server meanwhile (should be 0: the value goes to the server on release only). Then
 ``--releases`` arrow-key presses (each one a release): the time from the key to the end of the
 rerun it causes (``script_finished`` on the websocket), median and p95.
+
+Each page is measured in a 1280 × 720 window, counting a view beside the slider: a frame redraws only the
+views on screen, and the others follow once the drag rests. Then in a window tall enough to hold every view
+of the page, so that every view is drawn at every frame: the worst case.
 """
 
 from __future__ import annotations
@@ -50,7 +54,12 @@ DRAG = """async ([testid, counted, seconds]) => {
     return {frames: Number(view.getAttribute('data-frames')) - frames0, seconds: (performance.now() - t0) / 1000, intervals};
 }"""
 
-CASES = [("Temperature", "kdviz-live-T", "map"), ("Losses", "kdviz-live-T", "grads"), ("Losses", "kdviz-live-gamma", "loss_heat")]
+# page, slider, the view whose frames are counted, window: what a learner sees beside the slider at 1280 × 720
+# (a frame redraws the views on screen; those off screen follow when the drag rests), then a window tall
+# enough that every view of the page is on screen and drawn at every frame (the worst case)
+CASES = [("Temperature", "kdviz-live-T", "softmax", (1280, 720)), ("Losses", "kdviz-live-T", "loss_curves", (1280, 720)),
+         ("Losses", "kdviz-live-gamma", "loss_curves", (1280, 720)),
+         ("Temperature", "kdviz-live-T", "map", (1280, 3600)), ("Losses", "kdviz-live-T", "grads", (1280, 2000))]
 
 
 def pct(xs, q):
@@ -74,8 +83,8 @@ def main(argv=None) -> int:
     try:
         with sync_playwright() as p:
             browser = launch(p)
-            for path, testid, counted in CASES:
-                page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+            for path, testid, counted, (width, height) in CASES:
+                page = browser.new_context(viewport={"width": width, "height": height}).new_page()
                 sent, finished = [], []
                 page.on("websocket", lambda ws: (ws.on("framesent", lambda payload: sent.append(time.perf_counter())),
                                                  ws.on("framereceived", lambda payload: finished.append(time.perf_counter())
@@ -90,7 +99,9 @@ def main(argv=None) -> int:
                 during = len(sent) - sent_before
                 fps = out["frames"] / out["seconds"]
                 iv = out["intervals"]
-                print(f"{path}, dragging {testid[11:]}: {out['frames']} frames of the {counted} view in {out['seconds']:.1f} s "
+                on_screen = page.evaluate("() => [...window.__kdvizLive.views].filter(v => v.onScreen).length")
+                print(f"{path} {width} × {height} ({on_screen} views on screen), dragging {testid[11:]}: "
+                      f"{out['frames']} frames of the {counted} view in {out['seconds']:.1f} s "
                       f"= {fps:.0f} frames/s; frame interval median {statistics.median(iv):.1f} ms, p95 {pct(iv, 0.95):.1f} ms; "
                       f"messages to the server during the drag: {during} (heartbeats included)")
                 failed += during > 1  # at most a heartbeat (every 15 s)

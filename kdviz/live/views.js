@@ -10,6 +10,8 @@
 // click) arrives. So a release stays pending until heard, and the next mount sends it again, unless the
 // view changed otherwise since. Each view's element
 // carries data-kdviz-view, data-frames (redraws) and the numbers it shows (see kdviz/live/__init__.py).
+// A frame redraws only the views on screen (an IntersectionObserver each); one off screen is drawn when it
+// comes on screen, or once T and γ have rested KDL_SETTLE_MS, so its numbers are never left behind.
 
 const KDL = {
   T: null, gamma: null,
@@ -21,7 +23,9 @@ const KDL = {
   byParent: new WeakMap(),
   scheduled: false,
   drawMs: 0, // the last frame's drawing time, all views (for tests and benchmarks)
+  settleTimer: null,
 };
+const KDL_SETTLE_MS = 150; // off-screen views follow once a drag rests this long
 if (typeof window !== "undefined") window.__kdvizLive = KDL; // for tests: the shared state and the views
 
 /** Python's "g" format with precision p. */
@@ -77,15 +81,29 @@ function kdlSchedule() {
   requestAnimationFrame(() => {
     KDL.scheduled = false;
     const t0 = performance.now();
+    let behind = 0;
     for (const v of [...KDL.views]) {
       if (!v.root.isConnected) {
         KDL.views.delete(v);
         continue;
       }
-      v.render();
+      if (v.onScreen) v.render();
+      else {
+        v.stale = true;
+        behind += 1;
+      }
     }
     KDL.drawMs = performance.now() - t0;
+    if (behind) kdlSettleLater();
   });
+}
+
+/** Draw the off-screen views that missed frames, once no frame has come for KDL_SETTLE_MS. */
+function kdlSettleLater() {
+  clearTimeout(KDL.settleTimer);
+  KDL.settleTimer = setTimeout(() => {
+    for (const v of [...KDL.views]) if (v.stale && v.root.isConnected) v.render();
+  }, KDL_SETTLE_MS);
 }
 
 /** Take the server's value of a parameter, unless this page released another one the server has not heard. */
@@ -351,7 +369,14 @@ class KdlView {
     this.id = Math.random().toString(36).slice(2, 8);
     this.root = kdlEl("div", "kdl-view", parent);
     this.frames = 0;
+    this.onScreen = true; // until the IntersectionObserver's first report
+    this.stale = false; // missed a frame while off screen
     this.update(data, setTriggerValue);
+    this.seen = new IntersectionObserver((entries) => {
+      this.onScreen = entries[entries.length - 1].isIntersecting;
+      if (this.onScreen && this.stale) this.render();
+    }, { rootMargin: "64px" });
+    this.seen.observe(this.root);
     this.observer = new ResizeObserver(() => {
       const w = Math.floor(this.root.getBoundingClientRect().width);
       if (w !== this.width) {
@@ -382,6 +407,7 @@ class KdlView {
 
   render() {
     if (KDL.T === null) return; // the slider view brings T (and γ); the others wait for it
+    this.stale = false;
     try {
       if (this.impl.draw(this) === false) return;
     } catch (err) { // one line, never a blank view without a word
@@ -422,6 +448,7 @@ export default function (component) {
   kdlSchedule(); // the other views follow a T that came from the server
   return () => {
     view.observer.disconnect();
+    view.seen.disconnect();
     KDL.views.delete(view);
     KDL.byParent.delete(parentElement);
     view.root.remove();
