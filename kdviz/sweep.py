@@ -30,7 +30,7 @@ at γ = 0 and its accuracy is reported for every T (``shared_gamma0`` is True on
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,7 @@ __all__ = [
     "sweep_cache_path",
     "load_cached_sweep",
     "summarise_sweep",
+    "run_jobs",
 ]
 
 DEFAULT_TEMPERATURES = (1.0, 2.0, 4.0, 8.0, 16.0)
@@ -139,21 +140,30 @@ def worker_run_logits(arrays: dict[str, np.ndarray], config: dict) -> tuple[floa
                                                           test=result.test_logits)
 
 
-def _train_grid(res: Resources, temperatures: list[float], gammas: list[float], seeds: list[int], config: TrainConfig,
-                n_jobs: int, progress: Progress) -> pd.DataFrame:
-    """Train every distinct run of the grid (joblib) and return one row per (T, γ, seed)."""
+def run_jobs(calls: Sequence[tuple[Callable, tuple]], n_jobs: int) -> Iterator:
+    """``func(*args)`` for each ``(func, args)`` of ``calls``, yielded in order as each finishes.
+
+    In this process when ``n_jobs`` is 1 or there is one call; else in ``n_jobs`` joblib workers (loky
+    processes unless a ``joblib.parallel_config`` names another backend). The sweep's and the Labs' runs
+    go through here.
+    """
     import joblib
 
+    if int(n_jobs) == 1 or len(calls) <= 1:
+        return (func(*args) for func, args in calls)
+    return joblib.Parallel(n_jobs=int(n_jobs), return_as="generator")(joblib.delayed(func)(*args) for func, args in calls)
+
+
+def _train_grid(res: Resources, temperatures: list[float], gammas: list[float], seeds: list[int], config: TrainConfig,
+                n_jobs: int, progress: Progress) -> pd.DataFrame:
+    """Train every distinct run of the grid (:func:`run_jobs`) and return one row per (T, γ, seed)."""
     # the distinct runs: at γ = 0, T does not matter, so one run per seed (at the first T)
     jobs = sorted({(temperatures[0] if g == 0 else t, g, s) for t in temperatures for g in gammas for s in seeds})
     base = config.to_dict()
     arrays = worker_arrays(res)
     start = time.perf_counter()
-    if int(n_jobs) == 1:
-        outputs = ((job, worker_run(arrays, {**base, "T": job[0], "gamma": job[1], "seed": job[2]})) for job in jobs)
-    else:
-        tasks = (joblib.delayed(worker_run)(arrays, {**base, "T": t, "gamma": g, "seed": s}) for t, g, s in jobs)
-        outputs = zip(jobs, joblib.Parallel(n_jobs=int(n_jobs), return_as="generator")(tasks))
+    outputs = zip(jobs, run_jobs([(worker_run, (arrays, {**base, "T": t, "gamma": g, "seed": s})) for t, g, s in jobs],
+                                 n_jobs))
     results: dict[tuple, tuple[float, float]] = {}
     for i, (job, out) in enumerate(outputs, start=1):
         results[job] = out

@@ -11,7 +11,6 @@ import pytest
 import torch
 
 from kdviz import cli_capacity
-from kdviz.cli import main
 from kdviz.lab import capacity as cap
 from kdviz.models import StudentMLP, TeacherCNN
 from kdviz.teacher import TeacherConfig, train_teacher
@@ -96,6 +95,27 @@ def test_the_chain_equals_an_independent_chain(res, small_run):
         direct = pairs[(pairs.teacher == "shipped") & (pairs.student_hidden == 16) & (pairs.seed == r.seed)].iloc[0]
         assert r.assistant_acc == assistant.test_acc and r.chain_acc == student.test_acc
         assert r.direct_acc == direct.kd_acc and r.gain == r.chain_acc - r.direct_acc
+
+
+def test_each_run_is_trained_once(res, tmp_path, monkeypatch):
+    """Assistant 32 is also a student: its pair run with the shipped teacher returns the logits that teach the
+    chain (no second run). Assistant 24 is not: it gets a run of its own, and its chain equals an independent one."""
+    calls = []
+    for name in ("worker_run", "worker_run_logits"):
+        real = getattr(cap, name)
+        monkeypatch.setattr(cap, name, lambda arrays, config, real=real, name=name:
+                            calls.append((name, config["hidden"][0], config["gamma"])) or real(arrays, config))
+    _, chains = cap.capacity_gap(res, seeds=[0], epochs=1, teachers=["shipped"], students=[16, 32], assistants=[32, 24],
+                                 n_jobs=1, folder=tmp_path)
+    assert sorted(calls) == sorted([("worker_run", 16, 0.0), ("worker_run", 32, 0.0),  # labels only
+                                    ("worker_run", 16, 0.9), ("worker_run_logits", 32, 0.9),  # the pairs
+                                    ("worker_run_logits", 24, 0.9),  # the assistant that is no student
+                                    ("worker_run", 16, 0.9), ("worker_run", 16, 0.9)])  # the two chains' students
+    assistant = train_student(res.data, res.logits, TrainConfig(hidden=(24,), epochs=1, seed=0))
+    taught = TeacherLogits(train=predict_logits(assistant.model, res.data.x_train), test=assistant.test_logits)
+    chain = chains[chains.assistant == 24].iloc[0]
+    assert chain.assistant_acc == assistant.test_acc
+    assert chain.chain_acc == train_student(res.data, taught, TrainConfig(hidden=(16,), epochs=1, seed=0)).test_acc
 
 
 def test_json_summarises_paired_gains(small_run):
@@ -202,15 +222,9 @@ def test_cli_quick_json():
     (["capacity", "--n-jobs", "0"], 2, "n-jobs"),
     (["capacity", "--quick", "--seeds", "0", "0"], 1, "distinct"),
 ])
-def test_cli_bad_arguments(args, code, words, capsys):
-    try:
-        status = main(args)
-    except SystemExit as stop:
-        status = stop.code
-    out, err = capsys.readouterr()
-    assert status == code and out == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and words in lines[0], err
+def test_cli_bad_arguments(args, code, words, cli_error):
+    status, line = cli_error(args)
+    assert status == code and words in line, line
 
 
 def test_readme_reports_the_shipped_full_run():

@@ -31,9 +31,10 @@ from ..data import cache_dir
 from ..diskcache import keyed_path
 from ..modelfile import cached_model
 from ..models import count_params, describe
+from ..plots_depth import TEACHER_NAMES
 from ..progress import Progress, report
 from ..resources import Resources
-from ..sweep import worker_arrays, worker_run, worker_run_logits
+from ..sweep import run_jobs, worker_arrays, worker_run, worker_run_logits
 from ..stats import none_if_nan, plus_minus, sample_std
 from ..teacher import TeacherConfig, train_teacher
 from ..train import TeacherLogits, TrainConfig, teacher_logits
@@ -60,13 +61,38 @@ KD = {"T": 4.0, "gamma": 0.9}  # every distilled run
 
 def ladder_teacher(key: str, res: Resources, *, config: TeacherConfig = TeacherConfig(), folder: Path | str | None = None,
                    log=lambda line: None) -> tuple[torch.nn.Module, dict]:
-    """The ladder's teacher ``key`` (one of :data:`TEACHER_KEYS`). Returns ``(model, meta)``, frozen.
+    """One teacher of the ladder, trained on first use and cached.
 
-    ``"shipped"`` is the loaded teacher. The others are trained on first use by
-    :func:`~kdviz.teacher.train_teacher` with ``config`` (the shipped recipe) and their architecture, and
-    cached as ``<folder>/ladder-<key>-<hash>.safetensors`` (default folder ``cache_dir()/teachers``;
-    the hash covers the split, the architecture, the config and the stopping epoch): checked when read,
-    rebuilt when bad (:func:`kdviz.modelfile.cached_model`). ``meta["test_acc"]`` is on the test digits.
+    ``"shipped"`` is the loaded teacher. The others are trained by :func:`~kdviz.teacher.train_teacher`
+    with ``config`` (the shipped recipe) and their own architecture, and cached as
+    ``<folder>/ladder-<key>-<hash>.safetensors``; the hash covers the split, the architecture, the config
+    and the stopping epoch. The file is checked when read and rebuilt when bad
+    (:func:`kdviz.modelfile.cached_model`).
+
+    Parameters
+    ----------
+    key : str
+        One of :data:`TEACHER_KEYS`.
+    res : Resources
+        The split (its fingerprint keys the cache) and the shipped teacher.
+    config : TeacherConfig, keyword-only
+        The training recipe (default: the shipped teacher's).
+    folder : path, optional, keyword-only
+        The cache folder (default ``cache_dir()/teachers``).
+    log : callable, keyword-only
+        Given one line per teacher epoch while it trains.
+
+    Returns
+    -------
+    model : nn.Module
+        Frozen: eval mode, no gradients. Maps images (N, 1, 28, 28) to logits (N, 10).
+    meta : dict
+        Its metadata: ``test_acc`` (a fraction, on the test digits), ``epochs_trained``, ``sha256``, ...
+
+    Raises
+    ------
+    ValueError
+        An unknown ``key``.
     """
     spec = next((t for t in TEACHERS if t["key"] == key), None)
     if spec is None:
@@ -91,19 +117,13 @@ def _worker_arrays(base: dict, logits: TeacherLogits) -> dict[str, np.ndarray]:
     return {**base, "t_train": logits.train.numpy(), "t_test": logits.test.numpy()}
 
 
-def _run_jobs(jobs: list[tuple[dict, dict]], n_jobs: int, done, progress: Progress, start_at: float, share: float) -> list:
-    """Run ``(arrays, config)`` jobs, each :func:`kdviz.sweep.worker_run`, in order; ``done(i)`` after each."""
-    import joblib
-
-    if int(n_jobs) == 1 or len(jobs) == 1:
-        outputs = (worker_run(a, c) for a, c in jobs)
-    else:
-        outputs = joblib.Parallel(n_jobs=int(n_jobs), return_as="generator")(joblib.delayed(worker_run)(a, c) for a, c in jobs)
+def _run_jobs(calls: list[tuple], n_jobs: int, done, progress: Progress, start_at: float, share: float) -> list:
+    """The results of :func:`kdviz.sweep.run_jobs`, in order; ``done(i)`` gives the progress message after job i."""
     results = []
-    for i, out in enumerate(outputs, start=1):
+    for i, out in enumerate(run_jobs(calls, n_jobs), start=1):
         results.append(out)
         key, fields = done(i - 1)
-        report(progress, start_at + share * i / len(jobs), key, **fields)
+        report(progress, start_at + share * i / len(calls), key, **fields)
     return results
 
 
@@ -163,7 +183,7 @@ def capacity_gap(res: Resources, *, seeds: Sequence[int] = FULL["seeds"], epochs
 
     info, logits = {}, {}
     for i, key in enumerate(teachers):  # train (or load) the ladder
-        report(progress, 0.15 * i / len(teachers), "progress.capacity_teacher", teacher=key)
+        report(progress, 0.15 * i / len(teachers), "progress.capacity_teacher", teacher=(TEACHER_NAMES[key], {}))
         model, meta = ladder_teacher(key, res, folder=folder)
         logits[key] = res.logits if key == "shipped" else teacher_logits(model, res.data)
         acc = float((logits[key].test.argmax(1) == res.data.y_test).float().mean())
@@ -173,11 +193,25 @@ def capacity_gap(res: Resources, *, seeds: Sequence[int] = FULL["seeds"], epochs
     base = worker_arrays(res)
     arrays = {key: _worker_arrays(base, logits[key]) for key in teachers}
     plain = config.replace(gamma=0.0).to_dict()
-    jobs = [(arrays[teachers[0]], {**plain, "hidden": [h], "seed": s}) for h in students for s in seeds]  # labels only
-    jobs += [(arrays[t], {**config.to_dict(), "hidden": [h], "seed": s}) for t in teachers for h in students for s in seeds]
+    # labels only; every (teacher, student) pair; then the assistants that are not among the students.
+    # An assistant is the pair (shipped, assistant): its run also returns its logits, the chain's teacher.
     names = [("labels", h, s) for h in students for s in seeds] + [(t, h, s) for t in teachers for h in students for s in seeds]
-    out = _run_jobs(jobs, n_jobs, lambda i: ("progress.capacity_pair", {"teacher": names[i][0], "hidden": names[i][1],
-                                                                          "seed": names[i][2]}), progress, 0.15, 0.6)
+    names += [("assistant", a, s) for a in assistants if a not in students for s in seeds]
+    teaching = {(a, s) for a in assistants for s in seeds}  # runs whose logits teach the chain's student
+    calls = []
+    for t, h, s in names:
+        if t == "labels":
+            calls.append((worker_run, (arrays[teachers[0]], {**plain, "hidden": [h], "seed": s})))
+        else:
+            run = worker_run_logits if t in ("shipped", "assistant") and (h, s) in teaching else worker_run
+            calls.append((run, (arrays["shipped" if t == "assistant" else t], {**config.to_dict(), "hidden": [h], "seed": s})))
+    def said(i: int):  # job i's progress message; a teacher by its name in the catalog
+        t, h, s = names[i]
+        if t in ("labels", "assistant"):
+            return {"labels": "progress.capacity_labels", "assistant": "progress.capacity_assistant"}[t], {"hidden": h, "seed": s}
+        return "progress.capacity_pair", {"teacher": (TEACHER_NAMES[t], {}), "hidden": h, "seed": s}
+
+    out = _run_jobs(calls, n_jobs, said, progress, 0.15, 0.7)
     acc = {name: r for name, r in zip(names, out)}
     rows = [{"teacher": t, "teacher_acc": info[t]["test_acc"], "teacher_params": info[t]["params"], "student_hidden": h,
              "seed": s, "kd_acc": acc[(t, h, s)][0], "labels_acc": acc[("labels", h, s)][0],
@@ -187,18 +221,15 @@ def capacity_gap(res: Resources, *, seeds: Sequence[int] = FULL["seeds"], epochs
 
     smallest, chain_rows = min(students), []
     if assistants:
-        assistant_logits = {}
-        for i, (a, s) in enumerate([(a, s) for a in assistants for s in seeds]):  # the assistants, in this process
-            report(progress, 0.75 + 0.1 * i / (len(assistants) * len(seeds)), "progress.capacity_assistant", hidden=a, seed=s)
-            assistant_logits[(a, s)] = worker_run_logits(arrays["shipped"], {**config.to_dict(), "hidden": [a], "seed": s})
-        jobs = [(_worker_arrays(base, assistant_logits[(a, s)][2]), {**config.to_dict(), "hidden": [smallest], "seed": s})
-                for a in assistants for s in seeds]
-        keys = [(a, s) for a in assistants for s in seeds]
-        out = _run_jobs(jobs, n_jobs, lambda i: ("progress.capacity_chain", {"hidden": keys[i][0], "seed": keys[i][1]}),
+        assistant = {(a, s): acc[("shipped" if a in students else "assistant", a, s)] for a in assistants for s in seeds}
+        keys = list(assistant)
+        calls = [(worker_run, (_worker_arrays(base, assistant[k][2]), {**config.to_dict(), "hidden": [smallest], "seed": k[1]}))
+                 for k in keys]
+        out = _run_jobs(calls, n_jobs, lambda i: ("progress.capacity_chain", {"hidden": keys[i][0], "seed": keys[i][1]}),
                         progress, 0.85, 0.15)
         direct = {s: next(r for r in rows if r["teacher"] == "shipped" and r["student_hidden"] == smallest and r["seed"] == s)
                   for s in seeds}
-        chain_rows = [{"assistant": a, "assistant_acc": assistant_logits[(a, s)][0], "student_hidden": smallest, "seed": s,
+        chain_rows = [{"assistant": a, "assistant_acc": assistant[(a, s)][0], "student_hidden": smallest, "seed": s,
                        "chain_acc": r[0], "direct_acc": direct[s]["kd_acc"], "gain": r[0] - direct[s]["kd_acc"]}
                       for (a, s), r in zip(keys, out)]
     chains = pd.DataFrame(chain_rows, columns=["assistant", "assistant_acc", "student_hidden", "seed", "chain_acc",
@@ -217,13 +248,22 @@ def _summary(g: pd.DataFrame, column: str) -> tuple[float, float | None, list[fl
 
 
 def capacity_json(pairs: pd.DataFrame, chains: pd.DataFrame) -> dict:
-    """What ``python -m kdviz capacity --json`` prints.
+    """What ``python -m kdviz capacity --json`` prints: the per-seed runs summed up over seeds.
 
-    ``pairs``: one row per (teacher, student): teacher, teacher_acc, teacher_params, student_hidden, kd_acc,
-    kd_std, labels_acc, labels_std, gain (mean over seeds of the paired kd − labels), gain_std (sample std of
-    those differences; null for one seed), gain_per_seed. ``assistant``: one row per assistant: assistant
-    (hidden), assistant_acc, student_hidden, chain_acc, chain_std, direct_acc, gain, gain_std,
-    gain_per_seed. Fractions, not percent. Also seeds, epochs, T, gamma, teachers, wall_seconds.
+    Parameters
+    ----------
+    pairs, chains : DataFrame
+        :func:`capacity_gap`'s two frames, with their ``attrs``.
+
+    Returns
+    -------
+    dict
+        ``pairs``: one row per (teacher, student): teacher, teacher_acc, teacher_params, student_hidden,
+        kd_acc, kd_std, labels_acc, labels_std, gain (mean over seeds of the paired kd − labels), gain_std
+        (sample std of those differences; null for one seed), gain_per_seed. ``assistant``: one row per
+        assistant: assistant (hidden), assistant_acc, student_hidden, chain_acc, chain_std, direct_acc,
+        gain, gain_std, gain_per_seed. Accuracies and gains are fractions, not percent. Also seeds, epochs,
+        T, gamma, teachers (key → test_acc, params, model, epochs_trained) and wall_seconds. JSON-able: no NaN.
     """
     rows = []
     for (t, h), g in pairs.groupby(["teacher", "student_hidden"], sort=False):
