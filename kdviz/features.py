@@ -33,10 +33,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from .data import MNISTSplit, cache_dir
-from .diskcache import load_arrays, save_arrays
+from .diskcache import keyed_path, load_arrays, load_or_build, save_arrays
 from .losses import check_gamma, check_temperature, check_weight, loss_terms
 from .models import StudentCNN, TeacherCNN, count_params
-from .train import _INIT_LOCK, TeacherLogits, predict_logits, to_plain, torch_threads
+from .train import INIT_LOCK, TeacherLogits, predict_logits, to_plain, torch_threads
 
 __all__ = ["StudentCNN", "FeatureConfig", "TeacherFeatures", "FeatureTargets", "FeatureResult", "METHODS", "FEATURE_TERMS",
            "match_size", "pool_width", "hint_loss", "attention_map", "attention_loss", "cosine_loss",
@@ -187,35 +187,30 @@ class TeacherFeatures:
     passes: int
 
 
-@torch.no_grad()
 def teacher_feature_maps(teacher: TeacherCNN, meta: dict, data: MNISTSplit, *, use_cache: bool = True,
                          batch_size: int = 1000) -> TeacherFeatures:
     """The teacher's block outputs on the whole train split, from the disk cache when this teacher and split made it.
 
-    The file (``teacher-features-<sha256[:16]>-<fingerprint>.npz`` in :func:`kdviz.data.cache_dir`, ~150 MB
-    for 4,000 digits) is checked (shapes, checksum) on every read and recomputed when it fails; a teacher
-    without a sha256 is never cached. One pass in eval mode, ``batch_size`` digits at a time.
+    The file (``teacher-features-<digest>.npz`` in :func:`kdviz.data.cache_dir`, keyed by the teacher's sha256
+    and the split's fingerprint, ~150 MB for 4,000 digits) is checked (shapes, checksum) on every read and
+    recomputed when it fails; a teacher without a sha256 is never cached. One pass of :func:`block_maps`,
+    ``batch_size`` digits at a time.
     """
     x = data.x_train  # (n, 1, 28, 28)
     c1, c2 = teacher.channels
     sha = str(meta.get("sha256") or "")
-    path = cache_dir() / f"teacher-features-{sha[:16]}-{data.fingerprint}.npz"
+    path = keyed_path(cache_dir(), "teacher-features", {"teacher": sha, "data": data.fingerprint}, suffix=".npz")
     spec = {"block1": ((len(x), c1, 14, 14), np.float32), "block2": ((len(x), c2, 7, 7), np.float32)}
-    cached = load_arrays(path, spec) if use_cache and sha else None
-    if cached is not None:
-        return TeacherFeatures(maps=(torch.from_numpy(cached["block1"]), torch.from_numpy(cached["block2"])), passes=0)
-    was_training = teacher.training
-    teacher.eval()
-    f1, f2 = [], []
-    for i in range(0, len(x), batch_size):
-        a = teacher.features[:3](x[i : i + batch_size])  # (B, c1, 14, 14): conv, ReLU, pool
-        f1.append(a)
-        f2.append(teacher.features[3:](a))  # (B, c2, 7, 7)
-    teacher.train(was_training)
-    maps = (torch.cat(f1), torch.cat(f2))
-    if use_cache and sha:
-        save_arrays(path, block1=maps[0].numpy(), block2=maps[1].numpy())
-    return TeacherFeatures(maps=maps, passes=1)
+
+    def build() -> dict[str, np.ndarray]:
+        batches = [block_maps(teacher, x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+        return {"block1": torch.cat([b[0] for b in batches]).numpy(),  # (n, c1, 14, 14)
+                "block2": torch.cat([b[1] for b in batches]).numpy()}  # (n, c2, 7, 7)
+
+    arrays, hit = load_or_build(lambda: load_arrays(path, spec), build, lambda a: save_arrays(path, **a),
+                                use_cache=use_cache and bool(sha))
+    return TeacherFeatures(maps=(torch.from_numpy(arrays["block1"]), torch.from_numpy(arrays["block2"])),
+                           passes=0 if hit else 1)
 
 
 @torch.no_grad()
@@ -234,11 +229,22 @@ def block_maps(model: TeacherCNN | StudentCNN, x: torch.Tensor) -> tuple[torch.T
 
 
 def digit_maps(model: TeacherCNN | StudentCNN, x: torch.Tensor, *, channels: int = 4) -> dict[str, np.ndarray]:
-    """What the Lab shows of one digit ``x`` of shape (1, 28, 28) or (1, 1, 28, 28) in one model.
+    """What the Lab shows of one digit in one model: its most active channels and its attention maps.
 
-    Returns ``{"channels": (channels, 14, 14)``, the first block's most active channels (by mean activation,
-    strongest first), ``"channel_index": (channels,)``, ``"attention1": (14, 14)`` and ``"attention2": (7, 7)``,
-    the unit-norm attention maps Q of each block (:func:`attention_map`, reshaped)}``.
+    Parameters
+    ----------
+    model : TeacherCNN or StudentCNN
+    x : Tensor of shape (1, 28, 28) or (1, 1, 28, 28)
+        One normalised image.
+    channels : int, keyword-only
+        How many of the first block's channels to keep.
+
+    Returns
+    -------
+    dict of ndarray
+        ``channels`` (channels, 14, 14): the first block's most active channels, strongest first (by mean
+        activation); ``channel_index`` (channels,): their numbers; ``attention1`` (14, 14) and
+        ``attention2`` (7, 7): the unit-norm attention maps Q of each block (:func:`attention_map`, reshaped).
     """
     f1, f2 = block_maps(model, x.reshape(1, 1, 28, 28))
     order = f1[0].mean(dim=(1, 2)).argsort(descending=True)[:channels]  # (channels,)
@@ -386,7 +392,7 @@ def train_features(data: MNISTSplit, logits: TeacherLogits, targets: FeatureTarg
     weight = {"hint": config.hint_weight, "cosine": config.cosine_weight, "attention": 1.0}.get(term_name, 0.0)
 
     with torch_threads(config.num_threads):
-        with _INIT_LOCK:  # torch's global generator: runs started at once in threads each get their seed's weights
+        with INIT_LOCK:  # torch's global generator: runs started at once in threads each get their seed's weights
             model = init_student(config)
             regressor = nn.Conv2d(config.channels[0], targets.hint.shape[1], 1) if term_name == "hint" else None
         trained = list(model.parameters()) + ([] if regressor is None else list(regressor.parameters()))

@@ -92,10 +92,28 @@ def load_model(path: Path | str, *, what: str = "model", fix: str = "", fingerpr
 
 def cached_model(path: Path | str, build: Callable[[], tuple[nn.Module, dict]], *, what: str = "model",
                  fingerprint: str | None = None) -> tuple[nn.Module, dict]:
-    """The model saved at ``path``, else ``build()``'s, saved there. Returns ``(model in eval mode, metadata)``.
+    """The model saved at ``path``, else ``build()``'s, saved there.
 
-    A missing, truncated or altered file (:func:`load_model` raises) is rebuilt and rewritten; a folder
-    that can't be written is skipped. The model comes back frozen (eval mode, no gradients) either way.
+    A missing, truncated or altered file (:func:`load_model` raises) is rebuilt and rewritten
+    atomically; a folder that can't be written is skipped.
+
+    Parameters
+    ----------
+    path : path
+        The safetensors file (a cache entry: its name should carry a hash of what the model depends on).
+    build : callable
+        ``build() -> (model, metadata)``, called only when the file is missing or bad.
+    what : str, keyword-only
+        What the model is, for :func:`load_model`'s messages ("teacher", ...).
+    fingerprint : str, optional, keyword-only
+        The split's fingerprint; a file saved for another split is rebuilt.
+
+    Returns
+    -------
+    model : nn.Module
+        Frozen either way: eval mode, no gradients.
+    meta : dict
+        The metadata saved with it.
     """
     def load():
         try:

@@ -47,7 +47,17 @@ def _colour(method: str) -> str:
 def features_figure(rows: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     """Test accuracy of each method, mean ± sample std over seeds, labels only in blue, logit KD in vermillion.
 
-    ``rows``: :func:`kdviz.lab.features.features_json`'s rows (method, test_acc, test_acc_std, params).
+    Parameters
+    ----------
+    rows : DataFrame
+        :func:`kdviz.lab.features.features_json`'s rows: method, test_acc, test_acc_std (fractions), params,
+        and optionally test_acc_per_seed (the seed count goes in the title).
+    lang : {"en", "zh"}, keyword-only
+
+    Returns
+    -------
+    go.Figure
+        One bar per method, in percent, with ± std error bars.
     """
     labels = [method_label(m, lang=lang) for m in rows["method"]]
     acc, std = 100 * rows["test_acc"].astype(float), 100 * rows["test_acc_std"].astype(float).fillna(0.0)
@@ -66,8 +76,19 @@ def features_figure(rows: pd.DataFrame, *, lang: str = "en") -> go.Figure:
 def feature_maps_figure(panels: list[tuple[str, dict]], *, lang: str = "en") -> go.Figure:
     """One row per model, named on the left: its first block's strongest channels, then the attention maps of both blocks.
 
-    ``panels``: ``[(row label, kdviz.features.digit_maps(model, x)), ...]``, the teacher first. Each map is
-    scaled to its own maximum (white 0, ink the maximum): shapes compare, magnitudes do not.
+    Each map is scaled to its own maximum (white 0, ink the maximum): shapes compare, magnitudes do not.
+
+    Parameters
+    ----------
+    panels : list of (str, dict)
+        ``[(row label, kdviz.features.digit_maps(model, x)), ...]``, the teacher first. A label's " + " parts
+        go on separate lines.
+    lang : {"en", "zh"}, keyword-only
+
+    Returns
+    -------
+    go.Figure
+        ``len(panels)`` rows × (channels + 2) square heatmaps, columns named under the last row.
     """
     n_channels = max(len(p["channels"]) for _, p in panels)
     titles = [tr("plots_depth.maps_channel", lang, k=k + 1) for k in range(n_channels)]
@@ -102,8 +123,19 @@ def feature_maps_figure(panels: list[tuple[str, dict]], *, lang: str = "en") -> 
 def capacity_heatmap(pairs: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     """KD gain over labels only (percentage points), teachers by accuracy (rows) × student hidden size (columns).
 
-    ``pairs``: :func:`kdviz.lab.capacity.capacity_json`'s pairs (teacher, teacher_acc, student_hidden, gain,
-    gain_std, kd_acc, labels_acc). The colour scale is symmetric about 0: vermillion helps, blue hurts.
+    The colour scale is symmetric about 0: vermillion helps, blue hurts. Each cell says "gain ± std".
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        :func:`kdviz.lab.capacity.capacity_json`'s pairs: teacher (key), teacher_acc, student_hidden, gain,
+        gain_std (NaN or None for one seed), kd_acc, labels_acc; fractions.
+    lang : {"en", "zh"}, keyword-only
+
+    Returns
+    -------
+    go.Figure
+        One heatmap, teachers × students, the weakest teacher at the bottom.
     """
     order = pairs.drop_duplicates("teacher").sort_values("teacher_acc")["teacher"].tolist()  # weakest at the bottom
     students = sorted(pairs["student_hidden"].unique())
@@ -134,8 +166,17 @@ def capacity_heatmap(pairs: pd.DataFrame, *, lang: str = "en") -> go.Figure:
 def assistant_figure(chains: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     """The smallest student's test accuracy through each assistant (bars, mean ± std) against the direct route (line).
 
-    ``chains``: :func:`kdviz.lab.capacity.capacity_json`'s assistant rows (assistant, assistant_acc, student_hidden,
-    chain_acc, chain_std, direct_acc).
+    Parameters
+    ----------
+    chains : DataFrame
+        :func:`kdviz.lab.capacity.capacity_json`'s assistant rows: assistant (hidden size), assistant_acc,
+        student_hidden, chain_acc, chain_std, direct_acc; fractions.
+    lang : {"en", "zh"}, keyword-only
+
+    Returns
+    -------
+    go.Figure
+        Bars in percent, largest assistant first, and the direct route as a horizontal line.
     """
     c = chains.sort_values("assistant", ascending=False)
     labels = [tr("plots_depth.assistant_bar", lang, hidden=int(a), acc=100 * acc) for a, acc in zip(c["assistant"], c["assistant_acc"])]

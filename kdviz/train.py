@@ -48,10 +48,11 @@ __all__ = [
     "pair_configs",
     "torch_threads",
     "METHODS",
+    "INIT_LOCK",
 ]
 
 METHODS = ("kd", "dkd")  # the soft term: Hinton et al.'s KL, or decoupled KD (Zhao et al. 2022)
-_INIT_LOCK = threading.Lock()  # torch's global generator seeds the initialisation: one thread at a time
+INIT_LOCK = threading.Lock()  # torch's global generator seeds the initialisation: one thread at a time
 
 
 @dataclass(frozen=True)
@@ -267,7 +268,7 @@ def train_student(
         t_all = F.log_softmax(t_all / config.T, dim=-1)  # (n, 10)
 
     with torch_threads(config.num_threads):
-        with _INIT_LOCK:  # two runs started at once (train_pair, two learners) each get their own seed's weights
+        with INIT_LOCK:  # two runs started at once (train_pair, two learners) each get their own seed's weights
             torch.manual_seed(config.seed)
             if model is None:
                 model = StudentMLP(config.hidden)

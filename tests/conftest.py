@@ -18,6 +18,25 @@ def cache(tmp_path, monkeypatch):
     return folder
 
 
+@pytest.fixture()
+def cli_error(capsys):
+    """``cli_error(args)`` runs ``python -m kdviz ARGS`` in this process and expects what a user must see of a bad
+    argument: nothing on stdout, one line on stderr. Returns ``(exit status, that line)``."""
+    from kdviz.cli import main
+
+    def run(args: list[str]) -> tuple[int, str]:
+        try:
+            status = main(args)  # a library problem: status 1
+        except SystemExit as stop:  # argparse: status 2
+            status = stop.code
+        out, err = capsys.readouterr()
+        lines = err.strip().splitlines()
+        assert out == "" and len(lines) == 1, err
+        return status, lines[0]
+
+    return run
+
+
 @pytest.fixture(scope="session")
 def res():
     """The real embedded data and shipped teacher, loaded once for the test session."""

@@ -241,15 +241,9 @@ def test_cli_human_output(capsys):
     (["features", "--methods", "fitnet"], 2, "invalid choice"),
     (["features", "--quick", "--seeds", "0", "0"], 1, "distinct"),
 ])
-def test_cli_bad_arguments(args, code, words, capsys):
-    try:
-        status = main(args)  # a library problem: status 1
-    except SystemExit as stop:  # argparse: status 2
-        status = stop.code
-    out, err = capsys.readouterr()
-    assert status == code and out == ""
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and words in lines[0], err
+def test_cli_bad_arguments(args, code, words, cli_error):
+    status, line = cli_error(args)
+    assert status == code and words in line, line
 
 
 def test_cli_bad_argument_in_a_real_process():

@@ -299,13 +299,9 @@ def test_cli_self_distill_merge_sweep(capsys, tmp_path, monkeypatch):
         (["fewer-labels", "--gamma", "2"], "gamma"),
     ],
 )
-def test_cli_bad_arguments(args, words, capsys):
-    with pytest.raises(SystemExit) as e:
-        main(args)
-    assert e.value.code == 2
-    err = capsys.readouterr()
-    lines = err.err.strip().splitlines()
-    assert err.out == "" and len(lines) == 1 and words in lines[0], err.err
+def test_cli_bad_arguments(args, words, cli_error):
+    status, line = cli_error(args)
+    assert status == 2 and words in line, line
 
 
 # ---------------------------------------------------------------- JSON of each experiment, and back

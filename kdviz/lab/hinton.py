@@ -18,7 +18,7 @@ from ..progress import Progress, report
 from ..resources import Resources
 from ..train import TrainConfig, train_pair
 from .omitted import omit_class_run
-from .results import _mean_std_keys
+from .results import mean_std_keys
 
 __all__ = ["HINTON_CONFIG", "PAPER", "hinton_table"]
 
@@ -78,6 +78,6 @@ def hinton_table(res: Resources, seeds: Sequence[int] = (0, 1, 2), config: Train
     report(progress, 1.0, "progress.lab_done")
     out = {"teacher_errors": _errors(res.logits.test, y), "n_test": int(len(y)), "omitted_class": int(omitted)}
     for key in ("student_errors", "distilled_errors", "omitted_errors", "omitted_errors_after_bias", "best_bias"):
-        out |= _mean_std_keys([float(r[key]) for r in runs], key)  # std: None for one seed
+        out |= mean_std_keys([float(r[key]) for r in runs], key)  # std: None for one seed
     return out | {"runs": runs, "seeds": [int(s) for s in seeds], "config": config.to_dict(),
                   "epoch_seconds": {k: sum(v) / len(v) for k, v in steps.items() if v}}

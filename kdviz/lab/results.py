@@ -23,7 +23,7 @@ from .omitted import holdout_split, omit_class_run
 __all__ = [
     "frame", "distill_json", "fewer_labels_json", "fewer_labels_frames", "fewer_labels_headline", "self_distill_json",
     "self_distill_frames", "merge_json", "merge_frames", "omit_class_json", "omit_class_frames", "sweep_json",
-    "sweep_frame", "JSON_MODEL_NAMES",
+    "sweep_frame", "JSON_MODEL_NAMES", "mean_std_keys",
 ]
 
 # merge --json's ``per_class`` is keyed by these names (kept from before the models had ids)
@@ -37,7 +37,7 @@ def frame(rows: list[dict], floats: tuple[str, ...] = ()) -> pd.DataFrame:
     return df.astype({c: float for c in floats if c in df.columns})
 
 
-def _mean_std_keys(values: list[float], name: str, std_name: str | None = None) -> dict:
+def mean_std_keys(values: list[float], name: str, std_name: str | None = None) -> dict:
     """``{name: mean, std_name (default name_std): sample std or None}``."""
     return {name: float(np.mean(values)), std_name or f"{name}_std": none_if_nan(sample_std(values))}
 
@@ -129,7 +129,7 @@ def self_distill_json(born: pd.DataFrame, snapshot: pd.DataFrame | None, config:
         summary = {"switch_epoch": int(switch_epoch)}
         for arm, epoch in (("phase1", switch_epoch), ("labels_only", config.epochs), ("self_distilled", config.epochs)):
             acc = snapshot[(snapshot["arm"] == arm) & (snapshot["epoch"] == epoch)]["test_acc"].tolist()
-            summary.update(_mean_std_keys(acc, f"{arm}_acc", f"{arm}_std"))
+            summary.update(mean_std_keys(acc, f"{arm}_acc", f"{arm}_std"))
     return {
         "generation_acc": [float(v) for v in by_gen.mean()],
         "generation_std": [none_if_nan(sample_std(v.tolist())) for _, v in by_gen],
@@ -185,7 +185,7 @@ def omit_class_json(omitted: int, runs: pd.DataFrame, per_class: pd.DataFrame, c
     """
     out: dict = {"omitted_class": int(omitted)}
     for name in ("test_acc", "omitted_class_acc", "omitted_class_acc_after_bias", "test_acc_after_bias"):
-        out.update(_mean_std_keys(runs[name].tolist(), name))
+        out.update(mean_std_keys(runs[name].tolist(), name))
     out.update(best_bias=[float(b) for b in runs["best_bias"]], n_transfer=int(runs["n_transfer"].iloc[0]),
                n_heldout=int(runs["n_heldout"].iloc[0]), seeds=[int(s) for s in runs["seed"]], config=config.to_dict(),
                holdout_fraction=float(holdout_fraction), runs=to_json_rows(runs), per_class=to_json_rows(per_class), curves=to_json_rows(curves))
