@@ -16,7 +16,9 @@ from torch import nn
 from kdviz import cli_features
 from kdviz import features as kf
 from kdviz.cli import main
+from kdviz.i18n import render, tr
 from kdviz.lab import features as lf
+from kdviz.plots_depth import method_label
 
 RNG = np.random.default_rng(0)
 
@@ -146,7 +148,9 @@ def test_teacher_features_are_computed_once(res, cache):
     try:
         df = lf.features_compare(res, seeds=(0,), epochs=2, methods=("hint", "attention", "cosine", "logits+best"), n_train=128)
         first = len(calls)
-        again = lf.features_compare(res, seeds=(0,), epochs=2, methods=("hint", "attention", "cosine", "logits+best"), n_train=128)
+        said = []
+        again = lf.features_compare(res, seeds=(0,), epochs=2, methods=("hint", "attention", "cosine", "logits+best"), n_train=128,
+                                    progress=lambda done, message: said.append(message))
     finally:
         hook.remove()
     assert first == math.ceil(len(res.data.x_train) / 1000)  # one pass over the train split, 1,000 digits a batch
@@ -158,6 +162,9 @@ def test_teacher_features_are_computed_once(res, cache):
     means = df[df["method"].isin(kf.FEATURE_TERMS)].groupby("method")["test_acc"].mean()
     assert means[best] == means.max() and list(df["method"])[-1] == f"logits+{best}"
     assert (df["epochs"] == 2).all() and df.attrs["n_train"] == 128
+    for lang in ("en", "zh"):  # each run's progress names its method in the learner's language, never by its key
+        assert [render(m, lang) for m in said] == [tr("progress.lab_features", lang, method=method_label(m, lang=lang), seed=0)
+                                                   for m in again["method"]]
 
 
 def test_every_method_starts_from_the_same_weights(res):

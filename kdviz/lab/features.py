@@ -22,6 +22,7 @@ from ..features import FEATURE_TERMS, METHODS, FeatureConfig, feature_targets, i
     train_features, train_subset
 from ..modelfile import ModelFileError, load_model, save_model
 from ..models import StudentCNN, architecture
+from ..plots_depth import METHOD_NAMES
 from ..progress import Progress, report
 from ..shipped import RESULTS
 from ..resources import Resources
@@ -99,7 +100,7 @@ def features_compare(res: Resources, *, seeds: Sequence[int] = (0, 1, 2), epochs
             rows.append({"method": method, "seed": seed, "test_acc": r.test_acc, "params": r.params,
                          "extra_params": r.extra_params, "seconds": round(r.seconds, 3), "epochs": config.epochs,
                          "hard": float(last["hard"]), "term": float(last["term"])})
-            report(progress, len(rows) / total_runs, "progress.lab_features", method=method, seed=seed)
+            report(progress, len(rows) / total_runs, "progress.lab_features", method=_method_message(method), seed=seed)
 
     for method in first:
         run(method)
@@ -117,6 +118,13 @@ def features_compare(res: Resources, *, seeds: Sequence[int] = (0, 1, 2), epochs
                     teacher_test_acc=float((res.logits.test.argmax(1) == res.data.y_test).float().mean()),
                     wall_seconds=time.perf_counter() - start, students=students)
     return df
+
+
+def _method_message(method: str) -> tuple:
+    """A method by its catalog names, as a message a progress line shows in either language:
+    ``"logits+attention"`` → ("progress.methods_joined", {"first": logits' name, "second": attention's})."""
+    parts = [(METHOD_NAMES[part], {}) for part in method.split("+")]
+    return parts[0] if len(parts) == 1 else ("progress.methods_joined", {"first": parts[0], "second": parts[1]})
 
 
 def features_json(df: pd.DataFrame) -> dict:
