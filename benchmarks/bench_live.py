@@ -55,10 +55,10 @@ DRAG = """async ([testid, counted, seconds]) => {
 }"""
 
 # page, slider, the view whose frames are counted, window: what a learner sees beside the slider at 1280 × 720
-# (a frame redraws the views on screen; those off screen follow when the drag rests), then a window tall
+# (a frame redraws the views on screen; those off screen follow when the drag rests), a projector's window, then a window tall
 # enough that every view of the page is on screen and drawn at every frame (the worst case)
 CASES = [("Temperature", "kdviz-live-T", "softmax", (1280, 720)), ("Losses", "kdviz-live-T", "loss_curves", (1280, 720)),
-         ("Losses", "kdviz-live-gamma", "loss_curves", (1280, 720)),
+         ("Losses", "kdviz-live-gamma", "loss_curves", (1280, 720)), ("Temperature", "kdviz-live-T", "softmax", (1920, 1080)),
          ("Temperature", "kdviz-live-T", "map", (1280, 3600)), ("Losses", "kdviz-live-T", "grads", (1280, 2000))]
 
 
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     seconds = args.seconds or (1.5 if args.quick else 5.0)
     releases = args.releases or (3 if args.quick else 20)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; chromium headless, 1280 × 720")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores; chromium headless")
     server = Server(timeout=120)
     failed = 0
     try:
