@@ -232,7 +232,7 @@ OFF_SCREEN = """async (T) => {
     const t = (v) => Number(document.querySelector(`[data-kdviz-view="${v}"]`).getAttribute('data-t'));
     input.value = String(T);
     input.dispatchEvent(new Event('input', {bubbles: true}));  // a drag's step, not a release
-    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));  // the frame it drew
+    await new Promise(r => requestAnimationFrame(r));  // queued after the views' redraw: runs in the same frame, right after it
     const drawn = {softmax: t('softmax'), map: t('map')};
     await new Promise(r => setTimeout(r, 600));  // the drag rests
     return {drawn, rested: {softmax: t('softmax'), map: t('map')}};
@@ -243,14 +243,15 @@ def test_a_drag_draws_the_views_on_screen_and_the_rest_when_it_rests(browser, se
     """At 1280 × 720 the dark-knowledge map is below the fold: a drag's frame skips it, and it follows (with the
     numbers of kdviz at the new T) once the drag rests, or as soon as it is scrolled into view."""
     context, page, log = open_page(browser, server, "Temperature?T=4&digit=941")
-    assert page.evaluate("() => [...window.__kdvizLive.views].find(v => v.data.view === 'map').onScreen") is False
+    page.wait_for_function("() => [...window.__kdvizLive.views].find(v => v.data.view === 'map').onScreen === false")
     out = page.evaluate(OFF_SCREEN, 7.5)
     assert out["drawn"] == {"softmax": 7.5, "map": 4.0}, out  # the frame drew what is on screen only
     assert out["rested"] == {"softmax": 7.5, "map": 7.5}, out
     assert close(json.loads(attrs(page, "map")["matrix"]),
                  explore.dark_knowledge_map(res.logits.test, res.data.y_test, 7.5).ravel())
     page.locator('[data-kdviz-view="map"]').scroll_into_view_if_needed()  # the map on screen, the softmax above it
-    page.wait_for_function("() => [...window.__kdvizLive.views].find(v => v.data.view === 'map').onScreen")
+    page.wait_for_function("""() => { const on = (name) => [...window.__kdvizLive.views].find(v => v.data.view === name).onScreen;
+        return on('map') && !on('softmax'); }""")
     out = page.evaluate(OFF_SCREEN, 9.0)
     assert out["drawn"] == {"softmax": 7.5, "map": 9.0}, out
     assert not log["errors"]

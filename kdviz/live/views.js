@@ -84,11 +84,12 @@ function kdlSchedule() {
     let behind = 0;
     for (const v of [...KDL.views]) {
       if (!v.root.isConnected) {
+        v.disconnect();
         KDL.views.delete(v);
         continue;
       }
       if (v.onScreen) v.render();
-      else {
+      else if (v.drawnAt !== `${KDL.T}|${KDL.gamma}`) { // an off-screen view already at this T and γ (just mounted) waits for nothing
         v.stale = true;
         behind += 1;
       }
@@ -387,6 +388,11 @@ class KdlView {
     this.observer.observe(this.root);
   }
 
+  disconnect() {
+    this.observer.disconnect();
+    this.seen.disconnect();
+  }
+
   update(data, setTriggerValue) {
     const rebuild = !this.data || this.data.view !== data.view;
     this.data = data;
@@ -408,6 +414,7 @@ class KdlView {
   render() {
     if (KDL.T === null) return; // the slider view brings T (and γ); the others wait for it
     this.stale = false;
+    this.drawnAt = `${KDL.T}|${KDL.gamma}`;
     try {
       if (this.impl.draw(this) === false) return;
     } catch (err) { // one line, never a blank view without a word
@@ -441,14 +448,14 @@ export default function (component) {
   let view = KDL.byParent.get(parentElement);
   if (view && view.root.isConnected) view.update(data, setTriggerValue); // new data for a mounted view
   else {
+    if (view) view.disconnect();
     view = new KdlView(parentElement, data, setTriggerValue);
     KDL.byParent.set(parentElement, view);
   }
   KDL.views.add(view);
   kdlSchedule(); // the other views follow a T that came from the server
   return () => {
-    view.observer.disconnect();
-    view.seen.disconnect();
+    view.disconnect();
     KDL.views.delete(view);
     KDL.byParent.delete(parentElement);
     view.root.remove();
