@@ -89,10 +89,7 @@ function kdlSchedule() {
         continue;
       }
       if (v.onScreen) v.render();
-      else if (v.drawnAt !== `${KDL.T}|${KDL.gamma}`) { // an off-screen view already at this T and γ (just mounted) waits for nothing
-        v.stale = true;
-        behind += 1;
-      }
+      else if (v.behind()) behind += 1; // an off-screen view already at this T and γ (just mounted) waits for nothing
     }
     KDL.drawMs = performance.now() - t0;
     if (behind) kdlSettleLater();
@@ -103,7 +100,7 @@ function kdlSchedule() {
 function kdlSettleLater() {
   clearTimeout(KDL.settleTimer);
   KDL.settleTimer = setTimeout(() => {
-    for (const v of [...KDL.views]) if (v.stale && v.root.isConnected) v.render();
+    for (const v of [...KDL.views]) if (v.behind() && v.root.isConnected) v.render();
   }, KDL_SETTLE_MS);
 }
 
@@ -371,11 +368,11 @@ class KdlView {
     this.root = kdlEl("div", "kdl-view", parent);
     this.frames = 0;
     this.onScreen = true; // until the IntersectionObserver's first report
-    this.stale = false; // missed a frame while off screen
+    this.drawnAt = null; // the T and γ of its last drawing
     this.update(data, setTriggerValue);
     this.seen = new IntersectionObserver((entries) => {
       this.onScreen = entries[entries.length - 1].isIntersecting;
-      if (this.onScreen && this.stale) this.render();
+      if (this.onScreen && this.behind()) this.render();
     }, { rootMargin: "64px" });
     this.seen.observe(this.root);
     this.observer = new ResizeObserver(() => {
@@ -386,6 +383,11 @@ class KdlView {
       }
     });
     this.observer.observe(this.root);
+  }
+
+  /** Drawn at another T or γ than the page's: it missed frames while off screen. */
+  behind() {
+    return this.drawnAt !== `${KDL.T}|${KDL.gamma}`;
   }
 
   disconnect() {
@@ -413,7 +415,6 @@ class KdlView {
 
   render() {
     if (KDL.T === null) return; // the slider view brings T (and γ); the others wait for it
-    this.stale = false;
     this.drawnAt = `${KDL.T}|${KDL.gamma}`;
     try {
       if (this.impl.draw(this) === false) return;
