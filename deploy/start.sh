@@ -3,7 +3,13 @@
 #
 #   bash deploy/start.sh                 # http://127.0.0.1:8650 → replicas on 8651 and 8652
 #   KDVIZ_PROXY_PORT=8660 KDVIZ_REPLICA_PORTS="8661 8662 8663" bash deploy/start.sh   # 3 replicas
+#   KDVIZ_PROXY_ADDRESS=0.0.0.0 KDVIZ_HOSTS="192.168.1.20 kdviz.lab" bash deploy/start.sh   # a lecture room
 #
+# nginx listens on KDVIZ_PROXY_ADDRESS (default 127.0.0.1: this machine only; 0.0.0.0 or the room's address to
+# serve a room) and answers only the names in KDVIZ_HOSTS (default "127.0.0.1 localhost") with this port: the
+# address or name the learners type. Limits per client address: KDVIZ_LIMIT_CONN connections (default 500),
+# KDVIZ_LIMIT_RATE requests (default 300r/s; nginx's rate, r/s or r/m) with bursts of KDVIZ_LIMIT_BURST (10000): a class of 50 behind one
+# NAT fits (deploy/nginx.conf says why).
 # Each replica is `streamlit run app.py` on its own port, bound to 127.0.0.1, with the same
 # KDVIZ_CACHE_DIR (default: ~/.cache/kdviz; the cache files are written atomically, so replicas
 # may build it at the same time). nginx (Debian's: apt-get install -y nginx) runs from a temporary
@@ -13,6 +19,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PROXY_PORT="${KDVIZ_PROXY_PORT:-8650}"
+PROXY_ADDRESS="${KDVIZ_PROXY_ADDRESS:-127.0.0.1}"
+read -r -a HOSTS <<< "${KDVIZ_HOSTS:-127.0.0.1 localhost}"
+LIMIT_CONN="${KDVIZ_LIMIT_CONN:-500}"
+LIMIT_RATE="${KDVIZ_LIMIT_RATE:-300r/s}"
+LIMIT_BURST="${KDVIZ_LIMIT_BURST:-10000}"
 read -r -a REPLICA_PORTS <<< "${KDVIZ_REPLICA_PORTS:-8651 8652}"
 PY="${PYTHON:-}"
 if [ -z "$PY" ]; then
@@ -38,11 +49,13 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
+n=0
 for port in "${REPLICA_PORTS[@]}"; do
+  n=$((n + 1))
   "$PY" -m streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port "$port" \
     > "$RUN/replica-$port.log" 2>&1 < /dev/null &
   PIDS+=("$!")
-  echo "replica 127.0.0.1:$port pid $!"
+  echo "replica r$n 127.0.0.1:$port pid $!"  # r$n: its name in X-Kdviz-Replica
 done
 
 for port in "${REPLICA_PORTS[@]}"; do
@@ -54,23 +67,45 @@ for port in "${REPLICA_PORTS[@]}"; do
   done
 done
 
-# deploy/nginx.conf with this run's ports: the listen line, and the replicas between the marks
-servers=""
-for port in "${REPLICA_PORTS[@]}"; do servers+="        server 127.0.0.1:$port max_fails=3 fail_timeout=10s;\n"; done
-awk -v servers="$servers" -v listen="127.0.0.1:$PROXY_PORT" '
-  /# replicas begin/ {print; printf "%s", servers; skip=1; next}
-  /# replicas end/ {skip=0}
+# deploy/nginx.conf with this run's settings: the listen lines, the limits, and what goes between the marks
+servers="" names="" allowed=""
+n=0
+for port in "${REPLICA_PORTS[@]}"; do
+  n=$((n + 1))
+  servers+="        server 127.0.0.1:$port max_fails=3 fail_timeout=10s;\n"
+  names+="        \"127.0.0.1:$port\" r$n;\n"
+done
+for host in "${HOSTS[@]}"; do
+  allowed+="        \"$host:$PROXY_PORT\" 1;\n"
+  if [ "$PROXY_PORT" = 80 ]; then allowed+="        \"$host\" 1;\n"; fi  # a browser leaves out port 80
+done
+awk -v servers="$servers" -v names="$names" -v allowed="$allowed" -v server_name="${HOSTS[*]}" \
+    -v listen="$PROXY_ADDRESS:$PROXY_PORT" -v conn="$LIMIT_CONN" -v rate="$LIMIT_RATE" -v burst="$LIMIT_BURST" '
+  /# (replicas|replica names|allowed hosts|allowed names) begin/ {
+    print
+    if ($0 ~ /# replicas begin/) printf "%s", servers
+    if ($0 ~ /# replica names begin/) printf "%s", names
+    if ($0 ~ /# allowed hosts begin/) {print "    map $http_host $kdviz_host_allowed {"; print "        default 0;"; printf "%s", allowed; print "    }"}
+    if ($0 ~ /# allowed names begin/) print "        server_name " server_name ";"
+    skip=1; next
+  }
+  /# (replicas|replica names|allowed hosts|allowed names) end/ {skip=0}
   skip {next}
-  /^ *listen / {sub(/listen [^;]*;/, "listen " listen ";")}
+  /^ *listen / {sub(/listen [^; ]*/, "listen " listen)}
+  /limit_conn kdviz_conn [0-9]+;/ {sub(/kdviz_conn [0-9]+;/, "kdviz_conn " conn ";")}
+  /zone=kdviz_req:10m rate=/ {sub(/rate=[0-9]+r\/[sm]/, "rate=" rate)}
+  /limit_req zone=kdviz_req burst=/ {sub(/burst=[0-9]+/, "burst=" burst)}
   {print}' deploy/nginx.conf > "$RUN/nginx.conf"
 
+PROBE="$PROXY_ADDRESS"
+if [ "$PROBE" = 0.0.0.0 ]; then PROBE=127.0.0.1; fi  # where this script checks that nginx answers
 "$NGINX" -t -q -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/error.log"
 "$NGINX" -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/error.log" -g "daemon off;" &
 PIDS+=("$!")
 echo "nginx pid $! (config $RUN/nginx.conf)"
 for _ in $(seq 1 50); do
-  if "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PROXY_PORT/_stcore/health', timeout=1)" 2>/dev/null; then
-    echo "ready: http://127.0.0.1:$PROXY_PORT (replicas: ${REPLICA_PORTS[*]}, cache: $KDVIZ_CACHE_DIR)"
+  if "$PY" -c "import urllib.request as u; u.urlopen(u.Request('http://$PROBE:$PROXY_PORT/_stcore/health', headers={'Host': '${HOSTS[0]}:$PROXY_PORT'}), timeout=1)" 2>/dev/null; then
+    echo "ready: http://${HOSTS[0]}:$PROXY_PORT (listening on $PROXY_ADDRESS; replicas: ${REPLICA_PORTS[*]}, cache: $KDVIZ_CACHE_DIR)"
     break
   fi
   sleep 0.2

@@ -56,13 +56,14 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: 
     """Decode PNG or JPEG bytes into grayscale, refusing bad input before it costs anything.
 
     Checks, in order: size in bytes; the header (format PNG/JPEG, pixel count, a single
-    frame); then the pixels themselves. Transparent pixels count as white paper.
+    frame); then the pixels themselves. The EXIF orientation is applied (a phone photo reads upright); transparent
+    pixels count as white paper; 16-bit and other deep modes are scaled by their own depth (:func:`_gray`).
 
     Returns
     -------
     float32 array of shape (H, W), 0 = black, 1 = white.
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     if not data:
         raise DigitError(key="digits.empty_file")
@@ -70,6 +71,7 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: 
         raise DigitError(key="digits.too_big", mb=len(data) / 1e6, limit=max_bytes / 1e6)
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # PIL's "Corrupt EXIF data": the pixels are read as stored
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data))  # reads the header only
             if img.format not in ALLOWED_FORMATS:
@@ -84,18 +86,54 @@ def decode_image(data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES, max_pixels: 
             if getattr(img, "n_frames", 1) > 1 or getattr(img, "is_animated", False):
                 raise DigitError(key="digits.animated")
             img.load()  # decodes the pixels: truncated or corrupt data fails here
-            if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-                rgba = img.convert("RGBA")
-                paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-                img = Image.alpha_composite(paper, rgba)
-            gray = img.convert("L")
+            try:
+                img = ImageOps.exif_transpose(img)  # a phone photo stored rotated: upright, as the person saw it
+            except Exception:  # a malformed EXIF block (struct, key or type errors inside PIL): the pixels as stored
+                pass
+            gray = _gray(img)
     except DigitError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise DigitError(key="digits.unreadable") from None
     except (OSError, ValueError, SyntaxError, EOFError):
         raise DigitError(key="digits.damaged") from None
-    return np.asarray(gray, dtype=np.float32) / 255.0
+    return gray
+
+
+DEEP_MODES = {"I;16": 65535, "I;16L": 65535, "I;16B": 65535, "I;16N": 65535}  # mode → its white, by bit depth
+
+
+def _gray(img) -> np.ndarray:
+    """A decoded PIL image of any mode → float32 (H, W), 0 = black, 1 = white.
+
+    16-bit grayscale is scaled by its bit depth (65535 is white), 32-bit integer ("I") and float ("F") by
+    their own range (0–255, 0–65535, or 0–1 when the values fit, else min to max), never clipped at 255;
+    transparent pixels are white paper; CMYK and palettes go through RGB.
+    """
+    from PIL import Image
+
+    if img.mode in DEEP_MODES or img.mode in ("I", "F"):
+        a = np.asarray(img, dtype=np.float64)
+        white = DEEP_MODES.get(img.mode) or _white(a, img.mode)
+        low = 0.0 if white else float(a.min())
+        span = (white or float(a.max())) - low
+        return np.clip((a - low) / span, 0, 1).astype(np.float32) if span > 0 else np.zeros(a.shape, np.float32)
+    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info:
+        rgba = img.convert("RGBA")
+        img = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)
+    if img.mode not in ("L", "RGB", "RGBA", "1"):  # CMYK, YCbCr, P, …
+        img = img.convert("RGB")
+    return np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+
+
+def _white(a: np.ndarray, mode: str) -> float | None:
+    """The white level of a 32-bit "I" or "F" image's values ``a``: the smallest of 1 (float only), 255, 65535
+    that holds them all; None (scale min to max) when they are negative or larger."""
+    lo, hi = float(a.min()), float(a.max())
+    for white in ((1.0,) if mode == "F" else ()) + (255.0, 65535.0):
+        if lo >= 0 and hi <= white:
+            return white
+    return None
 
 
 def from_canvas(rgba: np.ndarray | None) -> np.ndarray:

@@ -4,7 +4,9 @@ A link such as ``?T=8&gamma=0.5&digit=123&seed=1&lang=zh`` opens the same view o
 page; ``&present=1`` opens it in presenter mode, ``&data=fashion-mnist`` on Fashion-MNIST, ``&method=dkd&alpha=1&beta=8``
 the Train page on decoupled KD. Each bad value is dropped with a one-line message; the rest of the link still works.
 The message is a :class:`Problem`: an English ``str`` that also carries its key in
-:mod:`kdviz.i18n` (``url.``) and fields, so ``problem.text("zh")`` gives it in Chinese.
+:mod:`kdviz.i18n` (``url.``) and fields, so ``problem.text("zh")`` gives it in Chinese. A value is echoed
+short (at most :data:`kdviz.safetext.LIMIT` characters) and one line; ``problem.text(lang, markdown=True)`` is
+the line for a Markdown element (``st.warning``), with the echoed values inert (:func:`kdviz.safetext.markdown_literal`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from urllib.parse import urlencode
 from .datasets import DEFAULT as DEFAULT_DATA
 from .datasets import KEYS as DATA_KEYS
 from .i18n import tr
+from .safetext import markdown_literal, short
 
 __all__ = ["PARAMS", "METHODS", "Problem", "parse_query", "to_query"]
 
@@ -55,9 +58,11 @@ class Problem(str):
     def __getnewargs_ex__(self):  # copy and pickle rebuild it from the key
         return (self.key,), dict(self.fields)
 
-    def text(self, lang: str = "en") -> str:
-        """The one-line message in ``lang`` ("en" or "zh")."""
-        return tr(self.key, lang, **self.fields)
+    def text(self, lang: str = "en", *, markdown: bool = False) -> str:
+        """The one-line message in ``lang`` ("en" or "zh"); ``markdown``: for a Markdown element, every text field
+        shown literally (no link, image or HTML can come from the link)."""
+        fields = {k: markdown_literal(v) if markdown and isinstance(v, str) else v for k, v in self.fields.items()}
+        return tr(self.key, lang, **fields)
 
 
 def _one(name: str, raw, choices: Mapping[str, tuple[str, ...]] = CHOICES) -> tuple[object | None, Problem | None]:
@@ -65,17 +70,18 @@ def _one(name: str, raw, choices: Mapping[str, tuple[str, ...]] = CHOICES) -> tu
     if isinstance(raw, (list, tuple)):
         raw = raw[-1] if raw else ""
     text = str(raw).strip()
+    echo = repr(short(text))  # what the message shows of the value: short, one line, quoted
     if kind == "choice":
         options = choices[name]
-        return (text, None) if text in options else (None, Problem("url.not_choice", name=name, value=repr(text), choices=", ".join(options)))
+        return (text, None) if text in options else (None, Problem("url.not_choice", name=name, value=echo, choices=", ".join(options)))
     try:
         value = float(text) if kind == "float" else int(text)
     except ValueError:
-        return None, Problem("url.not_number" if kind == "float" else "url.not_whole", name=name, value=repr(text))
+        return None, Problem("url.not_number" if kind == "float" else "url.not_whole", name=name, value=echo)
     if kind == "float" and not math.isfinite(value):
-        return None, Problem("url.not_finite", name=name, value=repr(text))
+        return None, Problem("url.not_finite", name=name, value=echo)
     if not low <= value <= high:
-        return None, Problem("url.outside", name=name, value=text, low=low, high=high)
+        return None, Problem("url.outside", name=name, value=short(text), low=low, high=high)
     return value, None
 
 

@@ -56,7 +56,7 @@ from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-REPLICA_HEADER = "X-Kdviz-Replica"  # added by deploy/nginx.conf: the upstream that answered
+REPLICA_HEADER = "X-Kdviz-Replica"  # added by deploy/nginx.conf: the name (r1, r2, …) of the replica that answered
 SUCCESS = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
 LIVE_COMPONENT = "kdviz_live"  # the live view's component name (ui/live_views.py)
 
@@ -738,7 +738,7 @@ class Servers:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"deploy/start.sh stopped: {self.output()[-2000:]}")
             time.sleep(0.3)
-        for m in re.finditer(r"replica (\S+) pid (\d+)", self.output()):
+        for m in re.finditer(r"replica (\S+) \S+ pid (\d+)", self.output()):  # "replica r1 127.0.0.1:8651 pid N": by name
             self.pids[m.group(1)] = int(m.group(2))
         _wait_health(self.url, 30, self.proc)
 

@@ -160,3 +160,83 @@ def test_transparent_png_is_paper():
     rgba.paste((0, 0, 0, 255), (40, 10, 60, 90))  # an opaque black bar on transparency
     d = digit_from_upload(png_bytes(rgba))
     assert d.max() > 200 and d[0, 0] == 0
+
+
+# Uploads read what a person sees (issue 28, item 10): the EXIF orientation, and images deeper than 8 bits.
+
+# EXIF Orientation → how the camera stored the upright picture (PIL's ROTATE_90 turns counter-clockwise)
+STORED = {3: Image.ROTATE_180, 6: Image.ROTATE_90, 8: Image.ROTATE_270, 2: Image.FLIP_LEFT_RIGHT, 5: Image.TRANSPOSE}
+
+
+@pytest.fixture(scope="module")
+def seven(res):
+    """A test 7 the teacher reads as 7, as a photo (dark on light paper, 280 × 300, not square), 8-bit grayscale."""
+    i = next(i for i in range(1000) if res.data.y_test[i] == 7 and res.logits.test[i].argmax() == 7)
+    return as_photo(res.data.images_test[i])
+
+
+def with_orientation(img: Image.Image, orientation: int, fmt: str) -> bytes:
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # Orientation
+    return png_bytes(img.transpose(STORED[orientation]), fmt, exif=exif.tobytes(), **({"quality": 95} if fmt == "JPEG" else {}))
+
+
+def reads(res, digit: np.ndarray) -> int:
+    return int(predict_logits(res.teacher, res.data.normalise(digit[None])).argmax(1)[0])
+
+
+@pytest.mark.parametrize("orientation", sorted(STORED))
+def test_exif_orientation_is_applied_png(res, seven, orientation):
+    upright = digit_from_upload(png_bytes(seven))
+    assert reads(res, upright) == 7
+    rotated = png_bytes(seven.transpose(STORED[orientation]))
+    assert not np.array_equal(digit_from_upload(rotated), upright)  # without the tag the stored picture differs
+    tagged = with_orientation(seven, orientation, "PNG")
+    np.testing.assert_array_equal(decode_image(tagged), decode_image(png_bytes(seven)))
+    np.testing.assert_array_equal(digit_from_upload(tagged), upright)
+
+
+@pytest.mark.parametrize("orientation", [6, 8, 3])
+def test_phone_photo_jpeg_stored_rotated_reads_as_seen(res, seven, orientation):
+    data = with_orientation(seven, orientation, "JPEG")
+    gray, upright_gray = decode_image(data), decode_image(png_bytes(seven, "JPEG", quality=95))
+    assert gray.shape == upright_gray.shape == (seven.height, seven.width)
+    assert np.abs(gray - upright_gray).mean() < 0.01  # JPEG's blocks fall elsewhere when rotated: noise only
+    got, upright = digit_from_upload(data), digit_from_upload(png_bytes(seven, "JPEG", quality=95))
+    assert np.abs(got.astype(int) - upright.astype(int)).mean() < 8  # at most a pixel's shift (untagged: 24 to 47)
+    assert reads(res, got) == 7
+
+
+def test_malformed_exif_keeps_the_pixels(seven):
+    data = png_bytes(seven, exif=b"Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\xff\xff")  # an IFD that claims 65535 entries
+    np.testing.assert_array_equal(digit_from_upload(data), digit_from_upload(png_bytes(seven)))
+
+
+def test_sixteen_bit_png_is_scaled_not_clipped(res, seven):
+    g8 = np.asarray(seven, np.uint16)
+    img16 = Image.frombytes("I;16B", seven.size, (g8 * 257).astype(">u2").tobytes())  # 0–255 → 0–65535 exactly
+    data = png_bytes(img16)
+    assert Image.open(io.BytesIO(data)).mode.startswith("I")  # really stored as 16-bit grayscale
+    gray = decode_image(data)
+    np.testing.assert_allclose(gray, decode_image(png_bytes(seven)), atol=1e-6)
+    assert (gray > 0.99).mean() < 0.95  # paper is white; the ink is not
+    d16, d8 = digit_from_upload(data), digit_from_upload(png_bytes(seven))
+    assert np.abs(d16.astype(int) - d8.astype(int)).max() <= 1
+    assert reads(res, d16) == 7
+
+
+def test_sixteen_bit_png_is_scaled_by_its_bit_depth(seven):
+    """A 16-bit scan using only 0–4095 looks dark in any viewer; it decodes as dark (4095 is 1/16 of white), not clipped."""
+    g = (np.asarray(seven, np.float64) / 255 * 4095).round()
+    data = png_bytes(Image.frombytes("I;16B", seven.size, g.astype(">u2").tobytes()))
+    np.testing.assert_allclose(decode_image(data), g / 65535, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["LA", "RGB", "RGBA", "P", "CMYK"])
+def test_other_modes_read_like_grayscale(res, seven, mode):
+    img = seven.convert(mode)
+    fmt = "JPEG" if mode == "CMYK" else "PNG"
+    d8 = digit_from_upload(png_bytes(seven, fmt, **({"quality": 95} if fmt == "JPEG" else {})))
+    got = digit_from_upload(png_bytes(img, fmt, **({"quality": 95} if fmt == "JPEG" else {})))
+    assert np.abs(got.astype(int) - d8.astype(int)).mean() < 2.0, mode
+    assert reads(res, got) == 7
