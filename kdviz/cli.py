@@ -30,15 +30,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
+import io
+import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from . import cli_capacity, cli_features, cli_lab
+from .cli_common import dumps, strict_json  # noqa: F401 (strict_json: part of this module's API)
 from .cli_common import resources as _resources
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "check_args", "dumps", "strict_json", "student_params", "MAX_STUDENT_PARAMS"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,7 +65,15 @@ def _library(module: str, name: str):
     return _argtype(lambda text: getattr(importlib.import_module(f".{module}", __package__), name)(text))
 
 
+MAX_SEED = 2**32 - 1  # numpy's and torch's seeds alike
+MAX_EPOCHS = 1000  # of a student or a teacher: 30 is the default, Hinton et al.'s students took 3,000 on 60,000 digits
+MAX_GENERATIONS = 20  # born-again generations
+MAX_BATCH = 1_000_000  # a batch larger than the train set is the whole set (kdviz.idx.MAX_ITEMS)
+MAX_STUDENT_PARAMS = 10_000_000  # 40 MB of float32 weights, ~160 MB with gradients and Adam's two moments
+
+
 def _int_at_least(name: str, low: int):
+    """An int ≥ ``low`` of any size (``--n-jobs``, ``--threads``: capped at the cores once parsed)."""
     def check(text: str) -> int:
         try:
             value = int(text)
@@ -73,6 +84,24 @@ def _int_at_least(name: str, low: int):
         return value
 
     return _argtype(check)
+
+
+def _int_in(name: str, low: int, high: int):
+    """An int in ``low..high``, said as such when it is not."""
+    def check(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise ValueError(f"{name} must be a whole number in {low}..{high:,}, got {text[:30]!r}")
+        return value
+
+    return _argtype(check)
+
+
+SEED = _int_in("seed", 0, MAX_SEED)
+EPOCHS = _int_in("epochs", 1, MAX_EPOCHS)
 
 
 def _positive_float(name: str):
@@ -102,7 +131,7 @@ def _weight(name: str):
 
 def _add_dkd_options(p: argparse.ArgumentParser, *, warmup: int = 0) -> None:
     p.add_argument("--alpha", type=_weight("alpha (the weight of TCKD)"), default=1.0, help="DKD: weight of TCKD, >= 0 (default 1)")
-    p.add_argument("--warmup", type=_int_at_least("warmup", 0), default=warmup,
+    p.add_argument("--warmup", type=_int_in("warmup", 0, MAX_EPOCHS), default=warmup,
                    help=f"epochs over which the soft term ramps in, weight gamma*min(epoch/warmup, 1) (default {warmup})")
 
 
@@ -111,9 +140,9 @@ def _add_lab_options(p: argparse.ArgumentParser, *, T: float = 4.0, gamma: float
     p.add_argument("--temperature", "-T", type=TEMPERATURE, default=T, help=f"T > 0 (default {T:g})")
     if gamma is not None:
         p.add_argument("--gamma", type=GAMMA, default=gamma, help=f"weight of the soft loss, in [0, 1] (default {gamma:g})")
-    p.add_argument("--epochs", type=_int_at_least("epochs", 1), default=30, help="default 30")
+    p.add_argument("--epochs", type=EPOCHS, default=30, help="default 30")
     p.add_argument("--hidden", type=_int_at_least("hidden size", 1), nargs="+", default=[128], help="student hidden sizes (default 128)")
-    p.add_argument("--seeds", type=_int_at_least("seed", 0), nargs="+", default=[0], help="student seeds (default 0); mean ± std over them")
+    p.add_argument("--seeds", type=SEED, nargs="+", default=[0], help="student seeds (default 0); mean ± std over them")
     _add_output_options(p)
 
 
@@ -126,11 +155,11 @@ def _add_output_options(p: argparse.ArgumentParser, *, ship: bool = True) -> Non
 def _add_student_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--temperature", "-T", type=TEMPERATURE, default=4.0, help="T > 0 (default 4)")
     p.add_argument("--gamma", type=GAMMA, default=0.9, help="weight of the soft loss, in [0, 1] (default 0.9)")
-    p.add_argument("--epochs", type=_int_at_least("epochs", 1), default=30, help="default 30")
+    p.add_argument("--epochs", type=EPOCHS, default=30, help="default 30")
     p.add_argument("--hidden", type=_int_at_least("hidden size", 1), nargs="+", default=[128], help="hidden sizes, e.g. --hidden 800 800 (default 128)")
     p.add_argument("--lr", type=_positive_float("learning rate"), default=1e-3, help="Adam learning rate (default 1e-3)")
-    p.add_argument("--batch-size", type=_int_at_least("batch size", 1), default=64, help="default 64")
-    p.add_argument("--seed", type=_int_at_least("seed", 0), default=0, help="default 0")
+    p.add_argument("--batch-size", type=_int_in("batch size", 1, MAX_BATCH), default=64, help="default 64")
+    p.add_argument("--seed", type=SEED, default=0, help="default 0")
     _add_output_options(p, ship=False)
 
 
@@ -156,8 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dkd_options(p)
 
     p = sub.add_parser("dkd-compare", help="KD against decoupled KD at several beta: the default student, same initialisation per seed")
-    p.add_argument("--seeds", type=_int_at_least("seed", 0), nargs="+", default=[0, 1, 2], help="default 0 1 2")
-    p.add_argument("--epochs", type=_int_at_least("epochs", 1), default=30, help="default 30")
+    p.add_argument("--seeds", type=SEED, nargs="+", default=[0, 1, 2], help="default 0 1 2")
+    p.add_argument("--epochs", type=EPOCHS, default=30, help="default 30")
     p.add_argument("--temperature", "-T", "--T", type=TEMPERATURE, default=4.0, help="T > 0 (default 4)")
     p.add_argument("--gamma", type=GAMMA, default=0.9, help="weight of the soft loss, in [0, 1] (default 0.9)")
     p.add_argument("--betas", type=_weight("beta (the weight of NCKD)"), nargs="+", default=[1.0, 2.0, 4.0, 8.0], help="default 1 2 4 8")
@@ -173,12 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("self-distill", help="born-again generations, and a snapshot of the student teaching its last epochs")
     _add_lab_options(p)
-    p.add_argument("--generations", type=_int_at_least("generations", 0), default=3, help="born-again generations after generation 0 (default 3)")
-    p.add_argument("--switch-epoch", type=_int_at_least("switch epoch", 1), default=None, help="snapshot taken after this epoch (default: 2/3 of --epochs)")
+    p.add_argument("--generations", type=_int_in("generations", 0, MAX_GENERATIONS), default=3, help="born-again generations after generation 0 (default 3)")
+    p.add_argument("--switch-epoch", type=_int_in("switch epoch", 1, MAX_EPOCHS - 1), default=None, help="snapshot taken after this epoch (default: 2/3 of --epochs)")
 
     p = sub.add_parser("merge", help="teachers on digits 0-4 and 5-9 distilled into one student without labels")
     _add_lab_options(p, gamma=None)
-    p.add_argument("--teacher-epochs", type=_int_at_least("teacher epochs", 1), default=15, help="epochs of each teacher (default 15; cached on disk)")
+    p.add_argument("--teacher-epochs", type=_int_in("teacher epochs", 1, MAX_EPOCHS), default=15, help="epochs of each teacher (default 15; cached on disk)")
 
     p = sub.add_parser("omit-class", help="a digit removed from the transfer set, and the logit bias that brings it back")
     _add_lab_options(p, T=8.0, gamma=1.0)
@@ -186,8 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("hinton", help="Hinton et al.'s MNIST table on the chosen data set: errors of the teacher, a "
                                       "784-800-800-10 student with and without distillation at T = 20, one class omitted")
-    p.add_argument("--seeds", type=_int_at_least("seed", 0), nargs="+", default=[0, 1, 2], help="default 0 1 2")
-    p.add_argument("--epochs", type=_int_at_least("epochs", 1), default=20, help="default 20")
+    p.add_argument("--seeds", type=SEED, nargs="+", default=[0, 1, 2], help="default 0 1 2")
+    p.add_argument("--epochs", type=EPOCHS, default=20, help="default 20")
     p.add_argument("--hidden", type=_int_at_least("hidden size", 1), nargs="+", default=[800, 800], help="default 800 800")
     p.add_argument("--temperature", "-T", type=TEMPERATURE, default=20.0, help="T of the distilled students (default 20)")
     p.add_argument("--omit-class", type=DIGIT, default=3, help="the class left out of the transfer set, 0-9 (default 3)")
@@ -196,8 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="test accuracy over a T x gamma grid and several seeds, in parallel, cached")
     p.add_argument("--temperatures", type=TEMPERATURE, nargs="+", default=[1.0, 2.0, 4.0, 8.0, 16.0], help="default 1 2 4 8 16")
     p.add_argument("--gammas", type=GAMMA, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 0.9, 1.0], help="default 0 0.25 0.5 0.75 0.9 1")
-    p.add_argument("--seeds", type=_int_at_least("seed", 0), nargs="+", default=[0, 1, 2], help="default 0 1 2")
-    p.add_argument("--epochs", type=_int_at_least("epochs", 1), default=30, help="default 30")
+    p.add_argument("--seeds", type=SEED, nargs="+", default=[0, 1, 2], help="default 0 1 2")
+    p.add_argument("--epochs", type=EPOCHS, default=30, help="default 30")
     p.add_argument("--hidden", type=_int_at_least("hidden size", 1), nargs="+", default=[128], help="default 128")
     p.add_argument("--n-jobs", type=_int_at_least("n-jobs", 1), default=2, help="joblib workers, 1 torch thread each (default 2)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the on-disk result cache")
@@ -205,16 +234,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compress", help="pruning, int8 quantization, low-rank, compact filters and distillation: size, latency, accuracy")
     p.add_argument("--quick", action="store_true", help="every method once, tiny training, no fine-tuning (seconds; for a first look and CI)")
-    p.add_argument("--seeds", type=_int_at_least("seed", 0), nargs="+", default=None, help="training seeds (default 0 1 2; --quick: 0)")
+    p.add_argument("--seeds", type=SEED, nargs="+", default=None, help="training seeds (default 0 1 2; --quick: 0)")
     p.add_argument("--threads", type=_int_at_least("threads", 1), default=1, help="torch threads for the latency measurement (default 1)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the on-disk result cache")
     _add_output_options(p)  # --ship: kdviz/results/compress.json, which the Compression page opens with
-    cli_features.add_parser(sub, seed_type=_int_at_least("seed", 0), epochs_type=_int_at_least("epochs", 1),
+    cli_features.add_parser(sub, seed_type=SEED, epochs_type=EPOCHS,
                             add_output=_add_output_options)
-    cli_capacity.add_parser(sub, seed_type=_int_at_least("seed", 0), epochs_type=_int_at_least("epochs", 1),
+    cli_capacity.add_parser(sub, seed_type=SEED, epochs_type=EPOCHS,
                             jobs_type=_int_at_least("n-jobs", 1), add_output=_add_output_options)
     for p in sub.choices.values():  # every command takes the data set
         _add_data_options(p)
+    parser.commands = sub.choices  # name → its parser (check_args says a problem as the subcommand's argparse would)
     return parser
 
 
@@ -293,26 +323,101 @@ COMMANDS = {  # subcommand → (run, print for humans)
 }
 
 
+def student_params(hidden) -> int:
+    """Weights and biases of the MLP student 784-h1-…-hk-10."""
+    sizes = [784, *hidden, 10]
+    return sum(n_in * n_out + n_out for n_in, n_out in zip(sizes, sizes[1:]))
+
+
+def check_args(parser: argparse.ArgumentParser, args) -> None:
+    """What one option alone can't check, before any work starts: argparse's one-line error (status 2) when it fails.
+    Requests for more workers or threads than the cores are capped (:mod:`kdviz.cores`) with a one-line note."""
+    from .cores import capped
+
+    parser = getattr(parser, "commands", {}).get(args.command, parser)
+    hidden = getattr(args, "hidden", None)
+    if hidden is not None and student_params(hidden) > MAX_STUDENT_PARAMS:
+        parser.error(f"argument --hidden: a student 784-{'-'.join(map(str, hidden))}-10 has {student_params(hidden):,} "
+                     f"parameters; the limit is {MAX_STUDENT_PARAMS:,} (~160 MB to train with Adam)")
+    switch = getattr(args, "switch_epoch", None)
+    if switch is not None and switch >= args.epochs:
+        parser.error(f"argument --switch-epoch: the snapshot is taken after an epoch before the last, "
+                     f"1..{args.epochs - 1} with --epochs {args.epochs}, got {switch}" if args.epochs > 1 else
+                     "argument --switch-epoch: with --epochs 1 there is no epoch before the last to take a snapshot after")
+    note = lambda line: print(f"python -m kdviz: note: {line}", file=sys.stderr)  # noqa: E731
+    for name in ("n_jobs", "threads"):
+        if getattr(args, name, None) is not None:
+            setattr(args, name, capped(getattr(args, name), "--" + name.replace("_", "-"), note=note))
+    if getattr(args, "ship", False):
+        from .cli_common import check_ship
+
+        check_ship()
+
+
+def _say(line: str) -> None:
+    print(f"python -m kdviz: {line}", file=sys.stderr)
+
+
+def _one_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0][:300] if lines else type(err).__name__
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null after a failed write, so that the flush at exit can't fail (and print) again."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):  # stdout without a file (a test's capture)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run ``python -m kdviz ARGV``: 0, 1 (one line on stderr: a runtime problem) or 2 (argparse: a bad argument)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except OSError as err:  # --help into a full disk
+        _quiet_stdout()
+        _say(f"error: could not write the output: {_one_line(err)}")
+        return 1
     args.argv = argv  # what --ship records as the command
     run, show = COMMANDS[args.command]
     from .modelfile import ModelFileError
 
     start = time.perf_counter()
+    with warnings.catch_warnings():  # a warning is one line too (a cache that can't be written, …)
+        warnings.showwarning = lambda message, *a, **k: _say(f"warning: {_one_line(message)}")
+        try:
+            check_args(parser, args)
+            out = run(args)
+        except (ModelFileError, ValueError, OSError) as err:
+            _say(f"error: {_one_line(err)}")
+            return 1
+        except MemoryError:
+            _say("error: out of memory")
+            return 1
+        except KeyboardInterrupt:
+            _say("interrupted")
+            return 130
+        except Exception as err:  # torch's RuntimeErrors and anything else: one line, never a traceback
+            _say(f"error: {type(err).__name__}: {_one_line(err)}")
+            return 1
     try:
-        out = run(args)
-    except (ModelFileError, ValueError, OSError) as err:
-        lines = str(err).strip().splitlines() or [type(err).__name__]
-        print(f"python -m kdviz: error: {lines[0]}", file=sys.stderr)
+        if getattr(args, "json", False):
+            print(dumps(out))
+        elif show is not None:
+            show(out)
+            print(f"({time.perf_counter() - start:.1f} s in all)")
+        sys.stdout.flush()
+    except OSError as err:  # > /dev/full, a closed pipe
+        _quiet_stdout()
+        _say(f"error: could not write the output: {_one_line(err)}")
         return 1
-    except KeyboardInterrupt:
-        print("python -m kdviz: interrupted", file=sys.stderr)
-        return 130
-    if getattr(args, "json", False):
-        print(json.dumps(out))
-    elif show is not None:
-        show(out)
-        print(f"({time.perf_counter() - start:.1f} s in all)")
     return 0

@@ -1,13 +1,15 @@
-"""What the subcommands of ``python -m kdviz`` share: the resources of ``--data``, a lab config, progress on stderr,
+"""What the subcommands of ``python -m kdviz`` share: the resources of ``--data``, a lab config, progress on stderr, strict JSON,
 ``--ship``, and a mean ± std for humans. Used by :mod:`kdviz.cli` and the modules of its subcommands
 (:mod:`kdviz.cli_lab`, :mod:`kdviz.cli_features`, :mod:`kdviz.cli_capacity`); nothing here imports torch at import.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import sys
 
-__all__ = ["resources", "lab_config", "with_progress", "ship", "pm"]
+__all__ = ["resources", "lab_config", "with_progress", "check_ship", "ship", "pm", "strict_json", "dumps"]
 
 
 def resources(args):
@@ -39,13 +41,32 @@ def with_progress(args, fn, *a, **kw):
     return out
 
 
+def check_ship() -> None:
+    """Before the work of a ``--ship`` run: ``OSError`` of one line when ``kdviz/results/`` can't be written."""
+    import os
+    import tempfile
+
+    from . import shipped
+
+    folder = shipped.RESULTS
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".ship-check", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise OSError(f"--ship: cannot write the results folder {folder} ({err.strerror or err}); "
+                      "nothing was run") from None
+
+
 def ship(args, name: str, res, out: dict) -> dict:
-    """With ``--ship``: write ``out`` to ``kdviz/results/<name>.json`` (:func:`kdviz.shipped.save`) with the command that made it."""
+    """With ``--ship``: write ``out`` to ``kdviz/results/<name>.json`` (:func:`kdviz.shipped.save`) with the command that made it.
+    NaN and ±inf are written as null, as ``--json`` prints them (:func:`kdviz.cli.strict_json`)."""
     if args.ship:
         from . import shipped
 
         words = [a for a in args.argv if a not in ("--json", "--ship")]
-        path = shipped.save(name, out, command=" ".join(["python -m kdviz", *words]), data_fingerprint=res.data.fingerprint,
+        path = shipped.save(name, strict_json(out), command=" ".join(["python -m kdviz", *words]), data_fingerprint=res.data.fingerprint,
                             teacher_sha256=str(res.teacher_meta.get("sha256", "")), folder=shipped.RESULTS)
         print(f"wrote {path}", file=sys.stderr)
     return out
@@ -56,3 +77,19 @@ def pm(mean: float, std: float | None) -> str:
     from .stats import plus_minus
 
     return plus_minus(mean, std, digits=4)
+
+
+def strict_json(value):
+    """``value`` with every NaN and ±inf float replaced by None (JSON's null), in dicts, lists and tuples."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
+
+
+def dumps(out: dict) -> str:
+    """``out`` as strict JSON on one line: NaN and ±inf are null (:func:`strict_json`), never the invalid ``NaN``."""
+    return json.dumps(strict_json(out), allow_nan=False)

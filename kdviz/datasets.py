@@ -123,10 +123,14 @@ def _float_pixels(images: np.ndarray) -> torch.Tensor:
 def split_from_idx(data: idx.IDXData) -> MNISTSplit:
     """An :class:`kdviz.idx.IDXData` as an :class:`MNISTSplit`: its own train/test split, normalised with the
     train statistics (``(pixel/255 − mean) / std``, in place). ``train_index`` / ``test_index`` are ``arange``;
-    the fingerprint is the files'."""
+    the fingerprint is the files'. :class:`kdviz.idx.IDXError` (reason ``"blank"``) when the train images
+    are all one value (std 0)."""
     x_train, x_test = _float_pixels(data.images_train), _float_pixels(data.images_test)
     var, mean = torch.var_mean(x_train, correction=0)  # of the 0–255 values
     mean, std = float(mean) / 255.0, float(var.sqrt()) / 255.0
+    if not std > 0:  # every train pixel the same (an all-black folder): nothing to learn, nothing to divide by
+        raise idx.IDXError(f"{data.folder.name}: every pixel of the {len(data.y_train):,} train images is "
+                           f"{int(data.images_train.flat[0])}; kdviz needs images that differ", "blank")
     for x in (x_train, x_test):
         x.mul_(1.0 / (255.0 * std)).sub_(mean / std)
     return MNISTSplit(
@@ -151,7 +155,8 @@ def load_split(key: str = DEFAULT, *, data_dir: Path | str | None = None, use_ca
     ------
     ValueError
         One line: an unknown name, a data set that is not installed (and how to get it), or a folder
-        whose files are missing, corrupt or not a 10-class set of 28 × 28 images (:class:`kdviz.idx.IDXError`).
+        whose files are missing, corrupt, too large, blank or not a 10-class set of 28 × 28 images
+        (:class:`kdviz.idx.IDXError`, whose ``reason`` says which, for a page that must not show server paths).
     """
     if data_dir is not None:
         return split_from_idx(idx.load_idx_folder(data_dir, use_cache=use_cache))

@@ -2,7 +2,8 @@
 what it depends on, every write atomic, and "load, else build and save".
 
 A file that is missing, truncated, altered or of the wrong shape reads as ``None`` and is
-rebuilt by the caller; a cache that can't be written (read-only home, full disk) is skipped
+rebuilt by the caller (the shapes a file declares are checked before it is decompressed, so a
+crafted file can't make a load allocate more than its caller expects); a cache that can't be written (read-only home, full disk) is skipped
 with a warning, never an error.
 """
 
@@ -13,13 +14,15 @@ import json
 import os
 import tempfile
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TypeVar
 
 import numpy as np
+from numpy.lib import format as npformat
 
-__all__ = ["checksum", "load_arrays", "save_arrays", "write_atomic", "key_digest", "keyed_path", "load_json", "save_json",
+__all__ = ["checksum", "declared_as_expected", "load_arrays", "save_arrays", "write_atomic", "key_digest", "keyed_path", "load_json", "save_json",
            "load_or_build"]
 
 T = TypeVar("T")
@@ -33,10 +36,45 @@ def checksum(*arrays: np.ndarray) -> str:
     return h.hexdigest()
 
 
+_CHECKSUM = ((), np.dtype("<U64"))  # the sha256 in hex that save_arrays writes beside the arrays
+_HEADER_ROOM = 1 << 16  # bytes of an .npy member beyond its values: the magic, the header and its padding
+
+
+def declared_as_expected(path: Path, spec: dict[str, tuple[tuple[int, ...], np.dtype]]) -> bool:
+    """Whether the ``.npz`` at ``path`` declares each array of ``spec`` (and the checksum) with exactly that
+    shape and dtype, read from the ``.npy`` headers inside the zip without decompressing any values.
+
+    So a crafted file (a small zip that declares a huge array) is refused before :func:`numpy.load`
+    allocates what it declares; the zip's own uncompressed sizes are checked against the same bound.
+    """
+    try:
+        with zipfile.ZipFile(path) as z:
+            for name, (shape, dtype) in {**spec, "checksum": _CHECKSUM}.items():
+                info = z.getinfo(f"{name}.npy")  # KeyError: a missing array
+                dtype = np.dtype(dtype)
+                if info.file_size > int(np.prod(shape, dtype=np.int64)) * dtype.itemsize + _HEADER_ROOM:
+                    return False
+                with z.open(info) as f:
+                    version = npformat.read_magic(f)
+                    read_header = {(1, 0): npformat.read_array_header_1_0, (2, 0): npformat.read_array_header_2_0}.get(version)
+                    if read_header is None:
+                        return False
+                    got_shape, _, got_dtype = read_header(f)
+                if tuple(got_shape) != tuple(shape) or got_dtype != dtype:
+                    return False
+    except Exception:  # not a zip, a bad header, a missing member…: refused
+        return False
+    return True
+
+
 def load_arrays(path: Path, spec: dict[str, tuple[tuple[int, ...], np.dtype]]) -> dict[str, np.ndarray] | None:
-    """The arrays named in ``spec`` (name → (shape, dtype)), or None if the file fails any check."""
+    """The arrays named in ``spec`` (name → (shape, dtype)), or None if the file fails any check.
+
+    The shapes and dtypes the file declares are checked before any array is read
+    (:func:`declared_as_expected`), so a file can't make this allocate more than ``spec`` says.
+    """
     path = Path(path)
-    if not path.exists():
+    if not path.exists() or not declared_as_expected(path, spec):
         return None
     try:
         with np.load(path, allow_pickle=False) as z:

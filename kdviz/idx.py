@@ -27,10 +27,12 @@ from .data import cache_dir
 from .diskcache import checksum, keyed_path, load_arrays, load_or_build, save_arrays
 
 __all__ = ["IDXError", "IDXData", "read_idx", "load_idx_folder", "load_fashion_mnist", "IDX_FILES",
-           "FASHION_MNIST_DIR", "FASHION_CLASSES", "FASHION_CLASSES_ZH", "MAX_ITEMS"]
+           "FASHION_MNIST_DIR", "FASHION_CLASSES", "FASHION_CLASSES_ZH", "MAX_ITEMS", "MAX_FOLDER_BYTES", "BYTES_PER_IMAGE"]
 
 IMAGES_MAGIC, LABELS_MAGIC = 0x00000803, 0x00000801  # unsigned byte, 3 dims / 1 dim
 MAX_ITEMS = 1_000_000  # images or labels per file (784 MB of pixels): a bound on what one header may ask for
+BYTES_PER_IMAGE = 28 * 28 * (1 + 4)  # what kdviz holds of an image: its uint8 pixels and their float32 copy
+MAX_FOLDER_BYTES = 1_500_000_000  # a folder's images in memory (~380,000 of them): refused from the headers, before reading
 N_CLASSES = 10
 _CHUNK = 1 << 22  # bytes decompressed per read
 _CACHE_VERSION = 1
@@ -54,7 +56,16 @@ _NOT_INSTALLED = ("Fashion-MNIST is not installed: apt-get install -y dataset-fa
 
 
 class IDXError(ValueError):
-    """A missing, truncated, corrupt or mismatched IDX file or folder; the message is one line naming it."""
+    """A missing, truncated, corrupt or mismatched IDX file or folder; the message is one line naming it.
+
+    ``reason`` says what kind of problem, for a page that must not show the message (it names server paths):
+    ``"missing"`` (no such folder or file, unreadable), ``"too_large"`` (the headers declare more than
+    :data:`MAX_ITEMS` or :data:`MAX_FOLDER_BYTES`), ``"not_installed"`` (Fashion-MNIST), ``"bad"`` (anything else).
+    """
+
+    def __init__(self, message: str, reason: str = "bad"):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -98,7 +109,7 @@ def _read(path: Path, kind: str, *, body: bool) -> tuple[tuple[int, ...], bytear
                     break
                 data += chunk
     except (FileNotFoundError, IsADirectoryError, PermissionError) as err:
-        raise IDXError(f"{name}: cannot be read ({err.strerror or err})") from None
+        raise IDXError(f"{name}: cannot be read ({err.strerror or err})", "missing") from None
     except (OSError, EOFError, zlib.error) as err:  # BadGzipFile is an OSError; a cut stream is an EOFError
         what = "corrupt or truncated gzip data" if gz else "read error"
         raise IDXError(f"{name}: {what} ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
@@ -139,7 +150,8 @@ def _header(f, name: str, kind: str) -> tuple[int, ...]:
     if dims[0] == 0:
         raise IDXError(f"{name}: the header declares no {kind}")
     if dims[0] > MAX_ITEMS:
-        raise IDXError(f"{name}: the header declares {dims[0]:,} {kind}; kdviz reads at most {MAX_ITEMS:,} per file")
+        raise IDXError(f"{name}: the header declares {dims[0]:,} {kind}; kdviz reads at most {MAX_ITEMS:,} per file",
+                       "too_large")
     return dims
 
 
@@ -170,7 +182,7 @@ def _find(folder: Path) -> dict[str, Path]:
     """role → the file to read in ``folder`` (plain before ``.gz``), or IDXError naming what is missing."""
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "no such folder"
-        raise IDXError(f"{folder}: {what}; expected an MNIST-format folder holding {_EXPECTED}")
+        raise IDXError(f"{folder}: {what}; expected an MNIST-format folder holding {_EXPECTED}", "missing")
     found = {}
     for role, base in IDX_FILES.items():
         for candidate in (folder / base, folder / f"{base}.gz"):
@@ -178,7 +190,8 @@ def _find(folder: Path) -> dict[str, Path]:
                 found[role] = candidate
                 break
         else:
-            raise IDXError(f"{base}: missing from {folder} (neither {base} nor {base}.gz); expected {_EXPECTED}")
+            raise IDXError(f"{base}: missing from {folder} (neither {base} nor {base}.gz); expected {_EXPECTED}",
+                           "missing")
     return found
 
 
@@ -199,8 +212,9 @@ def _check_labels(labels: np.ndarray, path: Path, *, every_class: bool) -> None:
 def load_idx_folder(folder: Path | str, *, use_cache: bool = True) -> IDXData:
     """Load a folder of the four standard MNIST-format files, checked and cached.
 
-    Besides :func:`read_idx`'s checks: image and label counts match, labels lie in 0–9,
-    and all 10 classes occur in train. The first call parses the files (0.6–0.8 s for
+    Besides :func:`read_idx`'s checks: image and label counts match, the images the headers
+    declare fit in :data:`MAX_FOLDER_BYTES` (checked before any values are read, ``.gz`` or plain),
+    labels lie in 0–9, and all 10 classes occur in train. The first call parses the files (0.6–0.8 s for
     Fashion-MNIST's 70,000 gzipped images here); later calls read the ``.npz`` cache (~0.13 s).
 
     Parameters
@@ -226,6 +240,11 @@ def load_idx_folder(folder: Path | str, *, use_cache: bool = True) -> IDXData:
         if counts[f"images_{split}"] != counts[f"y_{split}"]:
             raise IDXError(f"{img.name} holds {counts[f'images_{split}']:,} images but {lab.name} holds "
                            f"{counts[f'y_{split}']:,} labels; they must match")
+    n_images = counts["images_train"] + counts["images_test"]
+    if n_images * BYTES_PER_IMAGE > MAX_FOLDER_BYTES:  # from the headers alone: nothing is read yet
+        raise IDXError(f"{folder.name}: the headers declare {n_images:,} images, {n_images * BYTES_PER_IMAGE / 1e9:.1f} GB "
+                       f"in memory ({BYTES_PER_IMAGE:,} bytes each); kdviz loads at most {MAX_FOLDER_BYTES / 1e9:.1f} GB "
+                       f"({MAX_FOLDER_BYTES // BYTES_PER_IMAGE:,} images)", "too_large")
     spec = {role: (((n, 28, 28), np.uint8) if role.startswith("images") else ((n,), np.int64))
             for role, n in counts.items()}
     spec["fingerprint"] = ((), np.dtype("<U16"))
@@ -259,5 +278,5 @@ def load_fashion_mnist(*, use_cache: bool = True) -> IDXData:
         else any :func:`load_idx_folder` refusal.
     """
     if not FASHION_MNIST_DIR.is_dir():
-        raise IDXError(_NOT_INSTALLED)
+        raise IDXError(_NOT_INSTALLED, "not_installed")
     return load_idx_folder(FASHION_MNIST_DIR, use_cache=use_cache)

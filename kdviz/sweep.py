@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .cores import capped
 from .data import MNISTSplit, cache_dir
 from .diskcache import keyed_path, load_json, load_or_build, save_json
 from .progress import Progress, report
@@ -54,6 +55,7 @@ __all__ = [
     "load_cached_sweep",
     "summarise_sweep",
     "run_jobs",
+    "local_jobs",
 ]
 
 DEFAULT_TEMPERATURES = (1.0, 2.0, 4.0, 8.0, 16.0)
@@ -140,15 +142,31 @@ def worker_run_logits(arrays: dict[str, np.ndarray], config: dict) -> tuple[floa
                                                           test=result.test_logits)
 
 
+_LOCAL_BACKENDS = ("LokyBackend", "MultiprocessingBackend", "ThreadingBackend", "SequentialBackend")
+
+
+def local_jobs(n_jobs: int) -> int:
+    """``n_jobs``, capped at the cores (:func:`kdviz.cores.usable_cores`) when joblib's active backend runs on this
+    machine (loky by default): more workers than cores only add memory (~0.4 GB each) and slow every run down.
+    A cluster's backend (``joblib.parallel_config(backend="dask")``) keeps the request."""
+    from joblib.parallel import get_active_backend
+
+    n_jobs = int(n_jobs)
+    if n_jobs > 1 and type(get_active_backend()[0]).__name__ in _LOCAL_BACKENDS:
+        return capped(n_jobs, "n_jobs")
+    return n_jobs
+
+
 def run_jobs(calls: Sequence[tuple[Callable, tuple]], n_jobs: int) -> Iterator:
     """``func(*args)`` for each ``(func, args)`` of ``calls``, yielded in order as each finishes.
 
     In this process when ``n_jobs`` is 1 or there is one call; else in ``n_jobs`` joblib workers (loky
-    processes unless a ``joblib.parallel_config`` names another backend). The sweep's and the Labs' runs
-    go through here.
+    processes unless a ``joblib.parallel_config`` names another backend; at most the cores on this machine,
+    :func:`local_jobs`). The sweep's and the Labs' runs go through here.
     """
     import joblib
 
+    n_jobs = local_jobs(n_jobs)
     if int(n_jobs) == 1 or len(calls) <= 1:
         return (func(*args) for func, args in calls)
     return joblib.Parallel(n_jobs=int(n_jobs), return_as="generator")(joblib.delayed(func)(*args) for func, args in calls)
@@ -201,7 +219,7 @@ def sweep(
     temperatures, gammas, seeds : the grid (T > 0, γ in [0, 1])
     config : the student config; its T, γ and seed are replaced per run, ``num_threads`` is 1
     n_jobs : joblib workers (loky processes unless a ``joblib.parallel_config`` says
-        otherwise); 1 runs in this process, serially
+        otherwise; at most the cores on this machine, :func:`local_jobs`); 1 runs in this process, serially
     use_cache : read and write the result under :func:`sweep_cache_path` (checked when read,
         written atomically; a bad file is rebuilt)
     progress : told (fraction done, message) after each run (:mod:`kdviz.progress`)
@@ -223,6 +241,7 @@ def sweep(
     for g in gammas:
         config.replace(gamma=g)
     config = config.replace(num_threads=1)
+    n_jobs = local_jobs(n_jobs)  # what df.attrs["n_jobs"] says is what ran
     key = sweep_key(res, temperatures, gammas, seeds, config)
 
     def save(df: pd.DataFrame) -> None:

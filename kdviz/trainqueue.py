@@ -20,8 +20,8 @@ A ticket that waits without a heartbeat for ``stale_s`` seconds (its learner lef
 closed the tab) is dropped, and the tickets behind it move up. A ticket whose slots are held by
 :meth:`TrainQueue.acquire` needs no heartbeat: its training is bounded and its result kept.
 
-Setting: ``KDVIZ_TRAIN_SLOTS``, the slots (trainings at once) of the server's queue; default the
-number of cores (``os.cpu_count()``). A training uses one core (one torch thread), so a press with
+Setting: ``KDVIZ_TRAIN_SLOTS``, the slots (trainings at once) of the server's queue; default, and at
+most, the number of cores this process may use (:func:`kdviz.cores.usable_cores`; more is capped, with a note on stderr). A training uses one core (one torch thread), so a press with
 its baseline takes two slots. Nothing here imports Streamlit.
 """
 
@@ -30,28 +30,35 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from .cores import capped, usable_cores
+
 __all__ = ["ENV", "Ticket", "TrainQueue", "slots_from_env", "shared"]
 
 ENV = "KDVIZ_TRAIN_SLOTS"  # the setting: trainings that run at once (default: the number of cores)
 
 
-def slots_from_env(environ: Mapping[str, str] | None = None) -> int:
-    """The number of slots set by ``KDVIZ_TRAIN_SLOTS``, or ``os.cpu_count()`` when it is unset or empty.
+def slots_from_env(environ: Mapping[str, str] | None = None, *, note: Callable[[str], None] | None = None) -> int:
+    """The number of slots set by ``KDVIZ_TRAIN_SLOTS``, or the cores (:func:`kdviz.cores.usable_cores`) when it
+    is unset or empty. A setting above the cores is capped at them: each slot keeps a worker process (torch
+    imported, ~0.4 GB idle), and trainings beyond the cores only run slower together.
 
     Parameters
     ----------
     environ : mapping, optional
         Default ``os.environ``.
+    note : callable, optional
+        Gets one line when the setting is capped.
 
     Returns
     -------
-    int ≥ 1
+    int in 1..cores
 
     Raises
     ------
@@ -60,14 +67,14 @@ def slots_from_env(environ: Mapping[str, str] | None = None) -> int:
     """
     raw = (os.environ if environ is None else environ).get(ENV, "").strip()
     if not raw:
-        return max(1, os.cpu_count() or 1)
+        return usable_cores()
     try:
         n = int(raw)
     except ValueError:
         n = 0
     if n < 1:
         raise ValueError(f"{ENV} must be a whole number ≥ 1 (trainings at once), got {raw!r}")
-    return n
+    return capped(n, ENV, note=note)
 
 
 @dataclass(eq=False)
@@ -288,5 +295,5 @@ def shared() -> TrainQueue:
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = TrainQueue(slots_from_env())
+            _shared = TrainQueue(slots_from_env(note=lambda line: print(f"kdviz: note: {line}", file=sys.stderr)))
         return _shared

@@ -161,7 +161,8 @@ def test_estimate_plays_out_the_line():
 def test_slots_from_env(monkeypatch):
     import os
 
-    assert trainqueue.slots_from_env({}) == os.cpu_count()
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)  # 4 cores (above: capped)
+    assert trainqueue.slots_from_env({}) == 4
     assert trainqueue.slots_from_env({"KDVIZ_TRAIN_SLOTS": " 3 "}) == 3
     for bad in ("0", "-1", "two", "1.5"):
         with pytest.raises(ValueError) as err:
