@@ -51,6 +51,7 @@ _AXIS_KEYS = {  # column → (axis title key, scale to the unit shown)
     "latency_ms_256": ("plots_compress.x_latency_256", 1.0),
     "params": ("plots_compress.x_params", 1.0),
 }
+UNITS = {"size_bytes": "kB", "sparse_bytes": "kB", "latency_ms_1": "ms", "latency_ms_256": "ms", "params": ""}  # on the ticks
 AXES = {col: (tr(key, "en"), scale) for col, (key, scale) in _AXIS_KEYS.items()}  # column → (axis title in English, scale)
 _FAMILY_KEYS = {  # family id → (label key, note key)
     "baseline": ("plots_compress.f_baseline", "plots_compress.note_baseline"),
@@ -88,7 +89,7 @@ def note_texts(df: pd.DataFrame, lang: str = "en") -> list[str]:
     return [render((key, fields), lang) for key, fields in zip(df["note_key"], df["note_fields"])]
 
 
-_LAYOUT = dict(height=480, margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.18))
+_LAYOUT = dict(height=480, margin=dict(l=10, r=10, t=50, b=10), legend=style.LEGEND_BELOW)
 
 
 def pareto_figure(df: pd.DataFrame, *, x: str = "size_bytes", threads: int | None = None, floor: float | None = 0.8,
@@ -149,18 +150,22 @@ def pareto_figure(df: pd.DataFrame, *, x: str = "size_bytes", threads: int | Non
                         line=dict(color=style.MUTED, dash="dash", shape="hv"), hoverinfo="skip")
     what = tr("plots_compress.what_latency" if x.startswith("latency") else "plots_compress.what_size", lang)
     n = int(df["n_seeds"].max()) if len(df) else 0
-    seeds = tr("plots_compress.seeds", lang, n=n)
+    spread = tr("plots_compress.spread_single", lang) if n == 1 else tr("plots_compress.spread", lang,
+                                                                        seeds=tr("plots_compress.seeds", lang, n=n))
     suffix = ""
     if threads is not None and x.startswith("latency"):
         suffix = tr("plots_compress.threads", lang, n=threads)
-    fig.update_layout(title=tr("plots_compress.pareto_title", lang, what=what, seeds=seeds, threads=suffix), **_LAYOUT)
+    fig.update_layout(title=tr("plots_compress.pareto_title", lang, what=what, spread=spread, threads=suffix), **_LAYOUT)
     if len(hidden):
         names = [tr("plots_compress.hidden_item", lang, method=m, acc=100 * a)
                  for m, a in zip(method_names(hidden, lang), hidden["test_acc"])]
-        fig.add_annotation(text=tr("plots_compress.hidden", lang, floor=100 * floor) + "<br>" + "<br>".join(names), xref="paper", yref="paper",
-                           x=1, y=0.02, xanchor="right", yanchor="bottom", align="right", showarrow=False,
-                           font=dict(size=style.FONT_PX, color=style.MUTED))
-    fig.update_xaxes(type="log", title=title)
+        fig.add_scatter(x=[None], y=[None], mode="markers", name=tr("plots_compress.hidden", lang, floor=100 * floor) + "<br>"
+                        + "<br>".join(names), marker=dict(symbol="x-thin-open", size=11, color=style.MUTED, line=dict(width=2)),
+                        hoverinfo="skip")  # in the legend, under the chart: on the plot the list lay over the points
+    drawn = df[x].to_numpy(float) * scale
+    drawn = drawn[np.isfinite(drawn) & (drawn > 0)]
+    ticks = style.log_ticks(drawn.min() / 1.3, drawn.max() * 1.3, UNITS[x]) if drawn.size else ([], [])
+    fig.update_xaxes(type="log", title=title, tickvals=ticks[0], ticktext=ticks[1])  # "20 kB": magnitudes, not "2"
     fig.update_yaxes(title=tr("plots_compress.test_acc", lang))
     return style.apply(fig)
 
@@ -177,16 +182,22 @@ def rank_curve_figure(curve: pd.DataFrame, *, rank: int | None = None, dense_acc
     fig.add_scatter(x=c["rank"].tolist(), y=(100 * c["test_acc"]).tolist(), mode="lines+markers", name=tr("plots_compress.test_acc", lang), line=dict(color=FAMILY_COLOURS["low-rank"]))
     fig.add_scatter(x=c["rank"].tolist(), y=c["params"].tolist(), mode="lines", name=tr("plots_compress.parameters", lang), yaxis="y2", line=dict(color=style.MUTED, dash="dot"))
     if dense_acc is not None:
-        fig.add_hline(y=100 * dense_acc, line=dict(color=style.INK, dash="dot", width=1), annotation_text=tr("plots_compress.unfactorised", lang), annotation_position="bottom right")
+        fig.add_scatter(x=[c["rank"].min(), c["rank"].max()], y=[100 * dense_acc] * 2, mode="lines", name=tr("plots_compress.unfactorised", lang),
+                        line=dict(color=style.INK, dash="dot", width=1), hoverinfo="skip")  # named in the legend, not over the curve
     if dense_params is not None:
         fig.add_scatter(x=[c["rank"].min(), c["rank"].max()], y=[dense_params] * 2, mode="lines", yaxis="y2", name=tr("plots_compress.params_unfactorised", lang),
                         line=dict(color=style.INK, width=1, dash="dash"))
     if rank is not None:
         fig.add_vline(x=rank, line=dict(color=FAMILY_COLOURS["low-rank"], width=1))
+    ranks = [r for r in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512) if c["rank"].min() <= r <= c["rank"].max()]  # log axis: powers of 2
+    counts = [*c["params"].tolist(), *([dense_params] if dense_params is not None else [])]
+    params = style.log_ticks(min(counts) / 1.5, max(counts) * 1.5) if len(c) else ([], [])
     fig.update_layout(
         title=tr("plots_compress.rank_title", lang), height=380, margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", y=-0.25), hovermode="x unified",
-        xaxis=dict(title=tr("plots_compress.rank_axis", lang), type="log"), yaxis=dict(title=tr("plots_compress.test_acc", lang)),
-        yaxis2=dict(title=tr("plots_compress.parameters", lang), overlaying="y", side="right", type="log", showgrid=False),
+        legend=style.LEGEND_BELOW, hovermode="x unified",
+        xaxis=dict(title=tr("plots_compress.rank_axis", lang), type="log", tickvals=ranks, ticktext=[str(r) for r in ranks]),
+        yaxis=dict(title=tr("plots_compress.test_acc", lang)),
+        yaxis2=dict(title=tr("plots_compress.parameters", lang), overlaying="y", side="right", type="log", showgrid=False,
+                    tickvals=params[0], ticktext=params[1]),
     )
     return style.apply(fig)

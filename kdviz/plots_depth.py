@@ -59,17 +59,21 @@ def features_figure(rows: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     go.Figure
         One bar per method, in percent, with ± std error bars.
     """
-    labels = [method_label(m, lang=lang) for m in rows["method"]]
+    names = [method_label(m, lang=lang) for m in rows["method"]]
+    labels = [style.wrap(name, 18) for name in names]  # one bar per line, names on the left: they fit a phone's width
     acc, std = 100 * rows["test_acc"].astype(float), 100 * rows["test_acc_std"].astype(float).fillna(0.0)
-    fig = go.Figure(go.Bar(x=labels, y=acc, error_y=dict(type="data", array=std, visible=True),
-                           marker_color=[_colour(m) for m in rows["method"]],
-                           text=[f"{a:.1f}" for a in acc], textposition="inside", insidetextanchor="start",
-                           textfont=dict(color="white"), hovertemplate="%{x}: %{y:.2f} %<extra></extra>"))
+    fig = go.Figure(go.Bar(y=labels, x=acc, orientation="h", error_x=dict(type="data", array=std, visible=True),
+                           marker_color=[_colour(m) for m in rows["method"]], customdata=names,
+                           hovertemplate="%{customdata}: %{x:.2f} %<extra></extra>"))
     n = len(rows["test_acc_per_seed"].iloc[0]) if "test_acc_per_seed" in rows and len(rows) else 0
     lo = float(np.nanmin(acc - std)) if len(rows) else 0.0
-    fig.update_layout(title=tr("plots_depth.features_title", lang, seeds=tr("plots_lab.seeds", lang, n=n)), **_LAYOUT)
-    fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[max(0.0, lo - 3.0), 100])
-    fig.update_xaxes(title=tr("plots_depth.features_x", lang))
+    fig.update_layout(title=tr("plots_depth.features_title", lang, seeds=tr("plots_lab.seeds", lang, n=n)),
+                      **{**_LAYOUT, "height": 130 + 52 * len(rows)})
+    start = style.accuracy_axis(fig, lo, title=tr("plots_lab.test_acc", lang), lang=lang, axis="x")
+    # each bar's value at the foot of its visible part (a bar's own text would sit at 0, left of a cut axis)
+    fig.add_scatter(y=labels, x=[start] * len(labels), mode="text", text=[f"{a:.1f}" for a in acc], textposition="middle right",
+                    textfont=dict(color="white"), hoverinfo="skip", showlegend=False)
+    fig.update_yaxes(title=style.wrap(tr("plots_depth.features_x", lang), 30), autorange="reversed", type="category")
     return style.apply(fig)
 
 
@@ -93,8 +97,10 @@ def feature_maps_figure(panels: list[tuple[str, dict]], *, lang: str = "en") -> 
     n_channels = max(len(p["channels"]) for _, p in panels)
     titles = [tr("plots_depth.maps_channel", lang, k=k + 1) for k in range(n_channels)]
     titles += [tr("plots_depth.maps_attention1", lang), tr("plots_depth.maps_attention2", lang)]
+    titles = [style.wrap(title, 8) for title in titles]  # "attention<br>1": five columns side by side on a phone
     cols = n_channels + 2
-    fig = make_subplots(rows=len(panels), cols=cols, horizontal_spacing=0.02, vertical_spacing=0.04)
+    height = 170 + 140 * len(panels)
+    fig = make_subplots(rows=len(panels), cols=cols, horizontal_spacing=0.02, vertical_spacing=34 / (height - 120))  # 34 px: a label
     for r, (_, p) in enumerate(panels, start=1):
         images = [*p["channels"], p["attention1"], p["attention2"]]
         for c, image in enumerate(images, start=1):
@@ -110,13 +116,16 @@ def feature_maps_figure(panels: list[tuple[str, dict]], *, lang: str = "en") -> 
                          title=dict(text=title, standoff=4), row=len(panels), col=c)
     for i in range(1, len(panels) * cols + 1):  # square cells
         fig.update_yaxes(scaleanchor=f"x{i if i > 1 else ''}", scaleratio=1, row=(i - 1) // cols + 1, col=(i - 1) % cols + 1)
-    width = max(len(part) for label, _ in panels for part in label.split(" + "))  # the longest line of a row label
-    for r, (label, _) in enumerate(panels, start=1):  # each row's model, left of its first map
+    room = 1 - 34 / (height - 70)  # the first row's label inside the figure: a page draws the title above it (no top margin)
+    for r in range(1, len(panels) + 1):
+        for c in range(1, cols + 1):
+            d = fig.get_subplot(r, c).yaxis.domain
+            fig.update_yaxes(domain=[d[0] * room, d[1] * room], row=r, col=c)
+    for r, (label, _) in enumerate(panels, start=1):  # each row's model above its maps, on one line: the width goes to the maps
         domain = fig.get_subplot(r, 1).yaxis.domain
-        fig.add_annotation(text="<br>+ ".join(label.split(" + ")), x=0, xref="paper", xanchor="right", xshift=-8,
-                           y=(domain[0] + domain[1]) / 2, yref="paper", yanchor="middle", showarrow=False, align="right")
-    fig.update_layout(title=tr("plots_depth.maps_title", lang), height=170 + 120 * len(panels), showlegend=False,
-                      margin=dict(l=min(200, 12 + 8 * width), r=10, t=60, b=10))
+        fig.add_annotation(text=label, x=0, xref="paper", xanchor="left", y=domain[1], yref="paper", yanchor="bottom",
+                           yshift=2, showarrow=False, align="left")
+    fig.update_layout(title=tr("plots_depth.maps_title", lang), height=height, showlegend=False, margin=dict(l=10, r=10, t=40, b=10))
     return style.apply(fig)
 
 
@@ -145,10 +154,11 @@ def capacity_heatmap(pairs: pd.DataFrame, *, lang: str = "en") -> go.Figure:
                      for h in students] for t in order])
     kd = np.array([[100 * cell.loc[(t, h), "kd_acc"] for h in students] for t in order])
     lab = np.array([[100 * cell.loc[(t, h), "labels_acc"] for h in students] for t in order])
-    ys = [teacher_label(t, float(cell.loc[(t, students[0]), "teacher_acc"]), lang=lang, sep="<br>") for t in order]  # narrow on a phone
+    ys = [style.wrap(tr(TEACHER_NAMES[t], lang), 12) + f"<br>{100 * float(cell.loc[(t, students[0]), 'teacher_acc']):.1f} %"
+          for t in order]  # as teacher_label, in short lines: the phone's width goes to the cells
     xs = [str(h) for h in students]
     top = float(np.nanmax(np.abs(gain))) if gain.size else 1.0
-    text = [[f"{g if round(g, 1) else 0.0:+.1f}" + ("" if np.isnan(s) else f"<br>± {s:.1f}") for g, s in zip(gr, sr)]
+    text = [[f"{g if round(g, 1) else 0.0:+.1f}" + ("" if np.isnan(s) else f"<br>±{s:.1f}") for g, s in zip(gr, sr)]
             for gr, sr in zip(gain, std)]  # no "-0.0"
     fig = go.Figure(go.Heatmap(
         z=gain, x=xs, y=ys, zmid=0, zmin=-top, zmax=top, colorscale=GAIN_SCALE, text=text, texttemplate="%{text}",
@@ -193,6 +203,6 @@ def assistant_figure(chains: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     fig.update_layout(title=tr("plots_depth.assistant_title", lang, hidden=student),
                       **{**_LAYOUT, "showlegend": True, "legend": dict(orientation="h", x=0.01, y=0.99, yanchor="top",
                                                                        bgcolor="rgba(255,255,255,0.8)")})
-    fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[max(0.0, min(lo, direct if len(c) else lo) - 3.0), 100])
+    style.accuracy_axis(fig, min(lo, direct) if len(c) else lo, title=tr("plots_lab.test_acc", lang), lang=lang)
     fig.update_xaxes(title=tr("plots_depth.assistant_x", lang))
     return style.apply(fig)

@@ -30,7 +30,7 @@ __all__ = [
 
 DISTILLED, LABELS, TEACHER = style.ROLES["distilled"], style.ROLES["baseline"], style.ROLES["teacher"]  # one colour per role
 HIGHLIGHT = style.INK  # the one thing the text points at (the omitted digit): black beside the vermillion bars
-_LAYOUT = dict(height=380, margin=dict(l=10, r=10, t=50, b=10), legend=dict(orientation="h", y=-0.2), hovermode="x unified")
+_LAYOUT = dict(height=380, margin=dict(l=10, r=10, t=50, b=10), legend=style.LEGEND_BELOW, hovermode="x unified")
 
 
 def _pct(v) -> np.ndarray:
@@ -52,6 +52,11 @@ def _seeds(n: int, lang: str) -> str:
     return tr("plots_lab.seeds", lang, n=n)
 
 
+def _spread(n: int, lang: str) -> str:
+    """``mean ± std over 3 seeds``, or for one seed that it has no std."""
+    return tr("plots_lab.spread_single", lang) if n == 1 else tr("plots_lab.spread", lang, seeds=_seeds(n, lang))
+
+
 def fewer_labels_figure(summary: pd.DataFrame, *, teacher_acc: float | None = None, lang: str = "en") -> go.Figure:
     """Test accuracy vs label fraction (log x axis), distilled and labels-only.
 
@@ -67,10 +72,11 @@ def fewer_labels_figure(summary: pd.DataFrame, *, teacher_acc: float | None = No
         fig.add_scatter(x=x, y=_pct(s[f"{col}_mean"]), error_y=_err(s[f"{col}_std"]), mode="lines+markers", name=name,
                         line=dict(color=colour), hovertemplate="%{y:.1f} %<extra>" + short + "</extra>")
     if teacher_acc is not None:
-        fig.add_hline(y=100 * teacher_acc, line=dict(color=TEACHER, dash="dot"), annotation_text=tr("plots_lab.teacher", lang),
-                      annotation_position="bottom right")
+        line = dict(color=TEACHER, dash="dot")  # named in the legend: a label on the plot would sit on the error bars
+        fig.add_hline(y=100 * teacher_acc, line=line)
+        fig.add_scatter(x=[None], y=[None], mode="lines", name=tr("plots_lab.teacher", lang), line=line, hoverinfo="skip")
     n = int(s["n"].max()) if len(s) else 0
-    fig.update_layout(title=tr("plots_lab.fewer_title", lang, seeds=_seeds(n, lang)), **_LAYOUT)
+    fig.update_layout(title=tr("plots_lab.fewer_title", lang, spread=_spread(n, lang)), **_LAYOUT)
     fig.update_xaxes(type="log", title=tr("plots_lab.fewer_x", lang), tickvals=x, ticktext=[f"{v:g}%" for v in x])
     fig.update_yaxes(title=tr("plots_lab.test_acc", lang))
     return style.apply(fig)
@@ -80,12 +86,13 @@ def born_again_figure(summary: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     """Test accuracy per born-again generation. ``summary``: ``mean_std(df, "generation", "test_acc")``."""
     s = summary.sort_values("generation")
     labels = [tr("plots_lab.gen0", lang)] + [tr("plots_lab.gen_k", lang, g=g, prev=g - 1) for g in s["generation"].iloc[1:]]
+    labels = [style.wrap(label, 8) for label in labels]  # "1: taught by 0" on two lines: upright, apart in half a page
     fig = go.Figure(go.Bar(x=labels, y=_pct(s["test_acc_mean"]), error_y=_err(s["test_acc_std"]),
                            marker_color=[LABELS] + [DISTILLED] * (len(s) - 1), hovertemplate="%{y:.2f} %<extra></extra>"))
-    lo = float(np.nanmin(_pct(s["test_acc_mean"]))) if len(s) else 0.0
+    lo = float(np.nanmin(_pct(s["test_acc_mean"] - s["test_acc_std"].fillna(0.0)))) if len(s) else 0.0
     n = int(s["n"].max()) if len(s) else 0
     fig.update_layout(title=tr("plots_lab.born_again_title", lang, seeds=_seeds(n, lang)), **{**_LAYOUT, "hovermode": "closest"})
-    fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[max(0.0, lo - 5), 100])
+    style.accuracy_axis(fig, lo, title=tr("plots_lab.test_acc", lang), lang=lang)
     fig.update_xaxes(title=tr("plots_lab.generation", lang))
     return style.apply(fig)
 
@@ -173,12 +180,12 @@ def bias_figure(summary: pd.DataFrame, omitted: int, *, bias: float, best_bias: 
         fig.add_scatter(x=np.r_[s["bias"], s["bias"][::-1]], y=np.r_[m + sd, (m - sd)[::-1]], fill="toself", fillcolor=colour,
                         opacity=0.15, line=dict(width=0), hoverinfo="skip", showlegend=False)
         fig.add_scatter(x=s["bias"], y=m, mode="lines", name=name, line=dict(color=colour), hovertemplate="%{y:.1f} %")
-    lo, hi = float(s["bias"].min()) if len(s) else 0.0, float(s["bias"].max()) if len(s) else 1.0
-    fig.add_vline(x=bias, line=dict(color=style.INK), annotation_text=tr("plots_lab.slider", lang, bias=bias),
-                  annotation_position="bottom " + _room(bias, lo, hi))
+    marks = [(bias, tr("plots_lab.slider", lang, bias=bias), dict(color=style.INK))]
     if best_bias is not None:
-        fig.add_vline(x=best_bias, line=dict(color=style.MUTED, dash="dash"), annotation_text=tr("plots_lab.best_bias", lang, bias=best_bias),
-                      annotation_position="top " + _room(best_bias, lo, hi))
+        marks.append((best_bias, tr("plots_lab.best_bias", lang, bias=best_bias), dict(color=style.MUTED, dash="dash")))
+    for x, name, line in marks:  # each line named in the legend: a label in the plot would lie across the curves
+        fig.add_vline(x=x, line=line)
+        fig.add_scatter(x=[None], y=[None], mode="lines", name=name, line=line, hoverinfo="skip")
     fig.update_layout(title=tr("plots_lab.bias_title", lang, digit=omitted), **_LAYOUT)
     fig.update_xaxes(title=tr("plots_lab.bias_x", lang, digit=omitted))
     fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[0, 101])
@@ -207,7 +214,7 @@ def sweep_heatmap(cells: pd.DataFrame, *, lang: str = "en") -> go.Figure:
 
 def dkd_figure(rows: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     """Test accuracy of KD and of DKD at each β (mean ± sample std over seeds). ``rows``: :func:`kdviz.lab.dkd.dkd_compare`."""
-    labels = [tr("plots_lab.dkd_kd", lang) if m == "kd" else tr("plots_lab.dkd_beta", lang, beta=b)
+    labels = [style.wrap(tr("plots_lab.dkd_kd", lang) if m == "kd" else tr("plots_lab.dkd_beta", lang, beta=b), 5)  # "DKD<br>β = 2"
               for m, b in zip(rows["method"], rows["beta"])]
     colours = [DISTILLED if m == "kd" else style.ROLES["other"] for m in rows["method"]]
     fig = go.Figure(go.Bar(x=labels, y=_pct(rows["test_acc"]), error_y=_err(rows["test_acc_std"]), marker_color=colours,
@@ -215,6 +222,6 @@ def dkd_figure(rows: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     lo = float(np.nanmin(_pct(rows["test_acc"] - rows["test_acc_std"].fillna(0.0)))) if len(rows) else 0.0
     n = len(rows["seeds"].iloc[0]) if len(rows) else 0
     fig.update_layout(title=tr("plots_lab.dkd_title", lang, seeds=_seeds(n, lang)), **{**_LAYOUT, "hovermode": "closest"})
-    fig.update_yaxes(title=tr("plots_lab.test_acc", lang), range=[max(0.0, lo - 2.0), 100])  # to 100: no magnified gaps
+    style.accuracy_axis(fig, lo, title=tr("plots_lab.test_acc", lang), lang=lang)
     fig.update_xaxes(title=tr("plots_lab.dkd_x", lang))
     return style.apply(fig)

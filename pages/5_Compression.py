@@ -108,7 +108,8 @@ if df is not None:
     st.table(pd.DataFrame({col[name]: shown_values.get(name, values[name]) for name in ["method", *GROUPS[group][1]]}),
              hide_index=True)
     st.caption(ui.tr(
-        "comp.table_caption", seeds=ui.tr("plots_compress.seeds", n=int(df["n_seeds"].max())), seed_list=list(shown.seeds),
+        "comp.table_caption", seed_list=list(shown.seeds), spread=ui.tr("comp.spread_single") if int(df["n_seeds"].max()) == 1
+        else ui.tr("comp.spread", seeds=ui.tr("plots_compress.seeds", n=int(df["n_seeds"].max()))),
         repeats_1=shown.repeats_1, repeats_256=shown.repeats_256, warmup=shown.warmup,
         threads=ui.tr("comp.torch_threads", n=shown.threads), engine=extras.get("engine", ""),
     ))

@@ -1,7 +1,8 @@
 """What tests/test_layout.py measures in the page: cut-off text and colour bars, read from the rendered DOM.
 
 ``TRUNCATED`` (a JavaScript function for ``page.evaluate``) lists every piece of text that is wider than
-the box that shows it; ``COLOUR_BARS`` reads the colour bar of every heatmap as plotly drew it (the
+the box that shows it; ``CHART_TEXT`` every plotly text that overlaps another, leaves its figure or is
+crossed by a line (``figure_problems`` runs it on one figure alone, at a chosen width); ``COLOUR_BARS`` reads the colour bar of every heatmap as plotly drew it (the
 ``<linearGradient>`` stops, after any theming); ``colour_bar_problems`` judges those in Python.
 Also used by hand: ``python tests/layout_checks.py URL [WIDTHxHEIGHT]`` prints what a page fails.
 """
@@ -223,6 +224,83 @@ COLOUR_BARS = r"""() => {
     return out;
 }"""
 
+CHART_TEXT = r"""() => {
+    // every plotly chart on the page: pieces of text that overlap each other, that stick out of the figure, or
+    // that a line (a trace, a reference line, an error bar) crosses; rotated text is measured as drawn (its corners)
+    const out = [];
+    const corners = el => {  // the drawn quadrilateral of an SVG text, in page pixels
+        const b = el.getBBox(), m = el.getScreenCTM();
+        return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+            .map(([x, y]) => [m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f]);
+    };
+    const apart = (p, q) => {  // separating axis test of two convex quadrilaterals, with 1 px of slack
+        for (const poly of [p, q]) for (let i = 0; i < 4; i++) {
+            const [x1, y1] = poly[i], [x2, y2] = poly[(i + 1) % 4];
+            const nx = y1 - y2, ny = x2 - x1, len = Math.hypot(nx, ny) || 1;
+            const proj = s => s.map(([x, y]) => (x * nx + y * ny) / len);
+            const a = proj(p), b = proj(q);
+            if (Math.max(...a) <= Math.min(...b) + 1 || Math.max(...b) <= Math.min(...a) + 1) return true;
+        }
+        return false;
+    };
+    const inside = (poly, x, y, pad) => {  // a point inside the quadrilateral shrunk by pad px
+        const cx = poly.reduce((s, p) => s + p[0], 0) / 4, cy = poly.reduce((s, p) => s + p[1], 0) / 4;
+        for (let i = 0; i < 4; i++) {
+            const [x1, y1] = poly[i], [x2, y2] = poly[(i + 1) % 4];
+            const side = (px, py) => (x2 - x1) * (py - y1) - (y2 - y1) * (px - x1);
+            const len = Math.hypot(x2 - x1, y2 - y1) || 1;
+            if (side(x, y) * Math.sign(side(cx, cy)) < pad * len) return false;
+        }
+        return true;
+    };
+    document.querySelectorAll('.js-plotly-plot').forEach((plot, n) => {
+        const fb = (plot.querySelector('.svg-container') || plot).getBoundingClientRect();
+        if (fb.width === 0) return;
+        const title = ((plot.layout && plot.layout.title && plot.layout.title.text) || `chart ${n + 1}`).replace(/<[^>]+>/g, '').slice(0, 40);
+        const texts = [];
+        for (const t of plot.querySelectorAll('svg.main-svg text')) {
+            if (!t.textContent.trim() || t.closest('.hoverlayer, .modebar-container')) continue;
+            const lines = t.querySelectorAll('tspan.line');  // a multi-line label: each line on its own
+            for (const el of (lines.length ? [...lines] : [t])) {
+                if (!el.textContent.trim() || el.getBBox().width === 0) continue;
+                texts.push({el, poly: corners(el), text: el.textContent.trim().slice(0, 50), cls: (t.getAttribute('class') || 'text').split(' ')[0], parent: t});
+            }
+        }
+        const where = `${title}`;
+        for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+            if (texts[i].parent === texts[j].parent) continue;  // two lines of one label
+            if (!apart(texts[i].poly, texts[j].poly)) out.push(`${where}: "${texts[i].text}" (${texts[i].cls}) overlaps "${texts[j].text}" (${texts[j].cls})`);
+        }
+        for (const x of texts) {
+            const xs = x.poly.map(p => p[0]), ys = x.poly.map(p => p[1]);
+            if (Math.min(...xs) < fb.left - 1 || Math.max(...xs) > fb.right + 1 || Math.min(...ys) < fb.top - 1 || Math.max(...ys) > fb.bottom + 1)
+                out.push(`${where}: "${x.text}" (${x.cls}) outside its figure`);
+        }
+        const lines = [...plot.querySelectorAll('.scatterlayer path.js-line, .shapelayer path, .errorbar path')].filter(p => !p.closest('.legend'));
+        for (const x of texts) {
+            if (x.cls.startsWith('legend')) continue;
+            for (const ln of lines) {
+                let L = 0;
+                try { L = ln.getTotalLength(); } catch (e) { continue; }
+                if (!L || getComputedStyle(ln).strokeOpacity === '0' || getComputedStyle(ln).stroke === 'none') continue;
+                const m = ln.getScreenCTM();
+                let hit = false;
+                for (let k = 0; k <= 400 && !hit; k++) {
+                    const p = ln.getPointAtLength(L * k / 400);
+                    hit = inside(x.poly, m.a * p.x + m.c * p.y + m.e, m.b * p.x + m.d * p.y + m.f, 1.5);
+                }
+                if (hit) {
+                    const what = ln.closest('.shapelayer') ? 'a reference line' : ln.closest('.errorbar') ? 'an error bar' : 'a curve';
+                    out.push(`${where}: "${x.text}" (${x.cls}) drawn over ${what}`);
+                    break;
+                }
+            }
+        }
+    });
+    return out;
+}"""  # one line per problem of the plotly text on the page (empty: every piece apart, inside, and off the lines)
+
+
 def _rgb(colour: str) -> tuple[float, float, float]:
     """'rgb(r, g, b)', 'rgba(...)' or '#rrggbb' → (r, g, b) in 0..255."""
     colour = colour.strip()
@@ -286,6 +364,29 @@ def colour_bar_problems(plots: list[dict]) -> list[str]:
             if not h["showscale"] and not grey:
                 problems.append(f"{where}: heatmap {h['name']!r} has no colour bar (only a grey image may go without)")
     return problems
+
+
+_PLOTLY_JS: list[str] = []  # plotly.js from the plotly package, read once
+
+
+def figure_problems(page, fig, width: int) -> list[str]:
+    """``CHART_TEXT`` of one figure drawn alone by plotly.js in ``page`` (a Playwright page), ``width`` px wide, as
+    kdviz shows it (``ui.chart``: the title above it as page text, so not drawn here, and no toolbar)."""
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
+
+    if not _PLOTLY_JS:
+        _PLOTLY_JS.append(get_plotlyjs())
+    shown = fig.to_dict()
+    shown["layout"].pop("title", None)
+    spec = pio.to_json(shown)
+    page.set_content(f"""<html><head><meta charset="utf-8"><style>body {{ margin: 0; }}</style></head>
+        <body><div id="chart" style="width: {width}px"></div></body></html>""")
+    page.add_script_tag(content=_PLOTLY_JS[0])
+    page.evaluate("""async (spec) => { const f = JSON.parse(spec);
+        await Plotly.newPlot('chart', f.data, f.layout, {displayModeBar: false, responsive: false}); }""", spec)
+    page.evaluate("document.fonts.ready")
+    return page.evaluate(CHART_TEXT)
 
 
 def format_offenders(offenders: list[dict]) -> str:

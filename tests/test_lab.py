@@ -232,7 +232,8 @@ def test_figures_carry_the_numbers():
     heat = plots_lab.sweep_heatmap(cells)
     assert np.asarray(heat.data[0].z)[0].tolist() == pytest.approx([90.0, 95.0])
     curves = pd.DataFrame({"bias": [0.0, 1.0], "omitted_acc": [0.2, 0.8], "acc": [0.9, 0.93]})
-    assert len(plots_lab.bias_figure(mean_std(curves, "bias", ["omitted_acc", "acc"]), 3, bias=1.0, best_bias=1.0).data) == 4
+    fig = plots_lab.bias_figure(mean_std(curves, "bias", ["omitted_acc", "acc"]), 3, bias=1.0, best_bias=1.0)
+    assert len(fig.data) == 6  # two bands, two curves, and the legend entries of the two vertical lines
 
 
 # ---------------------------------------------------------------- CLI
@@ -516,14 +517,18 @@ def test_lab_figures_use_one_colour_per_role_and_the_kdviz_template():
     fewer = pd.DataFrame({"fraction": [0.01, 0.01, 1.0, 1.0], "seed": [0, 1, 0, 1], "distilled_acc": [0.95, 0.94, 0.97, 0.97],
                           "baseline_acc": [0.6, 0.65, 0.96, 0.96]})
     fig = plots_lab.fewer_labels_figure(stats.mean_std(fewer, "fraction", ["distilled_acc", "baseline_acc"]), teacher_acc=0.99)
-    assert [t.line.color for t in fig.data] == [style.ROLES["distilled"], style.ROLES["baseline"]]
+    assert [t.line.color for t in fig.data] == [style.ROLES["distilled"], style.ROLES["baseline"], style.ROLES["teacher"]]
+    assert fig.data[2].name == "teacher" and not fig.layout.annotations  # the teacher's line named in the legend
     assert fig.layout.template.layout.font.size >= style.FONT_PX
     assert all(a.font.size >= style.FONT_PX for a in fig.layout.annotations)
     gens = pd.DataFrame({"generation": [0, 1, 2], "test_acc": [0.9, 0.91, 0.92]})
     bars = plots_lab.born_again_figure(stats.mean_std(gens, "generation", "test_acc")).data[0]
     assert list(bars.marker.color) == [style.ROLES["baseline"], style.ROLES["distilled"], style.ROLES["distilled"]]
-    # a line's label sits on the side with room: inside the plot at either end of the axis
+    # a vertical line is named in the legend, in its own colour and dash, never by a label lying across the curves
     curves = pd.DataFrame({"bias": [0.0, 1.0, 2.0], "omitted_acc": [0.1, 0.5, 0.8], "acc": [0.9, 0.92, 0.91]})
-    for bias, anchor in ((0.0, "left"), (2.0, "right")):
-        f = plots_lab.bias_figure(stats.mean_std(curves, "bias", ["omitted_acc", "acc"]), 3, bias=bias)
-        assert f.layout.annotations[0].xanchor == anchor
+    for bias in (0.0, 2.0):
+        f = plots_lab.bias_figure(stats.mean_std(curves, "bias", ["omitted_acc", "acc"]), 3, bias=bias, best_bias=1.5)
+        assert not f.layout.annotations
+        named = {t.name: (t.line.color, t.line.dash) for t in f.data if t.hoverinfo == "skip" and t.fill is None}
+        assert named == {f"slider: {bias:g}": (style.INK, None), "chosen on held-out train (seed mean): 1.50": (style.MUTED, "dash")}
+        assert [(s.x0, s.line.color) for s in f.layout.shapes] == [(bias, style.INK), (1.5, style.MUTED)]

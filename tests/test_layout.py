@@ -7,6 +7,8 @@ that one load:
 * ``test_no_truncated_text``: no metric, button, formula, heading, markdown or caption line, page
   link, tab, widget label, plotly title/axis/legend text or dataframe is wider than its box, and the
   page is no wider than the window (what is measured: ``tests/layout_checks.py``);
+* ``test_chart_text_apart``: in every plotly chart (on the Lab, in every tab: a tab is opened by a click in the
+  same load), no piece of text overlaps another, leaves its figure or is crossed by a line;
 * ``test_colour_bars``: every heatmap's colour bar, as drawn in the DOM, falls monotonically in
   lightness (CIE L*) to its darkest colour at the maximum; only a grey image (the digit) has none.
 
@@ -27,7 +29,7 @@ from pathlib import Path
 import pytest
 
 from browser import ROOT, WATCH_CHANGES, needs_browser, page_paths, wait_settled
-from layout_checks import COLOUR_BARS, TEXT_SELECTORS, TRUNCATED, colour_bar_problems, format_offenders
+from layout_checks import CHART_TEXT, COLOUR_BARS, TEXT_SELECTORS, TRUNCATED, colour_bar_problems, format_offenders
 
 SHOTS = Path(os.environ.get("KDVIZ_SCREENSHOTS", ROOT / "artifacts" / "screenshots")) / "layout"
 SERVED = os.environ.get("KDVIZ_LAYOUT_ROOT") or None  # another checkout to serve; default this one
@@ -80,8 +82,14 @@ def measured(browser, server):
                 "offenders": page.evaluate(TRUNCATED, TEXT_SELECTORS),
                 "bars": page.evaluate(COLOUR_BARS),
                 "slider_gap": page.evaluate(SLIDER_TO_CHART),
+                "chart_text": {"": page.evaluate(CHART_TEXT)},
                 "errors": errors,
             }
+            tabs = page.locator('[role="tab"]')
+            for i in range(1, tabs.count()):  # the Lab's other tabs: each draws its own charts when opened
+                tabs.nth(i).click()
+                wait_settled(page)
+                results[(path, viewport, lang)]["chart_text"][f" tab {i + 1}"] = page.evaluate(CHART_TEXT)
             shoot(page, f"{path or 'Home'}-{viewport}-{lang}.png")
             page.close()
         return results[(path, viewport, lang)]
@@ -101,6 +109,13 @@ def test_no_truncated_text(measured, path, viewport, lang):
     assert not found["offenders"], (
         f"{path or 'Home'} at {viewport} in {lang}: {len(found['offenders'])} pieces of text wider than their box\n"
         + format_offenders(found["offenders"]))
+
+
+@pytest.mark.parametrize("path, viewport, lang", CASES)
+def test_chart_text_apart(measured, path, viewport, lang):
+    found = {tab: problems for tab, problems in measured(path, viewport, lang)["chart_text"].items() if problems}
+    assert not found, f"{path or 'Home'} at {viewport} in {lang}:\n  " + "\n  ".join(
+        f"{path}{tab}: {p}" for tab, problems in found.items() for p in problems)
 
 
 @pytest.mark.parametrize("path, viewport, lang", CASES)
