@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from kdviz import datasets, digits, mydigit, plots
+from kdviz import datasets, digits, live, mydigit, plots
 from kdviz.runs import model_from_bytes, runs_on
 
 res = ui.start_page("nav.your_digit", data_note="data.digits_only")  # digits, whatever the data set
@@ -27,6 +27,7 @@ with controls:
                 st.info(ui.tr("mine.no_canvas", error=ui.one_line(err)))
             else:
                 st.caption(ui.tr("mine.draw_hint"))
+                st.space("medium")  # the canvas's toolbar (undo, clear) rises 2.65 rem above it: its own band, not the hint
                 canvas = st_canvas(stroke_width=22, stroke_color="#000000", background_color="#ffffff", height=280, width=280,
                                    drawing_mode="freedraw", return_image_data=True, key="_canvas")
                 if canvas.json_data and canvas.json_data.get("objects"):  # something drawn
@@ -43,7 +44,11 @@ with controls:
     except digits.DigitError as err:  # one line for the learner; the page goes on
         st.warning(err.text(ui.lang()))
         image = None
-    T = ui.T_slider()
+    # The live T slider (kdviz.live): the teacher-and-student chart follows a drag in the browser. Mounted on the
+    # page, not in ui.live_slider's fragment: its release reruns the whole page, since the map and the nearest
+    # digits below are drawn by the server at T.
+    ui.live("slider", key="_live_T", params=("T",))
+    T = float(state["T"])
 
 with view:
     if image is None:
@@ -62,8 +67,10 @@ with view:
             t_pred, s_pred = int(z_teacher.argmax()), int(z_student.argmax())
             st.metric(ui.tr("mine.teacher_says"), str(t_pred))
             st.metric(ui.tr("mine.student_says"), str(s_pred))
-        ui.chart(plots.compare_figure({"teacher": z_teacher, student_name: z_student}, T, title=ui.tr("mine.compare", T=T),
-                                      lang=ui.lang()), key="mine_probs", where=b)
+        with b:  # the softmax of both at T, drawn in the browser while T is dragged
+            ui.live("compare", key="_live_compare", keys=("mine.compare", "plots.digit", "plots.probability"),
+                    teacher=live.b64f32(z_teacher), student=live.b64f32(z_student), teacher_name=ui.tr("plots.teacher"),
+                    student_name=student_name)
         dmap = mydigit.digit_map(res.logits.test, res.data.y_test, T)
         ui.chart(plots.digit_map_figure(dmap.points, dmap.labels, dmap.place(z_teacher), T, lang=ui.lang()), key="mine_map")
         near = mydigit.nearest_test_digits(res.logits.test, z_teacher, T, k=8)

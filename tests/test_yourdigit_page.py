@@ -3,7 +3,9 @@
 The bad inputs tried here (uploads through the page's uploader, and links) are the README's list.
 """
 
+import base64
 import io
+import json
 import re
 from pathlib import Path
 
@@ -71,8 +73,9 @@ def test_bad_upload_is_one_line_and_the_page_goes_on(name):
     import re
 
     assert re.search(words, warnings[0]), warnings[0]
-    assert at.slider(key="_w_T")  # the rest of the page is still there
-    at.slider(key="_w_T").set_value(8.0).run()
+    assert at.radio(key="_mine_source") and at.info  # the rest of the page is still there
+    at.session_state["T"] = 8.0  # what the live T slider's release sets (ui.live_views._live_release)
+    at.run()
     assert not at.exception
 
 
@@ -87,7 +90,13 @@ def test_a_test_digit_photo_is_read_like_the_library(res):
     z = mydigit.logits_for(res.teacher, res.data, image)
     shown = {m.label: m.value for m in at.metric}
     assert shown["Teacher says"] == str(int(z.argmax())) == str(label)
-    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("plotly_chart")) == 2  # the input and the map; the softmax at T is the live "compare" view
+    views = {c.key: json.loads(c.proto.bytes) for c in at.get("bidi_component") if c.key in ("_live_T", "_live_compare")}
+    assert views["_live_T"]["view"] == "slider" and views["_live_T"]["T"] == at.session_state["T"]
+    compare = views["_live_compare"]
+    assert compare["view"] == "compare" and compare["teacher_name"] == "teacher"
+    shipped = np.frombuffer(base64.b64decode(compare["teacher"]), dtype="<f4")
+    assert np.allclose(shipped, z.detach().numpy(), atol=1e-6)  # the teacher's logits of this digit, drawn in the browser
 
 
 @pytest.mark.parametrize("query", list(BAD_LINKS))

@@ -1,8 +1,8 @@
 """The live view: what depends only on T and γ, computed and drawn in the browser while the learner drags.
 
 One Streamlit Components v2 component (registered in ``ui.py``) whose JavaScript is
-:func:`script` (``kdmath.js``, ``kdmath_dkd.js``, ``charts.js``, ``views_losses.js``, ``views_dkd.js``, then ``views.js``, in one ES
-module) and whose
+:func:`script` (``kdmath.js``, ``kdmath_dkd.js``, ``charts.js``, ``views_losses.js``, ``views_dkd.js``, ``views_mine.js``,
+then ``views.js``, in one ES module) and whose
 style is :func:`css`. Each mount shows one *view*; the views of one page share the current T and
 γ in the browser, so a drag of the T slider redraws every view on the page without a message to
 the server. Only the release (the range input's ``change`` event) sends one trigger,
@@ -47,6 +47,12 @@ The TCKD / NCKD views (:mod:`kdviz.darkknowledge`; KL = TCKD + (1 − p_t)·NCKD
 * ``dk_stack``: the soft loss T²·KL stacked as T²·TCKD + T²·(1 − p_t)·NCKD over T (as ``dk_share``):
   ``data-soft``, ``data-tckd``, ``data-weighted-nckd`` (× T²), ``data-share``. Its two areas are
   ``<polygon class="kdl-area" data-name="TCKD">`` and ``data-name="NCKD"``.
+
+The Your digit page's view (``views_mine.js``):
+
+* ``compare``: the teacher's and a student's softmax at T for one digit, grouped bars (``teacher``, ``student``:
+  (10,) logits each; ``teacher_name``, ``student_name``: the legend's names): ``data-teacher``, ``data-student``
+  (10 values each).
 """
 
 from __future__ import annotations
@@ -63,9 +69,11 @@ from ..i18n import MESSAGES
 __all__ = ["HERE", "ASSETS", "VIEWS", "b64f32", "b64u8", "script", "css", "style_payload", "texts", "view"]
 
 HERE = Path(__file__).resolve().parent
-ASSETS = ("kdmath.js", "kdmath_dkd.js", "charts.js", "views_losses.js", "views_dkd.js", "views.js")  # in this order, one ES module
+ASSETS = ("kdmath.js", "kdmath_dkd.js", "charts.js", "views_losses.js", "views_dkd.js", "views_mine.js",
+          "views.js")  # in this order, one ES module
 VIEWS = ("slider", "softmax", "temp_numbers", "entropy", "map_text", "map", "digit", "digit_image",
-         "loss_curves", "loss_numbers", "loss_heat", "grads", "dk_target", "dk_nontarget", "dk_weights", "dk_share", "dk_stack")
+         "loss_curves", "loss_numbers", "loss_heat", "grads", "dk_target", "dk_nontarget", "dk_weights", "dk_share", "dk_stack",
+         "compare")
 
 
 def b64f32(arr) -> str:

@@ -355,6 +355,7 @@ const KDL_VIEWS = {
   },
   ...KDL_LOSS_VIEWS, // views_losses.js
   ...KDL_DKD_VIEWS, // views_dkd.js
+  ...KDL_MINE_VIEWS, // views_mine.js
 };
 
 function kdlSetNumbers(v, numbers) {
