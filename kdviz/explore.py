@@ -37,6 +37,8 @@ __all__ = [
     "top_confusions",
     "ambiguous_digit",
     "opening_digit",
+    "SofteningStory",
+    "softening_story",
 ]
 
 T_GRID = np.round(np.geomspace(0.5, 20.0, 41), 4)  # temperatures on the curves' x-axis (log-spaced)
@@ -171,12 +173,14 @@ class StudentStates:
 
 
 def student_states(res: Resources, *, seed: int = 0, partial_epochs: int = 1, full_epochs: int = 30,
-                   use_cache: bool = True) -> StudentStates:
+                   use_cache: bool = True, progress=None) -> StudentStates:
     """Train one default student once and keep its test logits untrained, after ``partial_epochs`` and trained.
 
     About 2 s on the 5,000 MNIST digits; on 60,000 images an epoch is ~1.5 s, so the result is cached on disk
     (:func:`kdviz.diskcache.save_arrays`: atomic, checksummed, rebuilt when bad), keyed by the teacher, the data,
-    the seed and the epochs. The cached run is the same seeded run: same logits, same weights.
+    the seed and the epochs. The cached run is the same seeded run: same logits, same weights. Fashion-MNIST's is
+    shipped in ``kdviz/assets`` under its cache name (read when the cache has none).
+    ``progress(epochs_done, full_epochs)``: called after each epoch it trains (not when cached).
     """
     config = TrainConfig(seed=seed, epochs=full_epochs)
     torch.manual_seed(seed)
@@ -190,6 +194,8 @@ def student_states(res: Resources, *, seed: int = 0, partial_epochs: int = 1, fu
     spec |= {f"model.{k}": (tuple(v.shape), np.float32) for k, v in model.state_dict().items()}
     cacheable = use_cache and bool(key["teacher"]) and bool(key["data"])  # a teacher and data that have an identity
     cached = load_arrays(path, spec) if cacheable else None
+    if cached is None and cacheable and (datasets.ASSETS / path.name).exists():  # shipped (benchmarks/ship_logits.py)
+        cached = load_arrays(datasets.ASSETS / path.name, spec)
     if cached is not None:
         logits = {k: torch.from_numpy(cached[f"logits.{k}"]) for k in names}
         model.load_state_dict({k: torch.from_numpy(cached[f"model.{k}"]) for k in model.state_dict()})
@@ -199,6 +205,8 @@ def student_states(res: Resources, *, seed: int = 0, partial_epochs: int = 1, fu
         def snapshot(row: dict) -> None:
             if row["epoch"] == partial_epochs:
                 logits["partly trained"] = predict_logits(model, res.data.x_test)
+            if progress is not None:
+                progress(row["epoch"], full_epochs)
 
         result = train_student(res.data, res.logits, config, model=model, callback=snapshot)
         logits["trained"], model = result.test_logits, result.model
@@ -290,3 +298,49 @@ def opening_digit(res: Resources) -> int:
     if res.dataset not in datasets.KEYS:
         return ambiguous_digit(res.logits.test, res.data.y_test, classes=range(10))
     return ambiguous_digit(res.logits.test, res.data.y_test, classes=datasets.dataset(res.dataset).pair, within=True)
+
+
+@dataclass(frozen=True)
+class SofteningStory:
+    """What one image's softmax does as T goes from ``T_from`` to ``T_to`` (the guided demo's drag), on the
+    slider's grid. Classes are indices 0–9, probabilities fractions. Softening never changes the order of the
+    classes, so ``top`` and ``runner_up`` are the same at every T."""
+
+    T_from: float
+    T_to: float
+    top: int  # the teacher's most probable class
+    runner_up: int  # its second most probable class
+    p_top: tuple[float, float]  # the top class's probability at T_from and T_to (it always falls)
+    p_runner_up: tuple[float, float]  # the runner-up's at T_from and T_to
+    T_peak: float  # the T of the grid where the runner-up's probability is largest
+    p_peak: float  # that probability
+
+    @property
+    def shape(self) -> str:
+        """"rises" (largest at ``T_to``), "falls" (largest at ``T_from``) or "peaks" (largest in between)."""
+        return "rises" if self.T_peak == self.T_to else "falls" if self.T_peak == self.T_from else "peaks"
+
+
+def softening_story(logits: torch.Tensor, *, T_from: float = 1.0, T_to: float = 8.0, step: float = 0.5) -> SofteningStory:
+    """:class:`SofteningStory` of one row of logits (C,), on the grid ``T_from, T_from + step, …, T_to``."""
+    grid = np.arange(float(T_from), float(T_to) + step / 2, step)  # (K,)
+    probs = np.stack([soften_row(logits, float(T)) for T in grid])  # (K, C)
+    order = np.argsort(-probs[0], kind="stable")
+    top, runner_up = int(order[0]), int(order[1])
+    k = int(np.argmax(probs[:, runner_up]))  # the first maximum: a flat curve counts as falling
+    return SofteningStory(T_from=float(grid[0]), T_to=float(grid[-1]), top=top, runner_up=runner_up,
+                          p_top=(float(probs[0, top]), float(probs[-1, top])),
+                          p_runner_up=(float(probs[0, runner_up]), float(probs[-1, runner_up])),
+                          T_peak=float(grid[k]), p_peak=float(probs[k, runner_up]))
+
+
+def story_fields(story: SofteningStory, names) -> tuple[str, dict]:
+    """The guided demo's sentence on ``story``: its message key (``demo.temperature_rises``, ``_peaks`` or ``_falls``,
+    as :attr:`SofteningStory.shape`) and the fields it and ``temp.explain`` take. ``names``: the 10 class names."""
+    fields = {"T_from": story.T_from, "T_to": story.T_to, "top": names[story.top], "runner_up": names[story.runner_up],
+              "top_from": story.p_top[0], "top_to": story.p_top[1], "rest_from": 1.0 - story.p_top[0],
+              "p_from": story.p_runner_up[0], "p_to": story.p_runner_up[1], "p_peak": story.p_peak, "T_peak": story.T_peak}
+    return STORY_KEYS[story.shape], fields
+
+
+STORY_KEYS = {"rises": "demo.temperature_rises", "peaks": "demo.temperature_peaks", "falls": "demo.temperature_falls"}

@@ -27,6 +27,8 @@ __all__ = [
     "entropy_figure",
     "dark_knowledge_figure",
     "loss_curves_figure",
+    "soft_curve_facts",
+    "soft_curve_explain",
     "loss_heatmap_figure",
     "gradient_figure",
     "decomposition_figure",
@@ -202,6 +204,25 @@ def loss_curves_figure(curves: pd.DataFrame, T: float, gamma: float, *, lang: st
     return _layout(fig, tr("plots.loss_title", lang), height=360)
 
 
+def soft_curve_facts(curves: pd.DataFrame) -> dict:
+    """What the soft curve of :func:`loss_curves_figure` shows, for the text beside it: its first and last points
+    (``first`` at ``T_first``, ``last`` at ``T_last``), its highest (``top`` at ``T_top``), nats, and ``trend``:
+    "rises" / "falls" (last more than 5 % above / below first) or "level". ``curves``: ``explore.loss_curves``."""
+    soft, T = curves["soft"].to_numpy(float), curves["T"].to_numpy(float)
+    top = int(np.nanargmax(soft))
+    trend = "rises" if soft[-1] > 1.05 * soft[0] else "falls" if soft[-1] < soft[0] / 1.05 else "level"
+    return dict(first=float(soft[0]), T_first=float(T[0]), last=float(soft[-1]), T_last=float(T[-1]), top=float(soft[top]),
+                T_top=float(T[top]), trend=trend)
+
+
+SOFT_TRENDS = {"rises": "losses.soft_rises", "falls": "losses.soft_falls", "level": "losses.soft_level"}  # trend → its word
+
+
+def soft_curve_explain(facts: dict, lang: str = "en") -> str:
+    """The Losses text beside the chart (``losses.explain``) on :func:`soft_curve_facts`' figures, in ``lang``."""
+    return tr("losses.explain", lang, **{**facts, "trend": tr(SOFT_TRENDS[facts["trend"]], lang)})
+
+
 def _total_label(gamma: float, lang: str) -> str:
     return tr("plots.total_formula", lang, gamma=gamma, rest=1 - gamma)
 
@@ -282,14 +303,16 @@ def training_figure(histories: dict[str, pd.DataFrame], *, epochs: int | None = 
             fig.add_scatter(x=h["epoch"], y=scale * h[column], mode="lines+markers", name=label, line_color=color,
                             legendgroup=name, row=1, col=1)
         elif column == "total":
-            fig.add_scatter(x=h["epoch"], y=h[column], mode="lines", name=label, line_color=color, legendgroup=name, row=1, col=2)
+            fig.add_scatter(x=h["epoch"], y=h[column], mode="lines+markers", marker_size=4, name=label, line_color=color,
+                            legendgroup=name, row=1, col=2)  # markers: a 1-epoch run is a point, not an empty chart
         else:
-            fig.add_scatter(x=h["epoch"], y=h[column], mode="lines", name=label, legendgroup=name, row=1, col=2,
-                            line=dict(color=COLORS[column], dash="dot" if column == "soft" else "dash"))
+            fig.add_scatter(x=h["epoch"], y=h[column], mode="lines+markers", marker_size=4, name=label, legendgroup=name, row=1,
+                            col=2, line=dict(color=COLORS[column], dash="dot" if column == "soft" else "dash"))
     if epochs:
         fig.update_xaxes(range=[0.5, epochs + 0.5])
     fig.update_xaxes(title=tr("plots.epoch", lang))
-    return _layout(fig, "", height=360)
+    # the legend at the figure's foot (container), below the axis titles: a paper-relative y ran over "epoch" on a phone
+    return _layout(fig, "", height=360, legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom"))
 
 
 def refill_training_figure(fig: go.Figure, histories: dict[str, pd.DataFrame]) -> bool:
@@ -320,14 +343,16 @@ def per_class_figure(per_class: dict[str, list[float]], *, lang: str = "en", cla
     """Grouped bars of per-class test accuracy (name → 10 fractions); ``classes``: the 10 class names (default the digits)."""
     fig = go.Figure()
     names = list(classes) if classes is not None else DIGITS
+    ticks = names  # whole: where ten names do not fit side by side, plotly turns them upright (wrapped ones would collide)
     for name, acc in per_class.items():
         shown = _name(name, lang)
-        fig.add_bar(x=names, y=[100 * a for a in acc], name=shown, marker_color=COLORS.get(name),
-                    hovertemplate=tr("plots.hover_digit" if classes is None else "plots.hover_class", lang, digit="%{x}",
+        fig.add_bar(x=ticks, y=[100 * a for a in acc], name=shown, marker_color=COLORS.get(name), customdata=names,
+                    hovertemplate=tr("plots.hover_digit" if classes is None else "plots.hover_class", lang, digit="%{customdata}",
                                        value="%{y:.1f} %") + "<extra>" + shown + "</extra>")
     fig.update_xaxes(title=tr("plots.digit" if classes is None else "plots.digit_img", lang), type="category")
-    fig.update_yaxes(title=tr("plots.test_acc_axis", lang), range=[min(80.0, 100 * min(min(a) for a in per_class.values()) - 2), 100])
-    return _layout(fig, tr("plots.per_class_title", lang), barmode="group")
+    style.accuracy_axis(fig, 100 * min(min(a) for a in per_class.values()), title=tr("plots.test_acc_axis", lang), lang=lang)
+    return _layout(fig, tr("plots.per_class_title", lang), barmode="group", legend=style.LEGEND_BELOW,
+                   height=340 if classes is None else 440)  # class names may stand upright on a phone: room for them
 
 
 def runs_figure(runs: pd.DataFrame, *, lang: str = "en") -> go.Figure:
@@ -340,7 +365,7 @@ def runs_figure(runs: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     fig.add_bar(x=label, y=100 * runs["baseline_acc"], name=tr("plots.baseline_g0", lang), marker_color=COLORS["baseline"])
     lo = float(np.nanmin(100 * runs[["distilled_acc", "baseline_acc"]].to_numpy()))
     fig.update_xaxes(title=tr("plots.run", lang), type="category")
-    fig.update_yaxes(title=tr("plots.test_acc_axis", lang), range=[max(0.0, lo - 3), 100])
+    style.accuracy_axis(fig, lo, title=tr("plots.test_acc_axis", lang), lang=lang)
     return _layout(fig, tr("plots.runs_title", lang), barmode="group")
 
 

@@ -10,6 +10,7 @@ import atexit
 import functools
 import json
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -309,7 +310,9 @@ class PressView:
     ``"done"``, ``"cancelled"``, ``"dropped"`` for a place given up without a heartbeat, ``"error"``).
     ``rows``: the per-epoch rows so far of the seed being trained, by ``"distilled"`` / ``"baseline"``.
     ``done`` / ``total``: epochs trained / to train over every model and seed. ``last``: the newest row,
-    with its ``name`` and ``seed``. ``runs``: the finished runs so far. ``seconds``: their training time.
+    with its ``name`` and ``seed``. ``runs``: the finished runs so far. ``seconds``: their training time, summed over
+    the students (two train at once: more than the wait). ``wall_s``: seconds from the press to its end, or to now;
+    ``queued_s``: the part of it spent waiting in the queue (None while waiting).
     """
 
     phase: str
@@ -322,6 +325,8 @@ class PressView:
     runs: tuple
     seconds: float
     error: str | None
+    wall_s: float = float("nan")
+    queued_s: float | None = None
 
 
 class Press:
@@ -367,6 +372,9 @@ class Press:
         self._runs: list[Run] = []
         self._outcome: str | None = None
         self._error: str | None = None
+        self.pressed = time.monotonic()  # the press; the run's "wall time" counts from here
+        self._granted: float | None = None  # its slots came (monotonic s)
+        self._ended: float | None = None
         self._thread = threading.Thread(target=self._main, name=f"kdviz-press-{ticket.id}", daemon=True)
 
     def start(self) -> "Press":
@@ -406,7 +414,8 @@ class Press:
             return PressView(phase=phase, outcome=outcome, seed=self._seed, rows={k: list(v) for k, v in self._rows.items()},
                              done=self._done, total=per_seed * len(self.seeds), last=self._last, runs=tuple(self._runs),
                              seconds=sum(r.seconds + (0.0 if np.isnan(r.baseline_seconds) else r.baseline_seconds) for r in self._runs),
-                             error=self._error)
+                             error=self._error, wall_s=(self._ended or time.monotonic()) - self.pressed,
+                             queued_s=None if self._granted is None else self._granted - self.pressed)
 
     def _follow(self, seed: int):
         def callback(name: str, row: dict) -> None:
@@ -421,7 +430,7 @@ class Press:
 
     def _finish(self, outcome: str, error: str | None = None) -> None:
         with self._cond:
-            self._outcome, self._error = outcome, error
+            self._outcome, self._error, self._ended = outcome, error, time.monotonic()
             self._cond.notify_all()
 
     def _main(self) -> None:
@@ -436,6 +445,8 @@ class Press:
                 if not granted:  # cancelled, or dropped for want of a heartbeat
                     self._finish("dropped" if self.ticket.state == "dropped" else "cancelled")
                     return
+                with self._cond:
+                    self._granted = time.monotonic()
                 if self.pool is None:
                     pair = train_pair
                 else:  # a named data set is loaded by the workers themselves (no copy of it through the pipe)
@@ -448,6 +459,8 @@ class Press:
                                                      parallel=self.ticket.width >= 2, callback=self._follow(seed))
                     run = make_run(self.first_id + k, distilled, baseline)
                     run.extra["group"], run.extra["data"] = self.first_id, self.dataset
+                    run.extra["wall_s"] = time.monotonic() - self.pressed  # the press → this result, as the learner waited
+                    run.extra["queued_s"] = self._granted - self.pressed
                     self.on_run(run)
                     with self._cond:
                         self._runs.append(run)

@@ -8,8 +8,8 @@ from kdviz import darkknowledge, datasets, explore, live
 
 res = ui.start_page("nav.temperature", data=datasets.offered())  # MNIST digits or Fashion-MNIST (?data=, the sidebar)
 st.title(ui.tr("temp.title"))
-ui.demo_step("temperature")  # the guided demo's bar (ui.DEMO)
 if res is None:
+    ui.demo_step("temperature")  # the guided demo's bar (ui.DEMO), its sentence without the image's numbers
     st.stop()
 
 data, teacher_logits = res.data, res.logits.test  # (n_test, 10) teacher logits on the test images
@@ -32,6 +32,8 @@ state["_digit_class"] = int(data.y_test[int(state["digit"])])  # the class box f
 idx = int(state["digit"])  # the chooser below changes it through callbacks, which run before this script
 label, z = int(data.y_test[idx]), teacher_logits[idx]  # z: (10,)
 classes = {} if datasets.is_digits(ui.dataset()) else {"classes": names}  # the views name the classes
+story_key, story = explore.story_fields(explore.softening_story(z), names)  # what dragging T from 1 to 8 does to this image
+ui.demo_step("temperature", text=ui.tr(w(story_key), **story))  # the guided demo's bar (ui.DEMO), on this image's numbers
 
 # Every view that depends on T is a live view (kdviz.live): computed and drawn in the browser while T is dragged;
 # the server hears T once, on release (ui.live stores it in the shared state["T"]). Here only what T does not change.
@@ -39,20 +41,21 @@ z64 = live.b64f32(z)  # (10,) this digit's logits, a few bytes
 AXES = ("plots.digit", "plots.probability", "plots.T_log_axis", "plots.entropy", "plots.entropy_axis", "plots.entropy_title",
         "plots.uniform", "plots.dk_x", "plots.true_digit", "plots.dk_hover", "plots.logit")
 
-# First row: the slider and the chart it changes (on a phone the columns stack: slider, then chart).
+# First row: the slider, its numbers and the chart it changes (on a phone the columns stack: slider and numbers
+# within one screen, then the chart).
 slider_col, softmax_col = st.columns([1, 2.2], gap="large", vertical_alignment="center")
 with slider_col:
     ui.live_slider(key="_live_T", params=("T",))  # a release reruns only it and the link (issue 13)
-    st.latex(r"p_i = e^{z_i/T} \,\big/\, \textstyle\sum_j e^{z_j/T}")  # one line, no fraction: fits a narrow column
+    ui.live("temp_numbers", key="_live_numbers", keys=("temp.top_p", "temp.runner_up", "temp.runner_up_p", "temp.entropy",
+                                                     "temp.entropy_value", "temp.entropy_delta"), z=z64, **classes)
 with softmax_col:
     ui.live("softmax", key="_live_softmax", keys=("temp.softmax_title", *AXES), z=z64, idx=idx,
             log_y=bool(state.get("_softmax_log", False)), **classes)  # the toggle sits under the chart
     st.toggle(ui.tr("temp.log_scale"), key="_softmax_log", help=ui.tr("temp.log_help"))
 
-numbers, entropy_col = st.columns([1, 2.2], gap="large")
-with numbers:
-    ui.live("temp_numbers", key="_live_numbers", keys=("temp.top_p", "temp.runner_up", "temp.runner_up_p", "temp.entropy",
-                                                     "temp.entropy_value", "temp.entropy_delta"), z=z64, **classes)
+formula, entropy_col = st.columns([1, 2.2], gap="large", vertical_alignment="center")
+with formula:
+    st.latex(r"p_i = e^{z_i/T} \,\big/\, \textstyle\sum_j e^{z_j/T}")  # one line, no fraction: fits a narrow column
 with entropy_col:
     ui.live("entropy", key="_live_entropy", keys=AXES, z=z64)
 
@@ -71,7 +74,7 @@ with chooser:
             caption=ui.tr(w("temp.digit_caption"), idx=idx, label=names[label]))
 with digit_view:
     ui.live("digit", key="_live_logits", keys=("temp.logits_title", *AXES), z=z64, idx=idx, **classes)
-    st.markdown(ui.tr(w("temp.explain")))
+    st.markdown(ui.tr(w("temp.explain"), **story))
     st.markdown(ui.tr(w("temp.look")))
 
 st.subheader(ui.tr("temp.map"), divider="gray")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui
-from kdviz import datasets, live
+from kdviz import datasets, explore, live, plots
 from kdviz.runs import runs_on
 
 res = ui.start_page("nav.losses", data=datasets.offered())  # MNIST digits or Fashion-MNIST (?data=, the sidebar)
@@ -51,6 +51,13 @@ def reference_logits(dataset: str, student: str, scope: str, digit: int) -> dict
             "labels": live.b64u8(data.y_test[digit].reshape(1)), "n": 1}
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def soft_facts(dataset: str, student: str, scope: str, digit: int, run_id: int | None) -> dict:
+    """The figures the text quotes from the soft curve the chart draws (kdviz.plots.soft_curve_facts), for the
+    student and scope on screen; ``run_id``: this session's latest run when ``student`` is "latest"."""
+    return plots.soft_curve_facts(explore.loss_curves(s, t, y, gamma=1.0))  # the soft curve does not depend on γ
+
+
 def teacher_all() -> dict:
     t = ui.live_teacher()  # encoded once per server
     return {"teacher": t["logits"], "labels": t["labels"], "n": t["n"]}
@@ -69,7 +76,8 @@ sliders, curves_col = st.columns([1, 2.2], gap="large", vertical_alignment="cent
 with sliders:
     ui.live_slider(key="_live_T_gamma", params=("T", "gamma"))  # a release reruns only it and the link
     # two lines, to fit a narrow column (KaTeX's "aligned" overflows its box by 2 px; "array" does not)
-    st.latex(r"\begin{array}{l}\text{total} = \gamma\cdot\text{soft}\\[4pt] \qquad {}+ (1-\gamma)\cdot\text{hard}\end{array}")
+    total, soft, hard = (r"\text{%s}" % ui.tr(k) for k in ("losses.total", "losses.soft", "losses.hard"))  # the catalog's terms
+    st.latex(rf"\begin{{array}}{{l}}{total} = \gamma\cdot{soft}\\[4pt] \qquad {{}}+ (1-\gamma)\cdot{hard}\end{{array}}")
 with curves_col:
     ui.live("loss_curves", key="_live_loss_curves", keys=AXES, **logits)
 
@@ -85,7 +93,8 @@ with choice:
 with numbers:
     ui.live("loss_numbers", key="_live_loss_numbers", keys=("losses.soft", "losses.hard", "losses.total", "losses.soft_help",
                                                           "losses.hard_help", "losses.total_help"), **logits)
-    st.markdown(ui.tr("losses.explain"))
+    facts = soft_facts(res.dataset, which, scope, idx if scope == "digit" else -1, runs[-1].run_id if which == "latest" else None)
+    st.markdown(plots.soft_curve_explain(facts, ui.lang()))
 
 left, right = st.columns(2, gap="large")
 with left:

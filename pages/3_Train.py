@@ -64,10 +64,17 @@ def follow(job: kruns.Press) -> None:
     if job.view().phase == "waiting":
         waiting(job)
         return
-    chart, bar = st.empty(), st.progress(0.0)
+    live = st.container(key="train_live")  # the live chart and its progress, scrolled into view once per press
+    chart, bar = live.empty(), live.progress(0.0)
+    if state.get("_train_scrolled") is not job:
+        with live:
+            ui.scroll_into_view("train_live")
+        state["_train_scrolled"] = job
     shown = {"distilled": ui.tr("train.distilled"), "baseline": ui.tr("train.baseline")}
     with st.status(ui.tr("train.training"), expanded=False) as status:
-        drawn, frames, fig = 0.0, 0, None
+        drawn, frames = 0.0, 0
+        fig = plots.training_figure({}, epochs=job.config.epochs, lang=ui.lang())  # its axes at once, the curves as they come
+        ui.chart(fig, key="live_0", where=chart)
         while not job.wait(0.25):  # a new epoch row, or a quarter second
             v = job.view()
             if v.last is not None:
@@ -76,13 +83,14 @@ def follow(job: kruns.Press) -> None:
             if v.rows and time.perf_counter() - drawn > 0.5:  # redraw at most twice a second
                 drawn, frames = time.perf_counter(), frames + 1
                 rows = {k: pd.DataFrame(r) for k, r in v.rows.items()}
-                again = fig is not None and plots.refill_training_figure(fig, rows)  # the same runs: new data only
+                again = plots.refill_training_figure(fig, rows)  # the same runs: new data only
                 if not again:
                     fig = plots.training_figure(rows, epochs=job.config.epochs, lang=ui.lang())
                 ui.chart(fig, key=f"live_{frames}", where=chart, again=again)
         v = job.view()
         if v.outcome == "done":
-            status.update(label=ui.tr("train.finished", run=v.runs[-1].run_id, seconds=v.seconds), state="complete")
+            status.update(label=ui.tr("train.finished", run=v.runs[-1].run_id, wall=v.wall_s, queued=v.queued_s or 0.0),
+                          state="complete")
         else:
             status.update(state="error" if v.outcome == "error" else "complete")
     bar.empty()
@@ -95,6 +103,7 @@ def follow(job: kruns.Press) -> None:
 
 
 queue, pool = ui.train_queue()  # the first visit starts the training processes, ready before the press
+off = ui.training_off() if queue is None else None  # why this server can't train (said above by train_queue)
 controls, view = st.columns([1, 2.4], gap="large")
 with controls:
     size = st.selectbox(ui.tr("train.size"), list(SIZES), index=2, key="_train_size", help=ui.tr("train.size_help"),
@@ -117,7 +126,10 @@ with controls:
     with_baseline = st.toggle(ui.tr("train.with_baseline"), value=True, key="_train_baseline", help=ui.tr("train.with_baseline_help"))
     three = st.toggle(ui.tr("train.three_seeds"), value=False, key="_train_three", help=ui.tr("train.three_seeds_help"))
     waits = "train_press" in state and state["train_press"].view().phase == "waiting"  # one press at a time per learner
-    go = st.button(ui.tr("train.button"), type="primary", width="stretch", key="train_button", disabled=waits)
+    go = st.button(ui.tr("train.button"), type="primary", width="stretch", key="train_button", disabled=waits or queue is None,
+                   help=ui.tr("train.off", error=off) if queue is None else None)
+    if queue is None:  # the help is a hover; a phone has none
+        st.caption(ui.tr("train.off", error=off))
     st.markdown(ui.tr("train.explain"))
     if default_epochs != defaults.epochs:
         st.caption(ui.tr("train.epochs_full", n=n_train, epochs=default_epochs))
@@ -138,7 +150,11 @@ with view:
 
     here = kruns.runs_on(state["runs"], res.dataset)  # one history per session; this page shows this data set's runs
     if not here:
-        st.info(ui.tr("train.empty", epochs=default_epochs))
+        if queue is not None and (job is None or job.view().phase != "waiting"):  # queued: its place is shown (waiting)
+            what = {(True, False): "train.trains_pair", (False, False): "train.trains_solo", (True, True): "train.trains_pair3",
+                    (False, True): "train.trains_solo3"}[(with_baseline, three)]  # what a press trains now
+            st.info(ui.tr("train.empty", what=ui.tr(what), arch="-".join(["784", *map(str, config.hidden), "10"]),
+                          epochs=ui.tr("train.n_epochs", n=config.epochs), default=default_epochs))
         lab_pointer()
     else:
         run = here[-1]
@@ -166,7 +182,11 @@ with view:
         dkd = ui.tr("train.run_dkd", alpha=run.config.alpha, beta=run.config.beta, warmup=run.config.warmup) \
             if run.config.method == "dkd" else ""
         st.markdown("#### " + ui.tr("train.run_header", run=run.run_id, arch="-".join(["784", *map(str, run.config.hidden), "10"]),
-                                    T=run.config.T, gamma=run.config.gamma, seed=run.config.seed) + dkd)
+                                    T=run.config.T, gamma=run.config.gamma, seed=run.config.seed,
+                                    epochs=ui.tr("train.n_epochs", n=run.config.epochs)) + dkd)
+        last = group[-1]  # the press's last run: its wait is the press's
+        if "wall_s" in last.extra:
+            st.caption(ui.tr("train.timing", wall=last.extra["wall_s"], queued=last.extra["queued_s"]))
         ui.chart(plots.training_figure(histories, epochs=run.config.epochs, lang=ui.lang()), key="curves")
         if run.baseline_history is not None:  # who led when: the curves cross, and the text says where
             ahead, since = kruns.lead(run.history, run.baseline_history)

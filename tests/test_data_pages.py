@@ -83,8 +83,9 @@ def test_train_on_fashion_mnist_trains_fewer_epochs_and_names_the_classes(fashio
     at = open_page("pages/3_Train.py", {"data": "fashion-mnist"})
     assert at.number_input(key="_train_epochs").value == datasets.student_epochs("fashion-mnist", 60000) == 5
     assert any(c.value.startswith("60,000 training images: a default press trains **5 epochs**") for c in at.caption)
-    assert [i.value for i in at.info] == ["Choose the settings and press **Train**. A default run (5 epochs, both students) "
-                                          "takes a few seconds."]
+    assert [i.value for i in at.info] == ["Choose the settings and press **Train**. These settings train a distilled student "
+                                          "and its baseline, 784-128-10, for **5 epochs**; a default run (5 epochs, both "
+                                          "students) takes a few seconds."]
     at.number_input(key="_train_epochs").set_value(1)
     at.selectbox(key="_train_size").set_value("784-32-10")
     at.button(key="train_button").click().run()

@@ -32,7 +32,9 @@ def demo_text(at) -> str:
 def test_each_demo_page_says_its_step_and_links_on(n, step, script, key):
     at = run(script)
     text = demo_text(at)
-    assert text.startswith(f"**Step {n} of {len(ui.DEMO)}.**") and text.endswith(ui.i18n.tr(key, "en"))
+    assert text.startswith(f"**Step {n} of {len(ui.DEMO)}.**")
+    if step != "temperature":  # its sentence is filled from the image shown (test_demo_words)
+        assert text.endswith(ui.i18n.tr(key, "en"))
     labels = [b.label for b in at.button]
     if n < len(ui.DEMO):
         nxt = next(label for s, _, label, _, _ in ui.PAGES if s == ui.DEMO[n][1])

@@ -223,7 +223,9 @@ def test_train_bad_setting_is_one_line(monkeypatch, setting, value, message):
     monkeypatch.setattr(trainqueue, "_shared", None)  # read the setting again
     monkeypatch.setenv(setting, value)
     at = app("pages/3_Train.py", timeout=120)
-    at.button(key="train_button").click().run()
+    button, why = at.button(key="train_button"), f"Train is disabled: training is off on this server ({message})."
+    assert button.disabled and button.help == why  # a disabled button that says why, also without a hover (a phone)
+    assert why in [c.value for c in at.caption]
     assert not at.exception, [e.value for e in at.exception]
     assert [e.value for e in at.error] == [f"Training is off on this server: {message}"]
     assert at.session_state["runs"] == []

@@ -11,17 +11,18 @@
 """
 
 from .core import (
-    CHART_TITLE_CSS, DEMO, PAGES, ROOT, SHARED, T_slider, cached_chart, chart, class_names, dataset, default_view,
-    demo_step, end_page, gamma_slider, i18n, lang, one_line, page_link, present, reference_students, reset_view,
+    CHART_TITLE_CSS, PAGES, ROOT, SHARED, T_slider, cached_chart, chart, class_names, dataset, default_view,
+    end_page, gamma_slider, i18n, lang, one_line, page_link, present, reference_students, reset_view,
     resources, run_with_progress, shared_widget, shipped_result, shipped_value, start_page, tr, words,
 )
+from .demo import DEMO, demo_step
 from .live_views import LIVE_PARAMS, live, live_slider, live_teacher
-from .training import keep_runs, session_id, train_queue
+from .training import keep_runs, scroll_into_view, session_id, train_queue, training_off
 
 __all__ = [
     "CHART_TITLE_CSS", "DEMO", "PAGES", "ROOT", "SHARED", "T_slider", "cached_chart", "chart", "class_names", "dataset",
     "default_view", "demo_step", "end_page", "gamma_slider", "i18n", "lang", "one_line", "page_link", "present",
     "reference_students", "reset_view", "resources", "run_with_progress", "shared_widget", "shipped_result",
     "shipped_value", "start_page", "tr", "words", "LIVE_PARAMS", "live", "live_slider", "live_teacher", "keep_runs", "session_id",
-    "train_queue",
+    "train_queue", "scroll_into_view", "training_off",
 ]

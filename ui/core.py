@@ -6,6 +6,7 @@ from __future__ import annotations
 import gc
 import html
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -15,9 +16,11 @@ import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
 
-from kdviz import datasets, explore, i18n, shipped, style, urlstate
+from kdviz import datasets, explore, i18n, idx, safetext, shipped, style, urlstate
 from kdviz import resources as kdviz_resources
 from kdviz.resources import Resources
+
+from .view_state import DIGIT_DATA, follow_data_set, keep_widget_values
 
 ROOT = Path(__file__).resolve().parents[1]  # the checkout: app.py, pages/
 # Every tensor op the pages run is tiny: one intra-op thread each, so that many sessions' script
@@ -33,13 +36,6 @@ PAGES = [  # the one page list: script, icon, label key, home-card key, page-tit
     ("pages/6_Your_digit.py", ":material/draw:", "nav.your_digit", "home.card_your_digit", "mine.title"),
 ]
 SHARED = ("T", "gamma", "digit", "seed", "lang", "present", "data", "method", "alpha", "beta")  # per-session view, kept across pages and in the URL
-DEMO = [  # the guided demo, in order: step id, page script, message key of the one sentence on what to look at
-    ("home", "app.py", "demo.home"),
-    ("temperature", "pages/1_Temperature.py", "demo.temperature"),
-    ("losses", "pages/2_Losses.py", "demo.losses"),
-    ("train", "pages/3_Train.py", "demo.train"),
-    ("lab", "pages/4_Lab.py", "demo.lab"),
-]
 KEPT_ON_RESET = ("lang", "present", "_view_read", "_run_started", "_live_heard", "_view_version")  # "Reset view" keeps these, the runs and results
 HEARD = "_live_heard"  # the seq of the last live release this session ran
 VIEW_VERSION = "_view_version"  # counts the changes of the shared view by anything but a live release
@@ -70,11 +66,23 @@ def resources() -> Resources:
     key, folder = _data_args(dataset())
     if folder and folder not in _FOLDER_READY:
         _train_folder_teacher()
-    with st.spinner(tr("ui.spinner_resources")):  # the spinner is in the chosen language, so not the cache's own
+    if (key, folder) in _OPENED:  # loaded: from memory
+        return _resources(key, folder)
+    bar = st.progress(0.0, text=tr("ui.opening_step", name=tr(DATA_NAMES[key]), n=1, what=tr("ui.stage_data")))
+    try:
         res = _resources(key, folder)
+    finally:
+        bar.empty()
+    _OPENED.add((key, folder))
     if folder:
         _FOLDER_READY.add(folder)
     return res
+
+
+_OPENED: set[tuple[str, str]] = set()  # the data sets (:func:`_data_args`) this server has loaded
+_TRAINED: set[tuple[str, str]] = set()  # and whose reference students it has
+STUDENT_SECONDS = 3e-5  # a first guess of a reference student's cost, s per training image and epoch (2 cores), until
+# its first epoch is timed (5 epochs on Fashion-MNIST's 60,000 took 10.6 s on 2 busy cores)
 
 
 def _data_args(key: str) -> tuple[str, str]:
@@ -118,6 +126,8 @@ IMAGE_WORDS = {  # a text about digits → the same text about images and classe
     "temp.softmax_title": "temp.softmax_title_img", "temp.runner_up": "temp.runner_up_img",
     "temp.map_explain": "temp.map_explain_img", "temp.col_true": "temp.col_true_img", "plots.digit": "plots.digit_img", "plots.dk_x": "plots.dk_x_img",
     "plots.true_digit": "plots.true_digit_img", "demo.temperature": "demo.temperature_img",
+    "demo.temperature_rises": "demo.temperature_rises_img", "demo.temperature_peaks": "demo.temperature_peaks_img",
+    "demo.temperature_falls": "demo.temperature_falls_img",
     "train.disagree": "train.disagree_img", "train.headline": "train.headline_img", "train.noise": "train.noise_img",
     "train.se_caption": "train.se_caption_img", "train.col_agreement_help": "train.col_agreement_help_img",
     "losses.scope_all": "losses.scope_all_img", "losses.scope_digit": "losses.scope_digit_img", "losses.digit": "losses.digit_img",
@@ -132,17 +142,40 @@ def words(key: str) -> str:
 
 @st.cache_resource(show_spinner=False)
 def _reference_students(dataset: str = datasets.DEFAULT, folder: str = "") -> "explore.StudentStates":
+    """Read from the disk cache that :func:`reference_students` filled first (no Streamlit call in here: a cached
+    function replays the elements it drew, and a progress bar drawn from here broke other sessions' replays)."""
     res = _resources(dataset, folder)
     states = explore.student_states(res, full_epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))  # disk-cached
     gc.freeze()  # as the resources: server-long
     return states
 
 
+_STUDENT_TRAINING = threading.Lock()  # one reference student trained at a time, under one learner's progress bar
+
+
 def reference_students() -> "explore.StudentStates":
     """One default student (784-128-10, T = 4, γ = 0.9, seed 0) at 0, 1 and its data set's default epochs (30 on the
     MNIST digits, 5 on Fashion-MNIST), per data set, shared by all sessions."""
-    with st.spinner(tr("ui.spinner_reference")):
-        return _reference_students(*_data_args(dataset()))
+    args = _data_args(dataset())
+    if args in _TRAINED:
+        return _reference_students(*args)
+    res, name = _resources(*args), tr(DATA_NAMES[args[0]])
+    epochs = datasets.student_epochs(res.dataset, len(res.data.y_train))
+    say = lambda done, eta: tr("ui.opening_step", name=name, n=2, what=tr("ui.stage_student", epoch=min(done + 1, epochs),  # noqa: E731
+                                                                           epochs=epochs, eta=eta))
+    bar, started = st.progress(0.0, text=say(0, epochs * len(res.data.y_train) * STUDENT_SECONDS)), time.perf_counter()
+
+    def progress(done: int, total: int) -> None:  # after each epoch: the time left at the rate measured so far
+        bar.progress(done / total, text=say(done, (time.perf_counter() - started) / done * (total - done)))
+
+    try:
+        with _STUDENT_TRAINING:  # trained (or found on disk) here, outside the cache; other learners wait, then read it
+            explore.student_states(res, full_epochs=epochs, progress=progress)
+        states = _reference_students(*args)
+    finally:
+        bar.empty()
+    _TRAINED.add(args)
+    return states
 
 
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}  # no plotly toolbar over the titles
@@ -203,6 +236,22 @@ def cached_chart(builder, *args, key: str, where=st, **kwargs) -> None:
           key=key, where=where)
 
 
+DATA_ERRORS = {"missing": "error.data_missing", "bad": "error.data_bad", "too_large": "error.data_too_large",
+               "blank": "error.data_blank", "not_installed": "error.data_not_installed"}  # IDXError.reason → message key
+
+
+def resources_error(err: BaseException) -> str:
+    """What the page says when :func:`resources` failed: a data problem (:class:`kdviz.idx.IDXError`, by its
+    ``reason``) or else the teacher's, from the catalog; the exception itself, which names server paths,
+    goes to the server's log."""
+    print(f"kdviz: {dataset()}: {one_line(err)}", file=sys.stderr)
+    if isinstance(err, idx.IDXError):
+        return tr(DATA_ERRORS.get(err.reason, "error.data_bad"), data=tr(DATA_NAMES[dataset()]))
+    command = (datasets.rebuild_command(dataset()) if dataset() != datasets.FOLDER
+               else "python -m kdviz distill --data-dir KDVIZ_DATA_DIR")
+    return tr("error.teacher", command=command)
+
+
 def one_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     return f"{type(err).__name__}: {text[0] if text else ''}"[:300]
@@ -235,6 +284,7 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
         state["_view_read"] = True  # last: a run interrupted above (a new rerun request) reads the link again
     for name in SHARED:  # a widget's key is dropped on a page without that widget; re-assigning keeps it
         state[name] = state[name] if name in state else urlstate.PARAMS[name][3]
+    keep_widget_values()
     name = tr(title) if title in i18n.MESSAGES else title
     st.set_page_config(page_title=f"kdviz: {name}", page_icon=icon, layout="wide",
                        initial_sidebar_state="collapsed" if present() else "auto")
@@ -244,6 +294,9 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
         for script, icon, label, _, _ in PAGES:
             if (ROOT / script).exists():
                 page_link(script, label=tr(label), icon=icon)
+        from .live_views import phone_nav  # imports this module
+
+        phone_nav()  # on a phone, a tapped page link folds the sidebar away
         st.divider()
         st.selectbox(tr("lang.label"), i18n.LANGS, key="lang", format_func={"en": tr("lang.en"), "zh": tr("lang.zh")}.get)
         offered = datasets.offered()  # the named data sets, and the server's folder when it has one
@@ -253,17 +306,19 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
         st.button(tr("ui.reset"), icon=":material/restart_alt:", on_click=reset_view, help=tr("ui.reset_help"), width="stretch",
                   key="reset_view")
     for problem in state.pop("_url_problems", []):  # said once, on the page the link opened
-        text = problem.text(lang()) if isinstance(problem, urlstate.Problem) else problem  # the problem in the chosen language
+        # the problem in the chosen language, the link's values short and inert (st.warning renders Markdown)
+        text = problem.text(lang(), markdown=True) if isinstance(problem, urlstate.Problem) else safetext.inert(problem, 300)
         st.warning(tr("url.bad", problem=text))
     state["_page_data"] = state["data"] if state["data"] in data else datasets.DEFAULT
     if state["data"] not in data:  # said in one line; the page shows the default data set
         st.info(tr(data_note, chosen=tr(DATA_NAMES[state["data"]]), shown=tr(DATA_NAMES[datasets.DEFAULT])))
     try:
         res = resources()
-    except Exception as err:  # a data set not installed, a missing or altered teacher file: one line, never a traceback
-        st.error(tr("error.teacher", error=one_line(err)))
+    except Exception as err:  # one line from the catalog, never a traceback nor a server path (those go to the log)
+        st.error(resources_error(err))
         return None
-    if state["digit"] is not None and state["digit"] >= len(res.data.y_test):  # from a link, or another data set
+    follow_data_set(state["_page_data"])
+    if state["digit"] is not None and state["digit"] >= len(res.data.y_test):  # from a link
         if state["data"] == state["_page_data"]:
             st.warning(tr("url.bad", problem=tr("url.digit_beyond", value=state["digit"], n=len(res.data.y_test))))
         state["digit"] = None
@@ -283,32 +338,14 @@ def reset_view() -> None:
     """"Reset view": T, γ, digit, seed and the Train method (KD, α, β) back to their defaults, and every page's own view widgets
     (keys starting with ``_``, and :data:`RESET_KEYS`); the language, presenter mode, this
     session's runs and results are kept. The URL follows at the end of the run."""
-    state = st.session_state
+    state, shown = st.session_state, dataset()  # the page's data set, read before its key ("_page_data") is cleared
     for key in [k for k in state if (k.startswith("_") or k in RESET_KEYS) and k not in KEPT_ON_RESET]:
         del state[key]
     state["_view_read"] = True
-    for name, value in default_view(_resources(*_data_args(dataset()))).items():
+    for name, value in default_view(_resources(*_data_args(shown))).items():
         state[name] = value
+    state[DIGIT_DATA] = shown  # the default digit is an image of the page's data set
     _view_changed()
-
-
-def demo_step(step: str) -> None:
-    """The guided demo's bar for ``step`` (an id of :data:`DEMO`): "Step n of 5", one sentence on what
-    to look at, and buttons to the previous and next steps."""
-    ids = [d[0] for d in DEMO]
-    n = ids.index(step)
-    names = {script: tr(label) for script, _, label, _, _ in PAGES}
-    with st.container(border=True, key=f"demo_{step}"):
-        say, go = st.columns([3, 1], vertical_alignment="center")
-        say.markdown(tr("demo.step", n=n + 1, total=len(DEMO), text=tr(words(DEMO[n][2]))))
-        if n + 1 < len(DEMO) and go.button(tr("demo.next", page=names[DEMO[n + 1][1]]), icon=":material/arrow_forward:",
-                                           icon_position="right", type="primary", key=f"demo_next_{step}", width="stretch"):
-            if DEMO[n + 1][0] == "lab":  # the demo's last step is the Lab's fewer-labels tab
-                st.session_state["lab.tab"] = tr("lab.tab_fewer")
-            _switch_page(DEMO[n + 1][1])
-        if n > 0 and go.button(tr("demo.back", page=names[DEMO[n - 1][1]]), icon=":material/arrow_back:", key=f"demo_back_{step}",
-                               width="stretch"):
-            _switch_page(DEMO[n - 1][1])
 
 
 def page_link(script: str, **kwargs) -> None:
@@ -320,7 +357,7 @@ def page_link(script: str, **kwargs) -> None:
         pass
 
 
-def _switch_page(script: str) -> None:
+def switch_page(script: str) -> None:
     try:
         st.switch_page(script)
     except StreamlitAPIException:  # a page run on its own has no app to switch in, as for page_link

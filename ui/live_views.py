@@ -19,6 +19,16 @@ from .core import (HEARD, PRESENT_SCALE, VIEW_VERSION, _data_args, _log_run_time
 # One component for every live view (kdviz/live/): registered once per server process.
 # isolate_styles=False: its elements sit in the page's DOM (the layout checks see them); live.css is namespaced (kdl-).
 _LIVE = st.components.v2.component("kdviz_live", css=kdviz_live.css(), js=kdviz_live.script(), isolate_styles=False)
+# Folds the sidebar away after a page link is tapped on a phone (kdviz/live/phone_nav.js); ui.start_page mounts it.
+_PHONE_NAV = st.components.v2.component("kdviz_phone_nav", js=(kdviz_live.HERE / "phone_nav.js").read_text(encoding="utf-8"),
+                                        isolate_styles=False)
+
+
+def phone_nav() -> None:
+    """Mount the phone's sidebar folding (nothing visible; one listener per browser tab)."""
+    _PHONE_NAV(key="_phone_nav", data={"view": "phone_nav"})  # named like a live view (tests list them by view)
+
+
 LIVE_PARAMS = {"T": ("common.temperature", "ui.T_help", 0.5), "gamma": ("ui.gamma_label", "ui.gamma_help", 0.05)}  # label, help, step
 
 
@@ -41,7 +51,9 @@ def live_slider(*, key: str, params: tuple[str, ...]) -> None:
     the slider in the browser, and nothing else the server draws on the page shows them. The release's callback
     sets the shared ``T`` / ``gamma``, the fragment redraws the slider (which says the release was heard) and the
     link, and writes the URL. Call it once per page, after anything that changes the shared view in this run, and
-    end the page with ``end_page(link=False)``.
+    end the page with ``end_page(link=False)``. A page that also draws something at T on the server (Your digit:
+    the digit map, the nearest test digits) mounts ``live("slider", ...)`` itself instead: its release reruns the
+    whole page, and ``end_page()`` shows the link.
     """
     _slider_fragment(key, tuple(params))
 

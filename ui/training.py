@@ -22,6 +22,41 @@ def train_queue():
         return None, None
 
 
+def training_off() -> str | None:
+    """Why this server can't train (a bad ``KDVIZ_TRAIN_SLOTS`` or ``KDVIZ_TRAIN_WORKERS``: one line), or None."""
+    from kdviz import trainqueue, workers
+
+    try:
+        trainqueue.shared()
+        workers.mode_from_env()
+    except ValueError as err:
+        return str(err)
+    return None
+
+
+SCROLL_JS = """<script>(() => {{
+    let tries = 0, held = 0;
+    const go = () => {{
+        const box = document.querySelector('.st-key-{key}');
+        const drawn = box && box.querySelector('.js-plotly-plot .main-svg');
+        if (drawn) {{
+            box.style.minHeight = Math.max(box.offsetHeight, parseFloat(box.style.minHeight) || 0) + 'px';  // no collapse on a redraw
+            box.style.scrollMarginTop = '4.5rem';  // below Streamlit's fixed header (3.75 rem)
+            box.scrollIntoView({{block: 'start', behavior: 'instant'}});
+        }}
+        if ((drawn ? ++held : ++tries) < (drawn ? 5 : 100)) setTimeout(go, 150);  // the chart drawn, then kept there ~0.75 s
+    }};
+    go();
+}})()</script>"""
+
+
+def scroll_into_view(key: str) -> None:
+    """Scroll the page so that the container with ``key`` (``st.container(key=...)``) starts at the top of the
+    window: a press's live chart, which at 390 px or in presenter mode is drawn below the fold. ``key``: a
+    constant of the page, never user text."""
+    st.html(SCROLL_JS.format(key=key), unsafe_allow_javascript=True)
+
+
 def session_id() -> str:
     """This browser session's id (names its tickets in the training queue)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx

@@ -43,12 +43,13 @@ class TemperatureExplorer(W.VBox):
         self.entropy = _widget(self._entropy_figure())
         self.dark_map = _widget(self._map_figure())
         self.alike = W.HTML(self._alike_text())
+        self.explain = _note(self._explain_text())  # the page's sentence, filled from this image's softmax
         self.T.observe(self._on_T, names="value")
         self.digit.observe(self._on_digit, names="value")
         self.image_class.observe(self._on_class, names="value")
         self.log_scale.observe(lambda _: _refill(self.softmax, self._softmax_figure()), names="value")
         super().__init__([
-            _note(tr("temp.explain" + img, lang)),
+            self.explain,
             self.T,
             W.HBox([W.Box([self.image], layout=W.Layout(width="130px")), W.VBox([self.image_class, self.digit, self.log_scale])],
                    layout=W.Layout(align_items="center")),  # the image beside its chooser; the charts take the full width
@@ -83,6 +84,12 @@ class TemperatureExplorer(W.VBox):
         T = float(self.T.value)
         return _memo(self, ("map", T), lambda: explore.dark_knowledge_map(self.res.logits.test, self.res.data.y_test, T))
 
+    def _explain_text(self) -> str:
+        """``temp.explain`` on the chosen image's numbers (its top class at T = 1 and T = 8, as on the page)."""
+        names = self.names if self.names is not None else [str(c) for c in range(10)]
+        _, fields = explore.story_fields(explore.softening_story(self.z), names)
+        return tr("temp.explain" + ("" if self.names is None else "_img"), self.lang, **fields)
+
     def _alike_text(self) -> str:
         top = explore.top_confusions(self._map(), k=5)
         label = (lambda c: str(c)) if self.names is None else (lambda c: self.names[int(c)])
@@ -105,6 +112,7 @@ class TemperatureExplorer(W.VBox):
         _refill(self.image, self._image_figure())
         _refill(self.softmax, self._softmax_figure())
         _refill(self.entropy, self._entropy_figure())
+        self.explain.value = _note(self._explain_text()).value
 
     def _on_class(self, change) -> None:
         self.digit.value = int(explore.digits_of_class(self.res.data.y_test, int(change["new"]))[0])
@@ -148,12 +156,13 @@ class LossExplorer(W.VBox):
         self.gradients = _widget(self._gradient_figure())
         self.decomposition = _widget(self._decomposition_figure())
         self._show_numbers()
+        self.explain = _note(self._explain_text())  # the page's text, on this student's soft curve
         self.T.observe(self._on_move, names="value")
         self.gamma.observe(self._on_move, names="value")
         self.student.observe(self._on_change, names="value")
         self.scope.observe(self._on_change, names="value")
         super().__init__([
-            _note(tr("losses.explain", lang)),
+            self.explain,
             self.T, self.gamma, W.HBox([self.student, self.scope], layout=W.Layout(flex_flow="row wrap")),
             self.numbers, self.curves, self.grid, self.gradients,
             _note(tr("losses.dk_explain", lang)), self.decomposition,
@@ -218,6 +227,11 @@ class LossExplorer(W.VBox):
         _refill(self.gradients, self._gradient_figure())
         _refill(self.decomposition, self._decomposition_figure())
         self._show_numbers()
+        self.explain.value = _note(self._explain_text()).value
+
+    def _explain_text(self) -> str:
+        """``losses.explain`` on the soft curve of the chosen student and scope (:func:`kdviz.plots.soft_curve_facts`)."""
+        return plots.soft_curve_explain(plots.soft_curve_facts(self._curves()), self.lang)
 
 
 def temperature_explorer(res: Resources, *, T: float = T_DEFAULT, digit: int | None = None, lang: str = "en") -> TemperatureExplorer:

@@ -1,0 +1,54 @@
+"""What a session keeps of its view across pages: every widget's value, and the test image of each data set.
+
+Streamlit forgets a widget's value on a run that does not draw it, and the shared digit is an index into one data
+set's test images: :func:`ui.core.start_page` calls both functions here on every run."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+DIGIT_DATA, DIGIT_OF = "_digit_data", "_digit_of"  # the data set the shared digit is an image of; {data set: its last digit}
+
+
+def follow_data_set(shown: str) -> None:
+    """The shared digit (an index into one data set's test images) when the page shows data set ``shown``.
+
+    A digit of another data set (the sidebar's switch, a page that shows only the digits, the demo) would be an
+    unrelated image here (MNIST's #941, a 9 the teacher finds like a 4, is a Trouser at p = 0.995 in Fashion-MNIST).
+    So it is put aside for its data set, and the digit becomes the one last seen on ``shown``, or None (then
+    :func:`start_page` opens ``shown``'s lesson image, :func:`kdviz.explore.opening_digit`). Switching back returns
+    to the image the learner was looking at. A link's digit belongs to the link's data set."""
+    state = st.session_state
+    owner = state.get(DIGIT_DATA, state["data"])  # unset: the first run (the link's data set) or after "Reset view"
+    if owner != shown:
+        kept = state.get(DIGIT_OF, {})
+        state[DIGIT_OF] = kept | {owner: state["digit"]}
+        state["digit"] = kept.get(shown)
+    state[DIGIT_DATA] = shown
+
+
+KEPT_VALUES = "_kept_values"  # {widget key: its last value}; "Reset view" clears it with the page views (a "_" key)
+KEPT_KINDS = frozenset({"bool_value", "int_value", "double_value", "string_value", "string_array_value",
+                        "double_array_value", "int_array_value"})  # widget values session state may set: not buttons,
+# file uploaders (files), components (the canvas' JSON), chat input; charts' selections are not used as widgets here
+
+
+def keep_widget_values() -> None:
+    """Every keyed widget keeps its value across page changes (:func:`start_page` calls it, before any widget).
+
+    Streamlit drops a widget's value at the end of a run that did not draw it (another page, a branch not taken,
+    ``st.stop``), and the widget comes back at its default (Train's epochs at 1, issue 28). Each run notes the
+    value of every keyed widget (of the kinds :data:`KEPT_KINDS`) and gives back, through session state, the
+    values dropped since. Buttons, uploads and the canvas can't be set so: they start empty on a page's return."""
+    from streamlit.runtime.state import get_session_state
+
+    state, inner = st.session_state, get_session_state()._state  # Streamlit's SessionState: which key is what widget
+    kept = state[KEPT_VALUES] if KEPT_VALUES in state else {}
+    for key, value in kept.items():  # set, also when not dropped: the browser then shows the value too
+        state[key] = state[key] if key in state else value
+    for key in list(state):
+        widget = inner.get_widget_id_from_key(key)
+        meta = inner.get_widget_metadata(widget) if widget else None
+        if meta is not None and meta.value_type in KEPT_KINDS:
+            kept[key] = state[key]
+    state[KEPT_VALUES] = kept
