@@ -18,8 +18,8 @@ with intro:
     st.markdown(ui.tr("home.intro"))
     st.markdown(ui.tr("home.setup"))
 with formula:
-    total, soft, hard = (r"\text{%s}" % ui.tr(k) for k in ("losses.total", "losses.soft", "losses.hard"))  # the catalog's terms
-    st.latex(rf"\begin{{array}}{{rl}}{total} &{{}}= \gamma\cdot{soft} + (1-\gamma)\cdot{hard}\\"  # array: KaTeX's
+    total, soft, hard = (r"\text{%s}" % ui.tr(k) for k in ("losses.total", "losses.soft", "losses.hard"))  # catalog terms; total on 2 rows (zh is wider)
+    st.latex(rf"\begin{{array}}{{rl}}{total} &{{}}= \gamma\cdot{soft}\\ &\quad{{}} + (1-\gamma)\cdot{hard}\\"  # array: KaTeX's
              rf"{soft} &{{}}= T^2\,\mathrm{{KL}}\big(\sigma(z_t/T)\,\|\,\sigma(z_s/T)\big)\\"  # "aligned" overflows its box by 2 px
              rf"{hard} &{{}}= \mathrm{{CE}}\big(\sigma(z_s),\,y\big)\end{{array}}")
     st.markdown(ui.tr("home.gamma_note"))

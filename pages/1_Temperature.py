@@ -41,21 +41,21 @@ z64 = live.b64f32(z)  # (10,) this digit's logits, a few bytes
 AXES = ("plots.digit", "plots.probability", "plots.T_log_axis", "plots.entropy", "plots.entropy_axis", "plots.entropy_title",
         "plots.uniform", "plots.dk_x", "plots.true_digit", "plots.dk_hover", "plots.logit")
 
-# First row: the slider, its numbers and the chart it changes (on a phone the columns stack: slider and numbers
-# within one screen, then the chart).
+# First row: the slider and the chart it changes (on a phone the columns stack: slider, then chart, then the numbers:
+# all on the first screen, tests/test_layout.py and tests/test_phone_browser.py).
 slider_col, softmax_col = st.columns([1, 2.2], gap="large", vertical_alignment="center")
 with slider_col:
     ui.live_slider(key="_live_T", params=("T",))  # a release reruns only it and the link (issue 13)
-    ui.live("temp_numbers", key="_live_numbers", keys=("temp.top_p", "temp.runner_up", "temp.runner_up_p", "temp.entropy",
-                                                     "temp.entropy_value", "temp.entropy_delta"), z=z64, **classes)
+    st.latex(r"p_i = e^{z_i/T} \,\big/\, \textstyle\sum_j e^{z_j/T}")  # one line, no fraction: fits a narrow column
 with softmax_col:
     ui.live("softmax", key="_live_softmax", keys=("temp.softmax_title", *AXES), z=z64, idx=idx,
             log_y=bool(state.get("_softmax_log", False)), **classes)  # the toggle sits under the chart
     st.toggle(ui.tr("temp.log_scale"), key="_softmax_log", help=ui.tr("temp.log_help"))
 
-formula, entropy_col = st.columns([1, 2.2], gap="large", vertical_alignment="center")
-with formula:
-    st.latex(r"p_i = e^{z_i/T} \,\big/\, \textstyle\sum_j e^{z_j/T}")  # one line, no fraction: fits a narrow column
+numbers, entropy_col = st.columns([1, 2.2], gap="large")
+with numbers:
+    ui.live("temp_numbers", key="_live_numbers", keys=("temp.top_p", "temp.runner_up", "temp.runner_up_p", "temp.entropy",
+                                                     "temp.entropy_value", "temp.entropy_delta"), z=z64, **classes)
 with entropy_col:
     ui.live("entropy", key="_live_entropy", keys=AXES, z=z64)
 

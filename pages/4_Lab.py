@@ -93,6 +93,8 @@ def self_distill_tab(res, is_open: bool) -> None:
         seeds, epochs = seeds_epochs_ui("self")
         generations = st.number_input(ui.tr("lab.generations"), 1, 5, QUICK["self"]["generations"], key="self.generations")
         if epochs >= 3:
+            if st.session_state.get("self.switch", 1) > epochs - 1:  # a kept switch past fewer epochs: the new default
+                st.session_state["self.switch"] = max(1, (2 * epochs) // 3)
             switch = st.slider(ui.tr("lab.switch"), 1, epochs - 1, max(1, (2 * epochs) // 3), key="self.switch")
         else:
             switch = 1
