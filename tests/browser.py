@@ -161,3 +161,41 @@ def wait_settled(page, quiet_ms: int = 800, timeout_ms: int = 60_000) -> None:
             && [...document.querySelectorAll('[data-testid="stDataFrame"]')].every(f => f.querySelector('.dvn-scroller'))""",
         arg=quiet_ms, timeout=timeout_ms, polling=100,
     )
+
+
+def view_attrs(page, view: str) -> dict:
+    """The data attributes (``data-*``, without the prefix) of the live view ``view`` (kdviz/live) on ``page``."""
+    return page.evaluate("""(v) => { const e = document.querySelector(`[data-kdviz-view="${v}"]`); const o = {};
+        if (e) for (const a of e.attributes) if (a.name.startsWith('data-')) o[a.name.slice(5)] = a.value; return o; }""", view)
+
+
+def socket_log(page) -> dict:
+    """Log ``page``'s Streamlit websocket and page errors, from now on: ``sent``, ``(perf_counter, type)`` of each
+    message to the server; ``finished``, the time of each script_finished; ``runs``, each run's fragment ids (none:
+    a full run); ``errors``, the page's JavaScript errors."""
+    log = {"sent": [], "finished": [], "errors": [], "runs": []}
+
+    def on_ws(ws):
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        def sent(payload):
+            msg = BackMsg()
+            msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
+            log["sent"].append((time.perf_counter(), msg.WhichOneof("type")))
+
+        def received(payload):
+            if isinstance(payload, bytes):
+                msg = ForwardMsg()
+                msg.ParseFromString(payload)
+                if msg.WhichOneof("type") == "script_finished":
+                    log["finished"].append(time.perf_counter())
+                elif msg.WhichOneof("type") == "new_session":
+                    log["runs"].append(tuple(msg.metadata.run.fragment_ids))
+
+        ws.on("framesent", sent)
+        ws.on("framereceived", received)
+
+    page.on("websocket", on_ws)
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    return log

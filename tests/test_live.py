@@ -21,7 +21,7 @@ import urllib.parse
 import numpy as np
 import pytest
 
-from browser import ROOT, needs_browser, wait_idle
+from browser import ROOT, needs_browser, socket_log, view_attrs, wait_idle
 from kdviz import explore
 from kdviz.i18n import tr
 
@@ -35,40 +35,13 @@ def close(shown, want) -> bool:
     return bool(np.all(np.abs(shown - want) <= TOL * np.maximum(1.0, np.abs(want))))
 
 
-def attrs(page, view: str) -> dict:
-    """The data attributes of the live view ``view``."""
-    return page.evaluate("""(v) => { const e = document.querySelector(`[data-kdviz-view="${v}"]`); const o = {};
-        if (e) for (const a of e.attributes) if (a.name.startsWith('data-')) o[a.name.slice(5)] = a.value; return o; }""", view)
+attrs = view_attrs  # the data attributes of a live view
 
 
 def open_page(browser, server, path: str, *, size=(1280, 720)):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
-    log = {"sent": [], "finished": [], "errors": [], "runs": []}  # runs: each run's fragment ids (none: a full run)
-
-    def on_ws(ws):
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        def sent(payload):
-            msg = BackMsg()
-            msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
-            log["sent"].append((time.perf_counter(), msg.WhichOneof("type")))
-
-        def received(payload):
-            if isinstance(payload, bytes):
-                msg = ForwardMsg()
-                msg.ParseFromString(payload)
-                if msg.WhichOneof("type") == "script_finished":
-                    log["finished"].append(time.perf_counter())
-                elif msg.WhichOneof("type") == "new_session":
-                    log["runs"].append(tuple(msg.metadata.run.fragment_ids))
-
-        ws.on("framesent", sent)
-        ws.on("framereceived", received)
-
-    page.on("websocket", on_ws)
-    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    log = socket_log(page)
     page.goto(f"{server.url}/{path}")
     wait_idle(page)
     page.wait_for_selector('[data-kdviz-view="map"][data-frames], [data-kdviz-view="grads"][data-frames]', timeout=60_000)

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from browser import ROOT, needs_browser, wait_idle
+from browser import ROOT, needs_browser, socket_log, view_attrs, wait_idle
 from kdviz import digits, explore, mydigit
 from kdviz.i18n import tr
 from kdviz.losses import soften
@@ -44,9 +44,7 @@ def np_softmax(z, T) -> np.ndarray:
     return e / e.sum()
 
 
-def attrs(page, view: str) -> dict:
-    return page.evaluate("""(v) => { const e = document.querySelector(`[data-kdviz-view="${v}"]`); const o = {};
-        if (e) for (const a of e.attributes) if (a.name.startsWith('data-')) o[a.name.slice(5)] = a.value; return o; }""", view)
+attrs = view_attrs  # the data attributes of a live view
 
 
 def open_page(browser, server, *, size=(1280, 720), lang="en", query="T=4"):
@@ -54,29 +52,7 @@ def open_page(browser, server, *, size=(1280, 720), lang="en", query="T=4"):
     fragment ids logged (no ids: a full run)."""
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
-    log = {"sent": [], "runs": [], "errors": []}
-
-    def on_ws(ws):
-        from streamlit.proto.BackMsg_pb2 import BackMsg
-        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-        def sent(payload):
-            msg = BackMsg()
-            msg.ParseFromString(payload if isinstance(payload, bytes) else payload.encode())
-            log["sent"].append(msg.WhichOneof("type"))
-
-        def received(payload):
-            if isinstance(payload, bytes):
-                msg = ForwardMsg()
-                msg.ParseFromString(payload)
-                if msg.WhichOneof("type") == "new_session":
-                    log["runs"].append(tuple(msg.metadata.run.fragment_ids))
-
-        ws.on("framesent", sent)
-        ws.on("framereceived", received)
-
-    page.on("websocket", on_ws)
-    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    log = socket_log(page)
     page.goto(f"{server.url}/Your_digit?{query}&lang={lang}")
     wait_idle(page)
     return context, page, log
@@ -158,14 +134,14 @@ def test_drag_is_live_and_the_release_reruns_the_page(browser, server, res, logi
     T = float(page.get_by_test_id("kdviz-live-T").input_value())
     assert T != 4.0 and float(attrs(page, "compare")["t"]) == T  # the chart follows the drag
     assert close(json.loads(attrs(page, "compare")["teacher"]), np_softmax(logits[0].detach().numpy(), T))
-    during = [t for t in log["sent"][sent0:] if t != "app_heartbeat"]
+    during = [t for _, t in log["sent"][sent0:] if t != "app_heartbeat"]
     assert not during, f"sent to the server during the drag: {during}"
     assert tr("plots.map_title", "en", T=4.0) in page.inner_text("body")  # the server's map waits for the release
     page.mouse.up()
     page.wait_for_function("(t) => document.body.innerText.includes(t)", arg=tr("plots.map_title", "en", T=T), timeout=60_000)
     wait_idle(page)
     page.wait_for_timeout(300)
-    assert [t for t in log["sent"][sent0:] if t == "rerun_script"] == ["rerun_script"]  # one rerun
+    assert [t for _, t in log["sent"][sent0:] if t == "rerun_script"] == ["rerun_script"]  # one rerun
     assert log["runs"][runs0:] == [()]  # of the whole page, not a fragment: the map and the nearest digits are at T
     assert float(page.evaluate("new URL(location.href).searchParams.get('T')")) == T  # the link has it
     assert float(attrs(page, "compare")["t"]) == T and not log["errors"]
