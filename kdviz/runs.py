@@ -6,12 +6,8 @@ so a session can keep many without holding models. Nothing here imports Streamli
 
 from __future__ import annotations
 
-import atexit
-import functools
 import json
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,17 +21,14 @@ from .metrics import confusion, per_class_accuracy
 from .models import architecture, build_model, count_params, size_bytes
 from .resources import Resources
 from .stats import sample_std
-from .data import MNISTSplit
 from .datasets import DEFAULT as DEFAULT_DATA
-from .datasets import KEYS as DATA_KEYS
-from .train import TeacherLogits, TrainConfig, TrainResult, train_pair
-from .trainqueue import Ticket, TrainQueue
-from .workers import WorkerPool
+from .train import TrainConfig, TrainResult
 
 __all__ = [
     "Run", "make_run", "model_bytes", "model_from_bytes", "history_table", "results_table", "per_class",
     "student_confusion", "disagreements", "MODELS", "PairedGain", "paired_gain", "run_gain", "group_of", "seed_summary",
-    "HISTORY_PERCENT", "history_view", "Z95", "lead", "Press", "PressView", "runs_on", "method_label",
+    "HISTORY_PERCENT", "history_view", "Z95", "lead", "Press", "PressView", "Trainings", "shared_trainings", "runs_on",
+    "method_label",
 ]
 
 MODELS = ("teacher", "distilled", "baseline")  # the rows of results_table
@@ -288,184 +281,13 @@ def disagreements(run: Run, res: Resources, *, k: int = 12) -> pd.DataFrame:
 
 
 
-_STOPPING = threading.Event()  # set at interpreter exit: presses stop at their next epoch
-_PRESSES: "set[Press]" = set()  # the presses whose thread runs
+_PRESS_NAMES = ("Press", "PressView", "Training", "Trainings", "shared_trainings", "SHARE_TTL_S", "_stop_presses")
 
 
-@atexit.register
-def _stop_presses(timeout: float = 10.0) -> None:
-    """At exit (a server stopping), end the running presses at their next epoch rather than kill torch mid-kernel."""
-    _STOPPING.set()
-    for press in list(_PRESSES):
-        press.cancel()  # a waiting press ends at once
-    for press in list(_PRESSES):
-        press._thread.join(timeout)
+def __getattr__(name: str):
+    """The press machinery lives in :mod:`kdviz.press` (it imports this module); its names stay importable from here."""
+    if name in _PRESS_NAMES:
+        from . import press
 
-
-@dataclass(frozen=True)
-class PressView:
-    """What a page draws of a :class:`Press` at one moment.
-
-    ``phase``: ``"waiting"`` (in the queue), ``"running"``, or ``"finished"`` (``outcome`` says how:
-    ``"done"``, ``"cancelled"``, ``"dropped"`` for a place given up without a heartbeat, ``"error"``).
-    ``rows``: the per-epoch rows so far of the seed being trained, by ``"distilled"`` / ``"baseline"``.
-    ``done`` / ``total``: epochs trained / to train over every model and seed. ``last``: the newest row,
-    with its ``name`` and ``seed``. ``runs``: the finished runs so far. ``seconds``: their training time, summed over
-    the students (two train at once: more than the wait). ``wall_s``: seconds from the press to its end, or to now;
-    ``queued_s``: the part of it spent waiting in the queue (None while waiting).
-    """
-
-    phase: str
-    outcome: str | None
-    seed: int
-    rows: dict
-    done: int
-    total: int
-    last: dict | None
-    runs: tuple
-    seconds: float
-    error: str | None
-    wall_s: float = float("nan")
-    queued_s: float | None = None
-
-
-class Press:
-    """One press of Train, in a background thread: waits for its slots in a training queue, then trains
-    each seed's distilled student and baseline at the same time (:func:`kdviz.train.train_pair`),
-    seeds one after the other, and hands each finished :class:`Run` to ``on_run``.
-
-    The training does not depend on anyone following it: a learner who goes to another page still
-    gets the run (``on_run`` stores it). A page follows with :meth:`view` and :meth:`wait`.
-
-    Parameters
-    ----------
-    data, teacher, config
-        As :func:`kdviz.train.train_student`; ``config.seed`` is replaced by each of ``seeds``.
-    seeds : sequence of int
-    baseline : bool
-        Train the γ = 0 baseline beside each distilled student.
-    first_id : int
-        Run id of the first seed's run (the next seeds count up); also the runs' ``extra["group"]``.
-    queue, ticket
-        The :class:`~kdviz.trainqueue.TrainQueue` and the ticket this press joined it with; the
-        two students run at once when the ticket holds 2 slots, else one after the other.
-    on_run : callable
-        ``on_run(run)`` from the press's thread, for every finished run.
-    pool : WorkerPool, optional
-        Train in these worker processes (:mod:`kdviz.workers`), so the server's Python stays free;
-        None: in threads of this process (:func:`kdviz.train.train_pair`). Same numbers either way.
-    dataset : str
-        The data set's key (:mod:`kdviz.datasets`), kept in each run's ``extra["data"]`` (see :func:`runs_on`).
-    """
-
-    def __init__(self, data: MNISTSplit, teacher: TeacherLogits, config: TrainConfig, *, seeds: Sequence[int],
-                 baseline: bool, first_id: int, queue: TrainQueue, ticket: Ticket, on_run: Callable[[Run], object],
-                 pool: WorkerPool | None = None, dataset: str = DEFAULT_DATA):
-        self.data, self.teacher, self.config, self.dataset = data, teacher, config, dataset
-        self.seeds, self.baseline, self.first_id = [int(s) for s in seeds], bool(baseline), int(first_id)
-        self.queue, self.ticket, self.on_run, self.pool = queue, ticket, on_run, pool
-        self._cond = threading.Condition()
-        self._rows: dict[str, list[dict]] = {}
-        self._seed = self.seeds[0]
-        self._done = 0
-        self._last: dict | None = None
-        self._runs: list[Run] = []
-        self._outcome: str | None = None
-        self._error: str | None = None
-        self.pressed = time.monotonic()  # the press; the run's "wall time" counts from here
-        self._granted: float | None = None  # its slots came (monotonic s)
-        self._ended: float | None = None
-        self._thread = threading.Thread(target=self._main, name=f"kdviz-press-{ticket.id}", daemon=True)
-
-    def start(self) -> "Press":
-        _PRESSES.add(self)
-        self._thread.start()
-        return self
-
-    def heartbeat(self) -> None:
-        """The learner still follows (keeps a waiting place; see :class:`~kdviz.trainqueue.TrainQueue`)."""
-        self.queue.heartbeat(self.ticket)
-
-    def cancel(self) -> None:
-        """Give up the place in the queue (a training already running finishes and is kept)."""
-        if self.ticket.state in ("waiting", "granted"):
-            self.queue.cancel(self.ticket)
-
-    def position(self) -> int | None:
-        """The ticket's place: 0 running, k ≥ 1 waiting, None gone."""
-        return self.queue.position(self.ticket)
-
-    def estimate_s(self) -> float | None:
-        return self.queue.estimate_s(self.ticket)
-
-    def wait(self, timeout: float) -> bool:
-        """Block until the next epoch row or the end (at most ``timeout`` seconds); True when finished."""
-        with self._cond:
-            if self._outcome is None:
-                self._cond.wait(timeout)
-            return self._outcome is not None
-
-    def view(self) -> PressView:
-        with self._cond:
-            outcome = self._outcome
-            state = self.ticket.state
-            phase = "finished" if outcome is not None else "waiting" if state == "waiting" else "running"
-            per_seed = self.config.epochs * (2 if self.baseline else 1)
-            return PressView(phase=phase, outcome=outcome, seed=self._seed, rows={k: list(v) for k, v in self._rows.items()},
-                             done=self._done, total=per_seed * len(self.seeds), last=self._last, runs=tuple(self._runs),
-                             seconds=sum(r.seconds + (0.0 if np.isnan(r.baseline_seconds) else r.baseline_seconds) for r in self._runs),
-                             error=self._error, wall_s=(self._ended or time.monotonic()) - self.pressed,
-                             queued_s=None if self._granted is None else self._granted - self.pressed)
-
-    def _follow(self, seed: int):
-        def callback(name: str, row: dict) -> None:
-            if _STOPPING.is_set():
-                raise RuntimeError("the server is stopping")
-            with self._cond:
-                self._rows.setdefault(name, []).append(row)
-                self._done += 1
-                self._last = {**row, "name": name, "seed": seed}
-                self._cond.notify_all()
-        return callback
-
-    def _finish(self, outcome: str, error: str | None = None) -> None:
-        with self._cond:
-            self._outcome, self._error, self._ended = outcome, error, time.monotonic()
-            self._cond.notify_all()
-
-    def _main(self) -> None:
-        try:
-            self._train()
-        finally:
-            _PRESSES.discard(self)
-
-    def _train(self) -> None:
-        try:
-            with self.queue.slot(self.ticket) as granted:
-                if not granted:  # cancelled, or dropped for want of a heartbeat
-                    self._finish("dropped" if self.ticket.state == "dropped" else "cancelled")
-                    return
-                with self._cond:
-                    self._granted = time.monotonic()
-                if self.pool is None:
-                    pair = train_pair
-                else:  # a named data set is loaded by the workers themselves (no copy of it through the pipe)
-                    named = self.dataset if self.dataset in DATA_KEYS else None
-                    pair = functools.partial(self.pool.train_pair, dataset=named)
-                for k, seed in enumerate(self.seeds):
-                    with self._cond:
-                        self._seed, self._rows = seed, {}
-                    distilled, baseline = pair(self.data, self.teacher, self.config.replace(seed=seed), baseline=self.baseline,
-                                                     parallel=self.ticket.width >= 2, callback=self._follow(seed))
-                    run = make_run(self.first_id + k, distilled, baseline)
-                    run.extra["group"], run.extra["data"] = self.first_id, self.dataset
-                    run.extra["wall_s"] = time.monotonic() - self.pressed  # the press → this result, as the learner waited
-                    run.extra["queued_s"] = self._granted - self.pressed
-                    self.on_run(run)
-                    with self._cond:
-                        self._runs.append(run)
-        except Exception as err:  # a bad setting: one line for the page, the history untouched
-            text = str(err).strip().splitlines()
-            self._finish("error", f"{type(err).__name__}: {text[0] if text else ''}"[:300])
-            return
-        self._finish("done")
+        return getattr(press, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

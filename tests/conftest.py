@@ -10,6 +10,14 @@ if str(ROOT) not in sys.path:  # pages import the top-level ``ui`` module, as un
     sys.path.insert(0, str(ROOT))
 
 
+@pytest.fixture(autouse=True)
+def _own_trainings(monkeypatch):
+    """Each test has its own registry of shared trainings (kdviz.press): a press is never served another test's result."""
+    import kdviz.press
+
+    monkeypatch.setattr(kdviz.press, "_shared", None)
+
+
 @pytest.fixture()
 def cache(tmp_path, monkeypatch):
     """An empty cache folder for this test (``KDVIZ_CACHE_DIR``)."""

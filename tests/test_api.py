@@ -4,7 +4,8 @@ import importlib
 
 import pytest
 
-MODULES = ["kdviz", "kdviz.losses", "kdviz.data", "kdviz.models", "kdviz.train", "kdviz.teacher", "kdviz.metrics", "kdviz.experiments", "kdviz.resources", "kdviz.digits", "kdviz.urlstate", "kdviz.i18n"]
+MODULES = ["kdviz", "kdviz.losses", "kdviz.data", "kdviz.models", "kdviz.train", "kdviz.teacher", "kdviz.metrics", "kdviz.experiments", "kdviz.resources", "kdviz.digits", "kdviz.urlstate", "kdviz.i18n",
+           "kdviz.rooms", "kdviz.rooms_redis", "kdviz.roomsocket", "kdviz.questions", "kdviz.press"]
 
 
 @pytest.mark.parametrize("name", MODULES)
