@@ -59,11 +59,9 @@ def waiting(job: kruns.Press) -> None:
             st.rerun()
 
 
-def follow(job: kruns.Press) -> None:
-    """This session's press: its place in the queue, or its training streamed live, then how it ended (once)."""
-    if job.view().phase == "waiting":
-        waiting(job)
-        return
+def live_training(job: kruns.Press):
+    """Stream the press's training: its chart, progress and, when other presses follow the same training, how many;
+    returns the placeholders and the status box, to be emptied."""
     live = st.container(key="train_live")  # the live chart and its progress, scrolled into view once per press
     chart, bar = live.empty(), live.progress(0.0)
     if state.get("_train_scrolled") is not job:
@@ -71,22 +69,55 @@ def follow(job: kruns.Press) -> None:
             ui.scroll_into_view("train_live")
         state["_train_scrolled"] = job
     shown = {"distilled": ui.tr("train.distilled"), "baseline": ui.tr("train.baseline")}
+    shared, k = live.empty(), 1  # "one training for k presses", once a second press follows the same training
     with st.status(ui.tr("train.training"), expanded=False) as status:
-        drawn, frames = 0.0, 0
-        fig = plots.training_figure({}, epochs=job.config.epochs, lang=ui.lang())  # its axes at once, the curves as they come
-        ui.chart(fig, key="live_0", where=chart)
+        ticked, drawn, frames, seen, drawn_n, drawn_seed = 0.0, 0.0, 0, 0, 0, None
+        epochs = job.config.epochs
+        ui.cached_chart(plots.training_figure, {}, epochs=epochs, lang=ui.lang(), key="live_0", where=chart)  # axes at once
+        fig, step = None, max(1, epochs // 10)  # a shared training's chart: every step epochs, built once per server
         while not job.wait(0.25):  # a new epoch row, or a quarter second
+            if time.perf_counter() - ticked < 0.25:  # at most 4 looks a second, however many rows come
+                continue
+            ticked = time.perf_counter()
             v = job.view()
-            if v.last is not None:
-                bar.progress(v.done / v.total, text=ui.tr("train.progress", name=shown[v.last["name"]], seed=v.last["seed"],
-                                                          epoch=v.last["epoch"], epochs=job.config.epochs, acc=100 * v.last["test_acc"]))
-            if v.rows and time.perf_counter() - drawn > 0.5:  # redraw at most twice a second
+            if v.shared_with != k:
+                k = v.shared_with
+                shared.caption(ui.tr("train.shared_live", k=k))
+            if v.done == seen:
+                continue
+            seen = v.done
+            bar.progress(v.done / v.total, text=ui.tr("train.progress", name=shown[v.last["name"]], seed=v.last["seed"],
+                                                      epoch=v.last["epoch"], epochs=epochs, acc=100 * v.last["test_acc"]))
+            if k > 1:  # the class's learners draw the same frames: each built once (ui.cached_chart), then only sent
+                if v.seed != drawn_seed:  # the next seed's rows start again
+                    drawn_n, drawn_seed = 0, v.seed
+                n = min((len(r) for r in v.rows.values()), default=0) // step * step  # epochs every model has
+                if n > drawn_n:
+                    drawn_n, frames = n, frames + 1
+                    ui.cached_chart(plots.training_figure, {name: pd.DataFrame(r[:n]) for name, r in v.rows.items()},
+                                    epochs=epochs, lang=ui.lang(), key=f"live_{frames}", where=chart)
+            elif v.rows and time.perf_counter() - drawn > 0.5:  # redraw at most twice a second
                 drawn, frames = time.perf_counter(), frames + 1
-                rows = {k: pd.DataFrame(r) for k, r in v.rows.items()}
-                again = plots.refill_training_figure(fig, rows)  # the same runs: new data only
+                rows = {name: pd.DataFrame(r) for name, r in v.rows.items()}
+                again = fig is not None and plots.refill_training_figure(fig, rows)  # the same runs: new data only
                 if not again:
-                    fig = plots.training_figure(rows, epochs=job.config.epochs, lang=ui.lang())
+                    fig = plots.training_figure(rows, epochs=epochs, lang=ui.lang())
                 ui.chart(fig, key=f"live_{frames}", where=chart, again=again)
+    return chart, bar, shared, status
+
+
+def follow(job: kruns.Press) -> None:
+    """This session's press: its place in the queue, or its training streamed live, then how it ended (once)."""
+    if job.view().phase == "waiting":
+        waiting(job)
+        return
+    if job.view().phase == "finished":  # a press that follows a training just ended: its result at once, no live chart
+        with st.status(ui.tr("train.training"), expanded=False) as status:
+            pass
+        chart = bar = shared = st.empty()
+    else:
+        chart, bar, shared, status = live_training(job)
+    with status:
         v = job.view()
         if v.outcome == "done":
             status.update(label=ui.tr("train.finished", run=v.runs[-1].run_id, wall=v.wall_s, queued=v.queued_s or 0.0),
@@ -95,6 +126,7 @@ def follow(job: kruns.Press) -> None:
             status.update(state="error" if v.outcome == "error" else "complete")
     bar.empty()
     chart.empty()
+    shared.empty()
     state.pop("train_press", None)  # shown: the runs are in state["runs"] (the press stored them)
     if v.outcome == "error":  # a bad setting: one line, the history is untouched
         st.error(v.error)
@@ -140,11 +172,11 @@ config = defaults.replace(hidden=SIZES[size], epochs=int(epochs), lr=float(lr), 
 with view:
     job = state.get("train_press")  # this session's press (kdviz.runs.Press): waiting, training, or finished unseen
     if go and queue is not None and (job is None or job.view().phase == "finished"):
-        ticket = queue.join(owner=ui.session_id(), width=2 if with_baseline else 1)  # a slot (a core) per student
-        job = state["train_press"] = kruns.Press(
+        # the same settings as a press in flight or just trained: follow that training; else join the queue (a slot per student)
+        job = state["train_press"] = kruns.shared_trainings().press(
             res.data, res.logits, config, seeds=[config.seed + k for k in range(3 if three else 1)],  # seed, seed + 1, seed + 2
             baseline=with_baseline, first_id=(state["runs"][-1].run_id + 1) if state["runs"] else 1,
-            queue=queue, ticket=ticket, on_run=ui.keep_runs(MAX_RUNS), pool=pool, dataset=res.dataset).start()
+            queue=queue, owner=ui.session_id(), on_run=ui.keep_runs(MAX_RUNS), pool=pool, dataset=res.dataset)
     if job is not None:
         follow(job)
 
@@ -187,7 +219,10 @@ with view:
         last = group[-1]  # the press's last run: its wait is the press's
         if "wall_s" in last.extra:
             st.caption(ui.tr("train.timing", wall=last.extra["wall_s"], queued=last.extra["queued_s"]))
-        ui.chart(plots.training_figure(histories, epochs=run.config.epochs, lang=ui.lang()), key="curves")
+        if (presses := kruns.shared_trainings().shared_with(last)) > 1:  # counted now: later presses add to it
+            st.caption(ui.tr("train.shared", k=presses))
+        ui.cached_chart(plots.training_figure, histories, epochs=run.config.epochs, lang=ui.lang(), key="curves")  # once per
+        # server for a run that a class shares (equal histories), as the three below
         if run.baseline_history is not None:  # who led when: the curves cross, and the text says where
             ahead, since = kruns.lead(run.history, run.baseline_history)
             st.caption(ui.tr("train.lead_since" if since is not None else "train.lead_not", ahead=ahead, epochs=len(run.history),
@@ -208,9 +243,9 @@ if here:
     run = here[-1]
     left, right = st.columns(2, gap="large")
     classes = None if datasets.is_digits(res.dataset) else ui.class_names()  # the axes name clothes, not digits
-    ui.chart(plots.confusion_figure(kruns.student_confusion(run, res), ui.tr("train.confusion"), lang=ui.lang(), classes=classes),
-             key="confusion", where=left)
-    ui.chart(plots.per_class_figure(kruns.per_class(run, res), lang=ui.lang(), classes=classes), key="per_class", where=right)
+    ui.cached_chart(plots.confusion_figure, kruns.student_confusion(run, res), ui.tr("train.confusion"), lang=ui.lang(),
+                    classes=classes, key="confusion", where=left)
+    ui.cached_chart(plots.per_class_figure, kruns.per_class(run, res), lang=ui.lang(), classes=classes, key="per_class", where=right)
     dis = kruns.disagreements(run, res, k=12)
     n_test = len(res.data.y_test)
     st.markdown("#### " + ui.tr(ui.words("train.disagree"), n=int(round((1 - run.agreement) * n_test)), total=n_test))
@@ -233,7 +268,7 @@ if here:
         c: st.column_config.NumberColumn(ui.tr(k), format=formats.get(c), pinned=c == "run") if c not in ("hidden", "method")
         else st.column_config.TextColumn(ui.tr(k)) for c, k in labels.items()})  # training time: in the CSV (table width)
     h1, h2 = st.columns([2, 1], gap="large")
-    ui.chart(plots.runs_figure(hist, lang=ui.lang()), key="runs", where=h1)
+    ui.cached_chart(plots.runs_figure, hist, lang=ui.lang(), key="runs", where=h1)
     with h2:
         st.download_button(ui.tr("train.download_history"),
                            view_.rename(columns={c: ui.tr(k) for c, k in labels.items()}).to_csv(index=False).encode(), "kdviz-runs.csv", "text/csv",

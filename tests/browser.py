@@ -170,12 +170,14 @@ def view_attrs(page, view: str) -> dict:
 
 
 def socket_log(page) -> dict:
-    """Log ``page``'s Streamlit websocket and page errors, from now on: ``sent``, ``(perf_counter, type)`` of each
+    """Log ``page``'s Streamlit websocket (``/_stcore/stream``; a class's room socket is not Streamlit's) and page errors, from now on: ``sent``, ``(perf_counter, type)`` of each
     message to the server; ``finished``, the time of each script_finished; ``runs``, each run's fragment ids (none:
     a full run); ``errors``, the page's JavaScript errors."""
     log = {"sent": [], "finished": [], "errors": [], "runs": []}
 
     def on_ws(ws):
+        if "/_stcore/stream" not in ws.url:
+            return
         from streamlit.proto.BackMsg_pb2 import BackMsg
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 

@@ -117,18 +117,23 @@ def test_default_training_run(browser, server):
     assert_clean(page)
     assert "Run history" in page.inner_text("body")
     shoot(page, "Train-after-run.png")
-    # a second press, and a slider move while it trains: the press goes on (it runs beside the page,
-    # kdviz.runs.Press), the move is taken, and both runs end up in the history
-    train.click()
-    page.wait_for_timeout(1500)
+    # a second press at another T (a press equal to a finished one is served its result at once: kdviz.press),
+    # and a slider move while it trains: the press goes on (it runs beside the page), the move is taken, and
+    # both runs end up in the history
     thumb = page.get_by_role("slider", name="Temperature T", exact=False).first
     thumb.focus()
-    thumb.press("ArrowRight")
+    thumb.press("ArrowRight")  # T = 4.5
+    wait_idle(page, timeout_ms=120_000)
+    train.click()
+    page.wait_for_timeout(1500)
+    thumb.focus()
+    thumb.press("ArrowRight")  # T = 5, while run 2 trains at 4.5
     page.get_by_text("Run 2:").first.wait_for(timeout=180_000)
     wait_idle(page, timeout_ms=120_000)
     body = page.inner_text("body")
     assert "Run history" in body and "Run 2:" in body, body[:800]
-    assert "T=4.5&" in body, body[:800]  # the move was taken (the link), while run 2 kept its own settings
+    assert "T=5&" in body, body[:800]  # the move was taken (the link), while run 2 kept its own settings
+    assert "Trained once for" not in body, body[:800]  # run 2 was its own training, not a copy of run 1
     assert_clean(page)
     assert not errors, errors
     page.close()

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -36,7 +37,8 @@ PAGES = [  # the one page list: script, icon, label key, home-card key, page-tit
     ("pages/6_Your_digit.py", ":material/draw:", "nav.your_digit", "home.card_your_digit", "mine.title"),
 ]
 SHARED = ("T", "gamma", "digit", "seed", "lang", "present", "data", "method", "alpha", "beta")  # per-session view, kept across pages and in the URL
-KEPT_ON_RESET = ("lang", "present", "_view_read", "_run_started", "_live_heard", "_view_version")  # "Reset view" keeps these, the runs and results
+KEPT_ON_RESET = ("lang", "present", "_view_read", "_run_started", "_live_heard", "_view_version",  # "Reset view" keeps these,
+                 "_room", "_room_member", "_room_page")  # the class the session is in (ui.room), the runs and results
 HEARD = "_live_heard"  # the seq of the last live release this session ran
 VIEW_VERSION = "_view_version"  # counts the changes of the shared view by anything but a live release
 RESET_KEYS = ("lab.tab", "compress.preset", "compress.x", "compress.columns", "compress.rank", "compress.rank_measured")  # page views reset too
@@ -277,6 +279,7 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
     state["_run_started"] = (time.perf_counter(), title)
     if "_view_read" not in state:  # first run of this session: the link's view wins over the defaults
         values, problems = urlstate.parse_query(st.query_params.to_dict(), data=datasets.offered())
+        problems += room.read_link(st.query_params.to_dict())  # ?room=CODE (&token= the lecturer's), joined below
         for name in SHARED:
             state[name] = values.get(name, urlstate.PARAMS[name][3])
         state["present"] = bool(state["present"])
@@ -284,6 +287,7 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
         state["_view_read"] = True  # last: a run interrupted above (a new rerun request) reads the link again
     for name in SHARED:  # a widget's key is dropped on a page without that widget; re-assigning keeps it
         state[name] = state[name] if name in state else urlstate.PARAMS[name][3]
+    room.follow(title)  # a following student takes the lecturer's view (and page) before any widget shows it
     keep_widget_values()
     name = tr(title) if title in i18n.MESSAGES else title
     st.set_page_config(page_title=f"kdviz: {name}", page_icon=icon, layout="wide",
@@ -305,10 +309,13 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
         st.toggle(tr("ui.present"), key="present", help=tr("ui.present_help"))
         st.button(tr("ui.reset"), icon=":material/restart_alt:", on_click=reset_view, help=tr("ui.reset_help"), width="stretch",
                   key="reset_view")
+        st.divider()
+        room.sidebar()  # "Start a class" / "Join a class", or the class's panel
     for problem in state.pop("_url_problems", []):  # said once, on the page the link opened
         # the problem in the chosen language, the link's values short and inert (st.warning renders Markdown)
         text = problem.text(lang(), markdown=True) if isinstance(problem, urlstate.Problem) else safetext.inert(problem, 300)
         st.warning(tr("url.bad", problem=text))
+    room.notices()
     state["_page_data"] = state["data"] if state["data"] in data else datasets.DEFAULT
     if state["data"] not in data:  # said in one line; the page shows the default data set
         st.info(tr(data_note, chosen=tr(DATA_NAMES[state["data"]]), shown=tr(DATA_NAMES[datasets.DEFAULT])))
@@ -324,6 +331,7 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
         state["digit"] = None
     if state["digit"] is None:  # no digit in the link: the computed default
         state["digit"] = default_view(res)["digit"]
+    room_bar.class_bar(res)  # in a class: the lecturer's questions, a student's question card
     return res
 
 
@@ -426,10 +434,14 @@ def view_link() -> None:
     """Write the view into the URL (so the address bar is always a shareable link) and show the link in the
     sidebar. :func:`end_page` calls it; on Temperature and Losses the live slider's fragment does, so that a
     release, which reruns only that fragment, also updates both (``ui.live_views.live_slider``)."""
-    query = view_query()
-    current = urlstate.to_query(urlstate.parse_query(st.query_params.to_dict(), data=datasets.offered())[0])
-    if query != current:
-        st.query_params.from_dict(dict(pair.split("=", 1) for pair in query.split("&")))
+    room.publish()  # the lecturer's view to the class, when it changed
+    query, params = view_query(), st.query_params.to_dict()
+    current = urlstate.to_query(urlstate.parse_query(params, data=datasets.offered())[0])
+    private, shown = room.link_params(private=True), room.link_params(private=False)  # the class: ?room= (&token=)
+    if query != current or private != {k: params[k] for k in ("room", "token") if k in params}:
+        st.query_params.from_dict(dict(pair.split("=", 1) for pair in query.split("&") if pair) | private)
+    if shown:
+        query = "&".join(filter(None, (query, urlencode(shown))))
     try:
         base = (st.context.url or "").split("?")[0]  # this page's address, as the browser sees it
     except Exception:  # no browser behind this run (AppTest)
@@ -498,6 +510,8 @@ def shipped_result(name: str, from_json, *, empty: str):
                   seeds=", ".join(str(s) for s in found.result.get("seeds", []))))
     return value
 
+
+from . import room, room_bar  # noqa: E402  (they use this module's helpers)
 
 # Python's collector scans every tracked object on a full collection; with torch, pandas and plotly loaded
 # that took tens of ms (issue 13). What is imported by now, like the resources and the reference students

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from . import room_bar
 from .core import PAGES, switch_page, tr, words
 
 DEMO = [  # the guided demo, in order: step id, page script, message key of the one sentence on what to look at
@@ -47,3 +48,4 @@ def demo_step(step: str, text: str | None = None) -> None:
         if n > 0 and go.button(tr("demo.back", page=names[DEMO[n - 1][1]]), icon=":material/arrow_back:", key=f"demo_back_{step}",
                                width="stretch"):
             switch_page(DEMO[n - 1][1])
+        room_bar.solo(step)  # alone (no class): "Guess first", the step's question, checked in the browser

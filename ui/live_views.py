@@ -24,6 +24,12 @@ _PHONE_NAV = st.components.v2.component("kdviz_phone_nav", js=(kdviz_live.HERE /
                                         isolate_styles=False)
 
 
+def mount(key: str, data: bytes, **callbacks) -> None:
+    """Mount the live component under ``key`` with ``data`` (a view's UTF-8 JSON, :func:`kdviz.live.view`) and its
+    trigger callbacks (``on_<trigger>_change``): the room views' way in (``ui.room``)."""
+    _LIVE(key=key, data=data, **callbacks)
+
+
 def phone_nav() -> None:
     """Mount the phone's sidebar folding (nothing visible; one listener per browser tab)."""
     _PHONE_NAV(key="_phone_nav", data={"view": "phone_nav"})  # named like a live view (tests list them by view)

@@ -2,7 +2,7 @@
 
 One Streamlit Components v2 component (registered in ``ui.py``) whose JavaScript is
 :func:`script` (``kdmath.js``, ``kdmath_dkd.js``, ``charts.js``, ``views_losses.js``, ``views_dkd.js``, ``views_mine.js``,
-then ``views.js``, in one ES module) and whose
+``views_room.js``, then ``views.js``, in one ES module) and whose
 style is :func:`css`. Each mount shows one *view*; the views of one page share the current T and
 γ in the browser, so a drag of the T slider redraws every view on the page without a message to
 the server. Only the release (the range input's ``change`` event) sends one trigger,
@@ -53,6 +53,24 @@ The Your digit page's view (``views_mine.js``):
 * ``compare``: the teacher's and a student's softmax at T for one digit, grouped bars (``teacher``, ``student``:
   (10,) logits each; ``teacher_name``, ``student_name``: the legend's names): ``data-teacher``, ``data-student``
   (10 values each).
+
+A lecturer's room (``views_room.js``, issue 29; ``ui/room.py`` mounts them while a session is in a room). Both take
+``room``: ``{"code", "member", "role", "following", "path", "page", "digit", "data", "T", "gamma", "server_t"}`` (and the
+lecturer's ``token``, sent to the lecturer's browser only) and share one websocket per browser tab
+(:mod:`kdviz.roomsocket`); what arrives is drawn without a rerun. A following student's browser sets T and γ of
+every live view on a ``view`` message and sends the trigger ``follow`` only when the page, digit or data set is not
+this page's (or ``server_t``: the page draws at T on the server); the lecturer's browser sends ``view`` frames while a
+live slider is dragged (``KDL.onInput``), ≤ 10/s.
+
+* ``room``: one status line (the lecturer's: the members count; a student's: following or exploring):
+  ``data-role``, ``data-status`` ("connecting", "open", "lost", "closed"), ``data-members``, ``data-following`` (1/0).
+* ``question``: the question card (``mode`` "room": the room's open question, from ``question`` / ``revealed``, the
+  store's snapshot, then from the socket; ``mode`` "solo": ``question`` and ``truth``, shown after "Check"; ``classes``:
+  the class names): ``data-mode``, ``data-qid`` ("" when nothing is asked), ``data-n`` (answers counted),
+  ``data-counts`` (the histogram's counts, JSON), ``data-answer`` (this browser's answer, JSON), ``data-revealed``
+  (1/0), ``data-truth`` (after the reveal, JSON). Its parts carry ``data-testid``: ``kdviz-room-card``,
+  ``kdviz-room-range``, ``kdviz-room-send``, ``kdviz-room-choice`` (``data-value``), ``kdviz-room-sent``,
+  ``kdviz-room-truth``, ``kdviz-room-histogram``, ``kdviz-room-truth-mark``.
 """
 
 from __future__ import annotations
@@ -69,11 +87,11 @@ from ..i18n import MESSAGES
 __all__ = ["HERE", "ASSETS", "VIEWS", "b64f32", "b64u8", "script", "css", "style_payload", "texts", "view"]
 
 HERE = Path(__file__).resolve().parent
-ASSETS = ("kdmath.js", "kdmath_dkd.js", "charts.js", "views_losses.js", "views_dkd.js", "views_mine.js",
+ASSETS = ("kdmath.js", "kdmath_dkd.js", "charts.js", "views_losses.js", "views_dkd.js", "views_mine.js", "views_room.js",
           "views.js")  # in this order, one ES module
 VIEWS = ("slider", "softmax", "temp_numbers", "entropy", "map_text", "map", "digit", "digit_image",
          "loss_curves", "loss_numbers", "loss_heat", "grads", "dk_target", "dk_nontarget", "dk_weights", "dk_share", "dk_stack",
-         "compare")
+         "compare", "room", "question")
 
 
 def b64f32(arr) -> str:

@@ -24,6 +24,7 @@ const KDL = {
   scheduled: false,
   drawMs: 0, // the last frame's drawing time, all views (for tests and benchmarks)
   settleTimer: null,
+  onInput: [], // called (name, value) on every input event of a live slider (views_room.js: the lecturer's drag)
 };
 const KDL_SETTLE_MS = 150; // off-screen views follow once a drag rests this long
 if (typeof window !== "undefined") window.__kdvizLive = KDL; // for tests: the shared state and the views
@@ -210,6 +211,7 @@ const KDL_VIEWS = {
         input.addEventListener("input", () => {
           KDL[p.name] = Number(input.value);
           kdlSchedule();
+          for (const listener of KDL.onInput) listener(p.name, KDL[p.name]);
         });
         input.addEventListener("change", () => {
           kdlRelease(v.setTriggerValue, p.name, Number(input.value)); // the release: one rerun
@@ -356,6 +358,7 @@ const KDL_VIEWS = {
   ...KDL_LOSS_VIEWS, // views_losses.js
   ...KDL_DKD_VIEWS, // views_dkd.js
   ...KDL_MINE_VIEWS, // views_mine.js
+  ...KDL_ROOM_VIEWS, // views_room.js
 };
 
 function kdlSetNumbers(v, numbers) {
