@@ -14,7 +14,15 @@
 # KDVIZ_CACHE_DIR (default: ~/.cache/kdviz; the cache files are written atomically, so replicas
 # may build it at the same time). nginx (Debian's: apt-get install -y nginx) runs from a temporary
 # prefix with deploy/nginx.conf: pid, logs and temp files there. Ctrl-C (or SIGTERM) stops nginx and
-# every replica; so does any of them stopping. Prints "ready: <url>" when all answer.
+# every replica (and Redis); so does nginx or a replica stopping. Prints "ready: <url>" when all answer.
+#
+# Rooms (a lecturer's class, issue 29) are shared by every replica through Redis: with 2+ replicas and no
+# KDVIZ_ROOMS, this script starts Debian's redis-server (apt-get install -y redis-server) on 127.0.0.1 at
+# KDVIZ_REDIS_PORT (default: a free port), without persistence (--save '' --appendonly no: a room lives an
+# hour of lecture, not a restart), in its own directory under the run's folder, and passes
+# KDVIZ_ROOMS=redis://127.0.0.1:PORT/0 to every replica. KDVIZ_ROOMS set already (a managed Redis) is passed
+# as it is; one replica keeps its rooms in its own memory. Redis stops with the rest, but Redis stopping
+# stops nothing: the replicas keep serving (a room is lost, never a session or a run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,16 +40,24 @@ fi
 export KDVIZ_CACHE_DIR="${KDVIZ_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kdviz}"
 NGINX="${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}"
 [ -x "$NGINX" ] || { echo "nginx is not installed (apt-get install -y nginx)"; exit 1; }
+REDIS=""
+if [ -z "${KDVIZ_ROOMS:-}" ] && [ "${#REPLICA_PORTS[@]}" -ge 2 ]; then
+  REDIS="${REDIS_SERVER:-$(command -v redis-server || echo /usr/bin/redis-server)}"
+  [ -x "$REDIS" ] || { echo "redis-server is not installed: ${#REPLICA_PORTS[@]} replicas share their rooms through it (apt-get install -y redis-server, or set KDVIZ_ROOMS=redis://HOST:PORT/0)"; exit 1; }
+elif [ "${#REPLICA_PORTS[@]}" -ge 2 ] && [ "${KDVIZ_ROOMS,,}" = memory ]; then
+  echo "KDVIZ_ROOMS=memory keeps a room in one replica: ${#REPLICA_PORTS[@]} replicas need a redis:// URL (or KDVIZ_ROOMS unset: this script starts redis-server)"; exit 1
+fi
 
 RUN="$(mktemp -d -t kdviz-deploy-XXXXXX)"
 chmod 755 "$RUN"  # nginx's workers (user nobody when started by root) create their temp files here
 mkdir -p "$RUN/tmp"
-PIDS=()
+PIDS=()   # everything this script started: stopped together
+SERVE=()  # nginx and the replicas: any of them stopping stops the rest (Redis is not one of them)
 
 stop() {
   trap - EXIT INT TERM
   if [ -f "$RUN/nginx.pid" ]; then kill "$(cat "$RUN/nginx.pid" 2>/dev/null)" 2>/dev/null || true; fi
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done  # redis-server too (SIGTERM: it exits at once, nothing to save)
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   echo "stopped; logs were in $RUN"
   [ -n "${KDVIZ_KEEP_LOGS:-}" ] || rm -rf "$RUN"
@@ -49,12 +65,35 @@ stop() {
 trap stop EXIT
 trap 'exit 130' INT TERM
 
+ROOMS="in the replica's memory"
+if [ -n "$REDIS" ]; then
+  REDIS_PORT="${KDVIZ_REDIS_PORT:-$("$PY" -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")}"
+  mkdir -p "$RUN/redis"
+  "$REDIS" --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --dir "$RUN/redis" \
+    --daemonize no --logfile "$RUN/redis.log" < /dev/null &
+  PIDS+=("$!")
+  echo "redis pid $! 127.0.0.1:$REDIS_PORT (rooms of every replica)"
+  for i in $(seq 1 50); do  # PING, until it answers +PONG (5 s)
+    if "$PY" -c "import socket; s = socket.create_connection(('127.0.0.1', $REDIS_PORT), 1); s.sendall(b'PING\r\n'); assert s.recv(16).startswith(b'+PONG')" 2>/dev/null; then
+      break
+    fi
+    [ "$i" -lt 50 ] || { echo "redis-server did not answer on 127.0.0.1:$REDIS_PORT: $(tail -n 1 "$RUN/redis.log" 2>/dev/null)"; exit 1; }
+    sleep 0.1
+  done
+  export KDVIZ_ROOMS="redis://127.0.0.1:$REDIS_PORT/0"
+  ROOMS="redis 127.0.0.1:$REDIS_PORT"
+elif [ -n "${KDVIZ_ROOMS:-}" ]; then
+  export KDVIZ_ROOMS
+  ROOMS="KDVIZ_ROOMS (set before)"
+fi
+
 n=0
 for port in "${REPLICA_PORTS[@]}"; do
   n=$((n + 1))
   "$PY" -m streamlit run app.py --server.headless true --server.address 127.0.0.1 --server.port "$port" \
     > "$RUN/replica-$port.log" 2>&1 < /dev/null &
   PIDS+=("$!")
+  SERVE+=("$!")
   echo "replica r$n 127.0.0.1:$port pid $!"  # r$n: its name in X-Kdviz-Replica
 done
 
@@ -102,13 +141,14 @@ if [ "$PROBE" = 0.0.0.0 ]; then PROBE=127.0.0.1; fi  # where this script checks 
 "$NGINX" -t -q -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/error.log"
 "$NGINX" -p "$RUN" -c "$RUN/nginx.conf" -e "$RUN/error.log" -g "daemon off;" &
 PIDS+=("$!")
+SERVE+=("$!")
 echo "nginx pid $! (config $RUN/nginx.conf)"
 for _ in $(seq 1 50); do
   if "$PY" -c "import urllib.request as u; u.urlopen(u.Request('http://$PROBE:$PROXY_PORT/_stcore/health', headers={'Host': '${HOSTS[0]}:$PROXY_PORT'}), timeout=1)" 2>/dev/null; then
-    echo "ready: http://${HOSTS[0]}:$PROXY_PORT (listening on $PROXY_ADDRESS; replicas: ${REPLICA_PORTS[*]}, cache: $KDVIZ_CACHE_DIR)"
+    echo "ready: http://${HOSTS[0]}:$PROXY_PORT (listening on $PROXY_ADDRESS; replicas: ${REPLICA_PORTS[*]}, cache: $KDVIZ_CACHE_DIR, rooms: $ROOMS)"
     break
   fi
   sleep 0.2
 done
 
-wait -n  # until one of them stops (or a signal); the trap stops the rest
+wait -n "${SERVE[@]}"  # until nginx or a replica stops (or a signal); the trap stops the rest

@@ -68,6 +68,15 @@ class ActionError(Exception):
     """The server did not finish the run an action caused: a closed socket or a timeout."""
 
 
+def latency_stats(values, digits: int = 1) -> dict:
+    """``{"count", "median", "p95", "max"}`` of ``values`` (p95: the nearest rank), rounded to ``digits``; ``{"count": 0}`` if empty."""
+    s = sorted(values)
+    if not s:
+        return {"count": 0}
+    p95 = s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))]
+    return {"count": len(s), "median": round(statistics.median(s), digits), "p95": round(p95, digits), "max": round(s[-1], digits)}
+
+
 @dataclass
 class Element:
     kind: str  # the new_element's type: "slider", "markdown", "bidi_component", …
@@ -483,7 +492,7 @@ GAMMA_STEP = 0.05
 LESSON_PAGES = ("Temperature", "Losses", "Train")
 
 
-def _catalog_patterns(keys) -> list[re.Pattern]:
+def catalog_patterns(keys) -> list[re.Pattern]:
     """Regexes of the English messages ``keys`` (catalog keys, or prefixes ending in "."), fields as wildcards."""
     try:
         catalog = json.loads((ROOT / "kdviz" / "locales" / "en.json").read_text(encoding="utf-8"))
@@ -520,12 +529,7 @@ class ClassReport:
     mbytes: float = 0.0
 
     def summary(self) -> dict:
-        def stats(v: list[float]) -> dict:
-            s = sorted(v)
-            if not s:
-                return {"count": 0}
-            p95 = s[min(len(s) - 1, int(round(0.95 * (len(s) - 1))))]
-            return {"count": len(s), "median": round(statistics.median(s), 1), "p95": round(p95, 1), "max": round(s[-1], 1)}
+        stats = latency_stats
 
         per_replica: dict[str, int] = {}
         for r in self.learner_replica.values():
@@ -565,8 +569,8 @@ async def _learner(i: int, url: str, deadline: float, rng: random.Random, report
     gamma = round(GAMMA_STEP * rng.randrange(0, 21), 2)
     runs, trains_left = 0, trains
     moves: list[str] = []  # this learner's moves, in order
-    queue_text = _catalog_patterns(["queue.place"])  # "Place n in the training queue": a queued press
-    given_up = _catalog_patterns(["queue.dropped", "queue.cancelled"])  # the queue gave the press up
+    queue_text = catalog_patterns(["queue.place"])  # "Place n in the training queue": a queued press
+    given_up = catalog_patterns(["queue.dropped", "queue.cancelled"])  # the queue gave the press up
     # when the learner goes to train: spread over the first 40 % of its time, so that the first presses (and the
     # runs they keep in the session) come before the "warm" memory sample (bench_classroom: half-way)
     start = time.monotonic()

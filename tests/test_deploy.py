@@ -3,14 +3,20 @@ on 127.0.0.1 only, and deploy/'s nginx (``deploy/start.sh``, two replicas) refus
 from another origin and a body over 5 MB, limits connections and requests per client address (yet lets a
 class of 50 behind one address in), sends the protective headers, and names replicas without addresses.
 
+For rooms across replicas (issue 29, item 5): start.sh gives 2+ replicas a redis-server of its own (127.0.0.1, no
+persistence, stopped with the rest, its loss stopping nothing), passes a managed KDVIZ_ROOMS as it is, starts none for
+one replica, refuses 2+ replicas without Redis in one line, and nginx upgrades the room socket on every replica.
+
 Requests are written on raw sockets where a test must choose the Host and Origin headers itself.
 tests/test_classroom.py checks stickiness through the same proxy.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -236,3 +242,232 @@ def test_requests_per_address_are_limited(tight):
     codes = [get(port, "/_stcore/health", f"127.0.0.1:{port}")[0].split()[1] for _ in range(40)]
     assert "429" in codes and codes.count("200") >= 5, codes
     assert 'limiting requests, excess' in (nginx_dir(tight) / "error.log").read_text()
+
+
+# ---------------------------------------------------------------------- rooms across replicas (issue 29, item 5)
+# start.sh's wiring of Redis is checked with stand-in replicas (FAKE_REPLICA: a tiny HTTP server that answers
+# /_stcore/health and writes down the KDVIZ_ROOMS it was given), so each start takes a second, not a minute;
+# the room socket through nginx is checked on the real replicas of the ``proxy`` fixture.
+
+FAKE_REPLICA = r'''
+import http.server, json, os, sys
+port = int(sys.argv[sys.argv.index("--server.port") + 1])
+with open(os.path.join(os.environ["FAKE_REPLICA_DIR"], f"replica-{port}.json"), "w") as f:
+    json.dump({"KDVIZ_ROOMS": os.environ.get("KDVIZ_ROOMS")}, f)
+class Health(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.send_header("Content-Length", "2"); self.end_headers(); self.wfile.write(b"ok")
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", port), Health).serve_forever()
+'''
+
+
+def _redis_cmd(port: int, *args: str) -> list:
+    """One Redis command over RESP on a raw socket: the reply's strings (an array's items, or the one value)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(f"*{len(args)}\r\n".encode() + b"".join(f"${len(a.encode())}\r\n{a}\r\n".encode() for a in args))
+        data = b""
+        while not data.endswith(b"\r\n") or (data.startswith(b"*") and data.count(b"\r\n") < 1 + 2 * int(data[1:data.index(b"\r\n")])):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    lines = data.decode().split("\r\n")
+    if lines[0].startswith("*"):
+        return [lines[i] for i in range(2, len(lines), 2)][: int(lines[0][1:])]
+    return [lines[0][1:]]
+
+
+class FakeDeploy:
+    """deploy/start.sh with stand-in replicas (``ports`` of them) and ``env``: its output, exit status, the
+    KDVIZ_ROOMS each replica got, and its Redis (port and pid) if it started one."""
+
+    def __init__(self, tmp: Path, replicas: int, env: dict | None = None, *, wait_ready: bool = True) -> None:
+        self.dir = tmp
+        (tmp / "python").write_text(f'#!/usr/bin/env bash\nif [ "$1 $2" = "-m streamlit" ]; then\n'
+                                    f'  exec {sys.executable} {tmp / "fake_replica.py"} "$@"\nfi\nexec {sys.executable} "$@"\n')
+        (tmp / "python").chmod(0o755)
+        (tmp / "fake_replica.py").write_text(FAKE_REPLICA)
+        self.ports = [free_port() for _ in range(replicas)]
+        self.proxy_port = free_port()
+        base = {k: v for k, v in os.environ.items() if k != "KDVIZ_ROOMS"}
+        full = {**base, "PYTHON": str(tmp / "python"), "FAKE_REPLICA_DIR": str(tmp), "KDVIZ_PROXY_PORT": str(self.proxy_port),
+                "KDVIZ_REPLICA_PORTS": " ".join(map(str, self.ports)), **(env or {})}
+        self.log = tmp / "start.log"
+        with open(self.log, "w") as out:
+            self.proc = subprocess.Popen(["bash", str(ROOT / "deploy" / "start.sh")], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, env=full, start_new_session=True)
+        deadline = time.time() + 30
+        while wait_ready and "ready:" not in self.output():
+            assert self.proc.poll() is None and time.time() < deadline, self.output()
+            time.sleep(0.1)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def rooms_given(self) -> dict[int, str | None]:
+        return {p: json.loads((self.dir / f"replica-{p}.json").read_text())["KDVIZ_ROOMS"] for p in self.ports
+                if (self.dir / f"replica-{p}.json").exists()}
+
+    def redis(self) -> tuple[int, int] | None:
+        m = re.search(r"^redis pid (\d+) 127\.0\.0\.1:(\d+)", self.output(), re.M)
+        return (int(m.group(2)), int(m.group(1))) if m else None
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, 15)
+        try:
+            return self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, 9)
+            return self.proc.wait()
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _health(port: int) -> int:
+    return int(get(port, "/_stcore/health", f"127.0.0.1:{port}")[0].split()[1])
+
+
+needs_redis = pytest.mark.skipif(shutil.which("redis-server") is None and not Path("/usr/bin/redis-server").exists(),
+                                 reason="Debian's redis-server is not installed (apt-get install -y redis-server)")
+
+
+@needs_nginx
+@needs_redis
+def test_two_replicas_share_rooms_in_a_redis_of_their_own(tmp_path):
+    """Two replicas and no KDVIZ_ROOMS: start.sh starts redis-server on 127.0.0.1 without persistence, in its own
+    directory under the run's folder, gives both replicas its URL, and stops it with the rest."""
+    import psutil
+
+    deploy = FakeDeploy(tmp_path, 2)
+    try:
+        port, pid = deploy.redis()
+        assert deploy.rooms_given() == {p: f"redis://127.0.0.1:{port}/0" for p in deploy.ports}
+        assert _redis_cmd(port, "PING") == ["PONG"]
+        assert _redis_cmd(port, "CONFIG", "GET", "save") == ["save", ""]  # no snapshots
+        assert _redis_cmd(port, "CONFIG", "GET", "appendonly") == ["appendonly", "no"]
+        assert _redis_cmd(port, "CONFIG", "GET", "bind") == ["bind", "127.0.0.1"]
+        run = nginx_dir(deploy)
+        assert _redis_cmd(port, "CONFIG", "GET", "dir") == ["dir", str(run / "redis")]
+        listening = {c.laddr.ip for c in psutil.Process(pid).net_connections("inet") if c.status == psutil.CONN_LISTEN}
+        assert listening == {"127.0.0.1"}, listening
+        assert f"rooms: redis 127.0.0.1:{port}" in deploy.output()
+    finally:
+        assert deploy.stop() == 130, deploy.output()  # start.sh's SIGTERM trap: exit 130 after stopping everything
+    assert not _alive(pid)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    assert not run.exists()  # the run's folder, Redis's directory with it
+
+
+@needs_nginx
+@needs_redis
+def test_redis_stopping_stops_no_replica(tmp_path):
+    """Losing Redis loses rooms, never the deployment: nginx and the replicas keep serving; start.sh keeps running."""
+    deploy = FakeDeploy(tmp_path, 2)
+    try:
+        port, pid = deploy.redis()
+        os.kill(pid, 9)
+        time.sleep(2)
+        assert deploy.proc.poll() is None, deploy.output()
+        assert _health(deploy.proxy_port) == 200
+        assert all(_health(p) == 200 for p in deploy.ports)
+    finally:
+        deploy.stop()
+
+
+@needs_nginx
+def test_a_managed_redis_or_one_replica_starts_no_redis(tmp_path):
+    (tmp_path / "managed").mkdir()
+    managed = FakeDeploy(tmp_path / "managed", 2, {"KDVIZ_ROOMS": "redis://10.0.0.5:6380/2"})
+    try:
+        assert managed.redis() is None
+        assert set(managed.rooms_given().values()) == {"redis://10.0.0.5:6380/2"}  # passed as it was set
+        assert "10.0.0.5" not in managed.output()  # the URL (maybe with a password) is not printed
+    finally:
+        managed.stop()
+    (tmp_path / "one").mkdir()
+    one = FakeDeploy(tmp_path / "one", 1)
+    try:
+        assert one.redis() is None
+        assert one.rooms_given() == {one.ports[0]: None}  # the replica's own memory (kdviz.rooms' default)
+    finally:
+        one.stop()
+
+
+@needs_nginx
+def test_two_replicas_without_redis_refuse_to_start(tmp_path):
+    """Rooms must be shared by 2+ replicas: no redis-server (and no KDVIZ_ROOMS), or KDVIZ_ROOMS=memory, is one line
+    saying what to do, and nothing starts."""
+    for env, says in (({"REDIS_SERVER": str(tmp_path / "no-redis-server")}, "apt-get install -y redis-server"),
+                      ({"KDVIZ_ROOMS": "memory"}, "redis://")):
+        deploy = FakeDeploy(tmp_path, 2, env, wait_ready=False)
+        assert deploy.proc.wait(20) == 1
+        lines = deploy.output().strip().splitlines()
+        assert len(lines) == 1 and says in lines[0], lines
+        assert deploy.rooms_given() == {}  # no replica started
+
+
+@needs_nginx
+def test_the_room_socket_is_upgraded_through_nginx_on_every_replica(proxy):
+    """``/_kdviz/room`` is proxied with the websocket upgrade: on each replica (a lecturer starts a class there, with the
+    cookie nginx routes by), the room socket finds the room started on the other replica (both were given the deploy's
+    Redis), answers a wrong code with one error, and another origin's room socket is refused (403)."""
+    import asyncio
+
+    import psutil
+
+    from classroom import Session
+    from roomclass import RoomSocket, room_data
+
+    port = port_of(proxy)
+    ours = f"127.0.0.1:{port}"
+    redis_at = re.search(r"^redis pid \d+ (127\.0\.0\.1:\d+)", proxy.output(), re.M).group(1)
+    for pid in proxy.pids.values():
+        assert psutil.Process(pid).environ().get("KDVIZ_ROOMS") == f"redis://{redis_at}/0"
+    for origin in ("http://evil.example", f"http://localhost:{port}"):
+        assert get(port, "/_kdviz/room", ours, origin=origin, upgrade=True)[0].split()[1] == "403", origin
+
+    async def main() -> dict:
+        lecturers: dict = {}  # replica → (session, its room)
+        for _ in range(12):  # fresh visitors: nginx spreads them; one lecturer on each replica
+            s = Session(proxy.url, timeout=120, name="lecturer")
+            await s.open("Temperature")
+            replica = s.replicas[-1][1]
+            if replica in lecturers:
+                await s.close()
+                continue
+            await s.press("room_start")
+            lecturers[replica] = (s, room_data(s))
+            if len(lecturers) == 2:
+                break
+        found = {}
+        for replica, (s, room) in lecturers.items():
+            other = next(r for k, (_, r) in lecturers.items() if k != replica)
+            sock = RoomSocket(proxy.url, cookie=s._cookie_header(), name=f"socket on {replica}")
+            await sock.connect()
+            welcome = await sock.hello(other["code"], "member-" + replica)
+            bad = RoomSocket(proxy.url, cookie=s._cookie_header(), name="wrong code")
+            await bad.connect()
+            found[replica] = (sock.replica, welcome["role"], welcome["room"]["code"] == other["code"], await bad.hello("ZZZZZZ", "m" * 16))
+            for x in (sock, bad, s):
+                await x.close()
+        return found
+
+    found = asyncio.run(main())
+    assert set(found) == {"r1", "r2"}, found
+    for replica, (socket_on, role, same_room, wrong) in found.items():
+        assert socket_on == replica and role == "student" and same_room, found  # the other replica's room, from Redis
+        assert wrong == {"op": "error", "key": "room.not_found"}, wrong
+    conf = (nginx_dir(proxy) / "nginx.conf").read_text()
+    room = conf[conf.index("location = /_kdviz/room"):]
+    assert "proxy_read_timeout 10m;" in room[: room.index("}")]
