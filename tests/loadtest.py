@@ -135,7 +135,7 @@ async def _session(i: int, browser, url: str, deadline: float, rng: random.Rando
                 await page.locator('[data-testid="stSidebar"] a', has_text=on).first.click()
                 await _idle(page)
             else:  # train a short run
-                epochs = page.get_by_label("Epochs", exact=False).first
+                epochs = page.get_by_label("Epochs", exact=True)  # not the demo's question card, which names "30 epochs"
                 await epochs.fill("2")
                 await epochs.press("Enter")
                 await _idle(page)

@@ -257,7 +257,10 @@ def test_answers_counted_once_per_member(make):
     # tallies are throttled (≤ 10 per second) but the last one always arrives
     assert wait_for(lambda: any(m["op"] == "tally" and m["n"] == 50 and m["counts"] == tally["counts"] for m in got))
     tallies = [m for m in got if m["op"] == "tally"]
-    assert 1 <= len(tallies) <= answering / kr.TALLY_INTERVAL_S + 2, (len(tallies), answering)  # 65 answers, ≤ 10 tallies/s
+    # 65 answers, ≤ 10 tallies/s: one at once, then ≤ one per interval, and the trailing one (+1 for the timers' and
+    # Redis's delivery jitter: the full suite once saw 4 in 0.19 s)
+    assert 1 <= len(tallies) <= answering / kr.TALLY_INTERVAL_S + 3, (len(tallies), answering)
+    assert len(tallies) < 65 / 4, len(tallies)  # throttled: far fewer tallies than answers
     revealed = store.reveal(code, token, qid)
     assert revealed == {"qid": qid, "truth": 7, "tally": tally}
     assert key_of(lambda: store.answer(code, members[0], qid, 3)) == "room.bad_answer"  # closed at the reveal

@@ -106,7 +106,7 @@ def open_train(browser, server, query: str, size: tuple[int, int]):
 @browser_only
 def test_settings_survive_a_trip_to_another_page(browser, server):
     page = open_train(browser, server, "lang=en", (1280, 720))
-    epochs = page.get_by_label("Epochs")
+    epochs = page.get_by_label("Epochs", exact=True)  # not the demo's question card, which names "30 epochs"
     epochs.fill("7")
     epochs.press("Enter")
     wait_idle(page)
@@ -118,7 +118,7 @@ def test_settings_survive_a_trip_to_another_page(browser, server):
     page.locator('[data-testid="stSidebar"] a', has_text="Train").click()
     wait_idle(page, 120_000)
     page.screenshot(path=str(SHOTS / "settings-kept.png"))
-    assert page.get_by_label("Epochs").input_value() == "7"
+    assert page.get_by_label("Epochs", exact=True).input_value() == "7"
     shown = page.eval_on_selector(".st-key-_train_size", "e => [e.innerText, ...[...e.querySelectorAll('input')].map(i => i.value),"
                                   " ...[...e.querySelectorAll('[value]')].map(i => i.getAttribute('value'))].join('|')")
     assert "784-32-10" in shown, shown
@@ -153,7 +153,7 @@ def test_after_a_press_the_live_chart_is_in_the_window(browser, server, query, s
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_on_a_phone_the_chart_legend_does_not_cover_the_axis_titles(browser, server, lang):
     page = open_train(browser, server, f"lang={lang}", (390, 844))
-    page.get_by_label("Epochs" if lang == "en" else re.compile("轮")).fill("2")
+    page.get_by_label("Epochs" if lang == "en" else "训练轮数", exact=True).fill("2")  # not the demo's question card
     page.keyboard.press("Enter")
     wait_idle(page)
     page.locator(".st-key-train_button button").click()
