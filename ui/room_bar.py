@@ -59,6 +59,9 @@ def class_bar(res) -> None:
             question_view(snap, key="_room_question")
 
 
+VIEW_STEPS = ("losses",)  # the steps whose questions use the view's T and γ (kdviz.questions: the soft share)
+
+
 def step_questions(step: str | None, res) -> list:
     """The demo step's questions (:func:`kdviz.questions.questions_for`) for this session's view on ``res``'s data set,
     made once per server per view; [] for a page that is no demo step, or when they can't be made (said in the log)."""
@@ -74,7 +77,9 @@ def step_questions(step: str | None, res) -> list:
 
         students = reference_students()
     try:
-        return list(_cached_questions(step, res.dataset, float(state["T"]), float(state["gamma"]), digit, lang(), res, students))
+        T, gamma = (float(state["T"]), float(state["gamma"])) if step in VIEW_STEPS else (None, None)  # the cache's key:
+        # only the Losses questions depend on the view's T and γ; a release elsewhere reuses the step's questions
+        return list(_cached_questions(step, res.dataset, T, gamma, digit, lang(), res, students))
     except Exception as err:  # one line in the log, never a traceback; the page itself still draws
         print(f"kdviz: questions for {step}: {type(err).__name__}: {err}")
         return []
@@ -84,7 +89,8 @@ def step_questions(step: str | None, res) -> list:
 def _cached_questions(step: str, data: str, T: float, gamma: float, digit, lang_: str, _res, _students) -> tuple:
     from kdviz import questions
 
-    return tuple(questions.questions_for(step, _res, {"T": T, "gamma": gamma, "digit": digit, "data": data}, lang=lang_,
+    view = {"digit": digit, "data": data} | ({"T": T, "gamma": gamma} if T is not None else {})
+    return tuple(questions.questions_for(step, _res, view, lang=lang_,
                                          students=_students))
 
 
