@@ -27,7 +27,7 @@ from .train import TrainConfig, TrainResult
 __all__ = [
     "Run", "make_run", "model_bytes", "model_from_bytes", "history_table", "results_table", "per_class",
     "student_confusion", "disagreements", "MODELS", "PairedGain", "paired_gain", "run_gain", "group_of", "seed_summary",
-    "HISTORY_PERCENT", "history_view", "Z95", "lead", "Press", "PressView", "Trainings", "shared_trainings", "runs_on",
+    "HISTORY_PERCENT", "history_view", "Z95", "lead", "runs_on",
     "method_label",
 ]
 
@@ -278,16 +278,3 @@ def disagreements(run: Run, res: Resources, *, k: int = 12) -> pd.DataFrame:
     order = idx[torch.argsort(conf, descending=True)][:k]
     return pd.DataFrame({"index": order.tolist(), "label": res.data.y_test[order].tolist(), "teacher": t_pred[order].tolist(),
                          "student": s_pred[order].tolist(), "student_p": s_prob[order, s_pred[order]].tolist()})
-
-
-
-_PRESS_NAMES = ("Press", "PressView", "Training", "Trainings", "shared_trainings", "SHARE_TTL_S", "_stop_presses")
-
-
-def __getattr__(name: str):
-    """The press machinery lives in :mod:`kdviz.press` (it imports this module); its names stay importable from here."""
-    if name in _PRESS_NAMES:
-        from . import press
-
-        return getattr(press, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from kdviz import datasets, plots, runs as kruns
+from kdviz import datasets, plots, press as kpress, runs as kruns
 from kdviz.lab import results as labres
 from kdviz.stats import plus_minus
 from kdviz.train import TrainConfig
@@ -44,7 +44,7 @@ def lab_pointer() -> None:
 
 
 @st.fragment(run_every=QUEUE_POLL_S)
-def waiting(job: kruns.Press) -> None:
+def waiting(job: kpress.Press) -> None:
     """The press's place in the training queue, its estimate and Cancel; polled, and the poll is the heartbeat
     (leave the page or close the tab, and the place is given up after a few seconds)."""
     job.heartbeat()
@@ -59,7 +59,7 @@ def waiting(job: kruns.Press) -> None:
             st.rerun()
 
 
-def live_training(job: kruns.Press):
+def live_training(job: kpress.Press):
     """Stream the press's training: its chart, progress and, when other presses follow the same training, how many;
     returns the placeholders and the status box, to be emptied."""
     live = st.container(key="train_live")  # the live chart and its progress, scrolled into view once per press
@@ -106,7 +106,7 @@ def live_training(job: kruns.Press):
     return chart, bar, shared, status
 
 
-def follow(job: kruns.Press) -> None:
+def follow(job: kpress.Press) -> None:
     """This session's press: its place in the queue, or its training streamed live, then how it ended (once)."""
     if job.view().phase == "waiting":
         waiting(job)
@@ -170,10 +170,10 @@ config = defaults.replace(hidden=SIZES[size], epochs=int(epochs), lr=float(lr), 
                           method=method, alpha=float(alpha), beta=float(beta), warmup=int(warmup))
 
 with view:
-    job = state.get("train_press")  # this session's press (kdviz.runs.Press): waiting, training, or finished unseen
+    job = state.get("train_press")  # this session's press (kdviz.press.Press): waiting, training, or finished unseen
     if go and queue is not None and (job is None or job.view().phase == "finished"):
         # the same settings as a press in flight or just trained: follow that training; else join the queue (a slot per student)
-        job = state["train_press"] = kruns.shared_trainings().press(
+        job = state["train_press"] = kpress.shared_trainings().press(
             res.data, res.logits, config, seeds=[config.seed + k for k in range(3 if three else 1)],  # seed, seed + 1, seed + 2
             baseline=with_baseline, first_id=(state["runs"][-1].run_id + 1) if state["runs"] else 1,
             queue=queue, owner=ui.session_id(), on_run=ui.keep_runs(MAX_RUNS), pool=pool, dataset=res.dataset)
@@ -219,7 +219,7 @@ with view:
         last = group[-1]  # the press's last run: its wait is the press's
         if "wall_s" in last.extra:
             st.caption(ui.tr("train.timing", wall=last.extra["wall_s"], queued=last.extra["queued_s"]))
-        if (presses := kruns.shared_trainings().shared_with(last)) > 1:  # counted now: later presses add to it
+        if (presses := kpress.shared_trainings().shared_with(last)) > 1:  # counted now: later presses add to it
             st.caption(ui.tr("train.shared", k=presses))
         ui.cached_chart(plots.training_figure, histories, epochs=run.config.epochs, lang=ui.lang(), key="curves")  # once per
         # server for a run that a class shares (equal histories), as the three below

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import torch
 
+from kdviz import press as kpress
 from kdviz import runs
 from kdviz.models import StudentMLP
 from kdviz.train import TrainConfig, predict_logits, train_student
@@ -129,7 +130,7 @@ def test_lead_counts_epochs_ahead_and_the_last_overtaking():
     assert runs.lead(distilled.assign(test_acc=1.0), baseline) == (6, 1)
 
 
-def finish(press: runs.Press) -> runs.PressView:
+def finish(press: kpress.Press) -> kpress.PressView:
     for _ in range(600):  # at most 10 minutes on a crowded machine
         if press.wait(1.0):
             break
@@ -143,7 +144,7 @@ def test_press_keeps_every_run_without_anyone_following(res):
     q = TrainQueue(2)
     got = []
     cfg = TrainConfig(epochs=1, hidden=(16,))
-    press = runs.Press(res.data, res.logits, cfg, seeds=[5, 6], baseline=True, first_id=4, queue=q,
+    press = kpress.Press(res.data, res.logits, cfg, seeds=[5, 6], baseline=True, first_id=4, queue=q,
                        ticket=q.join("learner", width=2), on_run=got.append).start()
     v = finish(press)
     assert v.outcome == "done" and v.phase == "finished" and v.error is None
@@ -163,7 +164,7 @@ def test_press_waiting_without_heartbeat_is_dropped_and_trains_nothing(res):
     holder = q.join("another learner")
     assert q.acquire(holder, timeout=5)
     got = []
-    press = runs.Press(res.data, res.logits, TrainConfig(epochs=1, hidden=(16,)), seeds=[0], baseline=False, first_id=1,
+    press = kpress.Press(res.data, res.logits, TrainConfig(epochs=1, hidden=(16,)), seeds=[0], baseline=False, first_id=1,
                        queue=q, ticket=q.join("learner"), on_run=got.append).start()
     v = finish(press)
     assert v.outcome == "dropped" and got == [] and v.runs == ()
@@ -175,7 +176,7 @@ def test_press_error_is_one_line(res):
 
     q = TrainQueue(1)
     data = res.data
-    short = runs.Press(data, type(res.logits)(train=res.logits.train[:10], test=res.logits.test), TrainConfig(epochs=1),
+    short = kpress.Press(data, type(res.logits)(train=res.logits.train[:10], test=res.logits.test), TrainConfig(epochs=1),
                        seeds=[0], baseline=False, first_id=1, queue=q, ticket=q.join("x"), on_run=pytest.fail).start()
     v = finish(short)
     assert v.outcome == "error" and v.error == "ValueError: targets and teacher.train must have one row per train digit"

@@ -235,7 +235,7 @@ def test_a_press_alone_still_trains_alone(res, trainings):
     q = TrainQueue(2)
     got = []
     for first_id in (1, 2):
-        p = kruns.Press(res.data, res.logits, CONFIG, seeds=[0], baseline=True, first_id=first_id, queue=q,
+        p = kpress.Press(res.data, res.logits, CONFIG, seeds=[0], baseline=True, first_id=first_id, queue=q,
                         ticket=q.join("x", width=2), on_run=got.append).start()
         assert finish(p).outcome == "done"
     assert len(trainings) == 2 and [r.run_id for r in got] == [1, 2] and same_numbers(got[1], got[0])

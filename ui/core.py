@@ -430,6 +430,14 @@ def view_query() -> str:
     return urlstate.to_query(view)
 
 
+def page_url() -> str:
+    """This page's address without its query, as the browser sees it ("" with no browser behind the run: AppTest)."""
+    try:
+        return (st.context.url or "").split("?")[0]
+    except Exception:
+        return ""
+
+
 def view_link() -> None:
     """Write the view into the URL (so the address bar is always a shareable link) and show the link in the
     sidebar. :func:`end_page` calls it; on Temperature and Losses the live slider's fragment does, so that a
@@ -442,13 +450,9 @@ def view_link() -> None:
         st.query_params.from_dict(dict(pair.split("=", 1) for pair in query.split("&") if pair) | private)
     if shown:
         query = "&".join(filter(None, (query, urlencode(shown))))
-    try:
-        base = (st.context.url or "").split("?")[0]  # this page's address, as the browser sees it
-    except Exception:  # no browser behind this run (AppTest)
-        base = ""
     with st.sidebar:
         st.caption(tr("link.copy"), help=tr("link.help"))
-        st.code(f"{base}?{query}", language=None, wrap_lines=True)  # the code block has a copy button
+        st.code(f"{page_url()}?{query}", language=None, wrap_lines=True)  # the code block has a copy button
 
 
 def end_page(*, link: bool = True) -> None:

@@ -14,15 +14,16 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from kdviz import datasets, i18n, rooms, safetext, urlstate
 
-from .core import PAGES, ROOT, lang, present, switch_page, tr
+from .core import PAGES, ROOT, lang, page_url, present, switch_page, tr
 
-__all__ = ["ROOM", "MEMBER", "store", "room", "is_lecturer", "member", "read_link", "notices", "join", "join_typed", "leave", "start_class",
+__all__ = ["ROOM", "MEMBER", "store", "room", "member", "read_link", "notices", "join", "join_typed", "leave", "start_class",
            "end_class", "set_following", "follow", "apply_view", "current_view", "publish", "link_params", "join_link", "qr_svg",
            "live_view", "sidebar", "said", "code_html", "socket_problem", "STEP_OF_PAGE"]
 
@@ -57,10 +58,6 @@ def socket_problem() -> str | None:
 
 def room() -> dict | None:
     return st.session_state.get(ROOM)
-
-
-def is_lecturer() -> bool:
-    return bool((room() or {}).get("token"))
 
 
 def member() -> str:
@@ -204,10 +201,10 @@ def apply_view(view: dict) -> None:
 
 def current_view() -> rooms.View:
     """The lecturer's view now: this page, T, γ, the data set and its digit (None when the digit is another data set's)."""
-    from .view_state import DIGIT_DATA
+    from .view_state import digit_of
 
     state = st.session_state
-    digit = state["digit"] if state.get(DIGIT_DATA, state["data"]) == state["data"] else None
+    digit = digit_of(state["data"])
     return rooms.View(state.get("_room_page", "home"), float(state["T"]), float(state["gamma"]),
                       None if digit is None else int(digit), state["data"])
 
@@ -236,17 +233,11 @@ def link_params(*, private: bool) -> dict:
     return {"room": r["code"], **({"token": r["token"]} if private and r["token"] else {})}
 
 
-def _base_url() -> str:
-    try:
-        return (st.context.url or "").split("?")[0]
-    except Exception:  # no browser behind this run (AppTest)
-        return ""
-
-
 def join_link() -> str:
-    return f"{_base_url()}?{urlencode({'room': room()['code']})}"
+    return f"{page_url()}?{urlencode({'room': room()['code']})}"
 
 
+@lru_cache(maxsize=64)  # a lecturer's page draws it on every run; the join link changes only with the class
 def qr_svg(text: str, *, scale: int = 6) -> str:
     """``text`` as a QR code, SVG (segno; drawn here, no network), ink on white."""
     import segno

@@ -65,12 +65,12 @@ VIEW_STEPS = ("losses",)  # the steps whose questions use the view's T and γ (k
 def step_questions(step: str | None, res) -> list:
     """The demo step's questions (:func:`kdviz.questions.questions_for`) for this session's view on ``res``'s data set,
     made once per server per view; [] for a page that is no demo step, or when they can't be made (said in the log)."""
-    from .view_state import DIGIT_DATA
+    from .view_state import digit_of
 
     if step is None or res is None:
         return []
     state = st.session_state
-    digit = state.get("digit") if state.get(DIGIT_DATA, state["data"]) == res.dataset else None
+    digit = digit_of(res.dataset)
     students = None
     if step == "losses":  # the Losses page's reference students (loaded once per server, under its progress bar)
         from .core import reference_students

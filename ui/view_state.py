@@ -27,6 +27,12 @@ def follow_data_set(shown: str) -> None:
     state[DIGIT_DATA] = shown
 
 
+def digit_of(data: str):
+    """The shared digit when it is an image of data set ``data`` (see :func:`follow_data_set`), else None."""
+    state = st.session_state
+    return state.get("digit") if state.get(DIGIT_DATA, state["data"]) == data else None
+
+
 KEPT_VALUES = "_kept_values"  # {widget key: its last value}; "Reset view" clears it with the page views (a "_" key)
 KEPT_KINDS = frozenset({"bool_value", "int_value", "double_value", "string_value", "string_array_value",
                         "double_array_value", "int_array_value"})  # widget values session state may set: not buttons,
