@@ -3,7 +3,6 @@
 import gzip
 import os
 import struct
-import time
 
 import numpy as np
 import pytest
@@ -287,16 +286,16 @@ def test_fashion_class_names():
 
 @needs_fashion
 def test_fashion_mnist_full_size(cache):
-    start = time.perf_counter()
     first = idx.load_fashion_mnist()
-    parse = time.perf_counter() - start
     assert first.images_train.shape == (60000, 28, 28) and first.images_test.shape == (10000, 28, 28)
     assert first.images_train.dtype == np.uint8 and first.y_train.dtype == np.int64
     assert np.bincount(first.y_train).tolist() == [6000] * 10
     assert np.bincount(first.y_test).tolist() == [1000] * 10
-    start = time.perf_counter()
-    second = idx.load_fashion_mnist()
-    cached = time.perf_counter() - start
+    parsed = []
+    real_read = idx.read_idx
+    with pytest.MonkeyPatch.context() as patch:  # the second load reads the cache, parses nothing (its time is in BENCHMARKS.md)
+        patch.setattr(idx, "read_idx", lambda *a, **k: parsed.append(a) or real_read(*a, **k))
+        second = idx.load_fashion_mnist()
+    assert parsed == []
     assert second.fingerprint == first.fingerprint
     np.testing.assert_array_equal(second.images_test, first.images_test)
-    assert cached < min(1.0, parse), (parse, cached)  # the 0.5 s target is measured, not asserted, on a shared machine

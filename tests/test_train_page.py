@@ -110,7 +110,9 @@ def test_settings_survive_a_trip_to_another_page(browser, server):
     epochs.fill("7")
     epochs.press("Enter")
     wait_idle(page)
-    page.locator(".st-key-_train_size").click()
+    fresh = '.st-key-_train_size:not([data-stale="true"])'  # a rerun's old copy can linger
+    page.wait_for_function(f"document.querySelectorAll('{fresh}').length === 1")
+    page.locator(fresh).click()
     page.get_by_role("option", name="784-32-10").click()
     wait_idle(page)
     page.locator('[data-testid="stSidebar"] a', has_text="Losses").click()
