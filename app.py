@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from kdviz import models
-from kdviz.train import TrainConfig
+from kdviz.train import models
+from kdviz.train.loop import TrainConfig
 
 res = ui.start_page("home.page_title")  # its text and numbers are the digits' (another data set is said in one line)
 st.title(ui.tr("home.title"))

@@ -4,12 +4,12 @@
     python benchmarks/bench_data.py --quick    # CI: one load of each kind, 1/10 of an epoch, one 1-epoch press, the RSS
 
 Loads: Fashion-MNIST's four IDX files parsed into an empty cache folder (first), then read from that cache
-(second), each followed by :func:`kdviz.datasets.split_from_idx` (the normalised tensors the students train on).
+(second), each followed by :func:`kdviz.data.datasets.split_from_idx` (the normalised tensors the students train on).
 Epochs: the default student (784-128-10) and Hinton's (784-800-800-10) on the 60,000 training images, one
 torch thread, batch 64, distilled at T = 4 / 20 against the shipped teacher; the bound is the epoch's
 forward and backward FLOPs (``bench_flops.mlp_train_flops``) over the matmul throughput measured in the same
 run. A Train press: the default student and its baseline at the page's default epochs on Fashion-MNIST (5), one
-worker process each (:class:`kdviz.workers.WorkerPool`, the press's work without the page), after the workers
+worker process each (:class:`kdviz.serve.workers.WorkerPool`, the press's work without the page), after the workers
 started; the first press includes the workers' load of the data set by name. Memory: ``streamlit run app.py`` on 127.0.0.1, its RSS after opening the Temperature page on MNIST and
 then on Fashion-MNIST over Streamlit's own protocol (``tests/classroom.py``). Needs ``dataset-fashion-mnist``.
 """
@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_flops import matmul_gflops, mlp_train_flops  # noqa: E402
 
-from kdviz import datasets, idx  # noqa: E402
-from kdviz.resources import load_resources  # noqa: E402
-from kdviz.train import TrainConfig, train_student  # noqa: E402
+from kdviz.data import datasets, idx  # noqa: E402
+from kdviz.train.loop import TrainConfig, train_student  # noqa: E402
+from kdviz.train.resources import load_resources  # noqa: E402
 
 
 def load_times(repeats: int) -> tuple[float, list[float]]:
@@ -66,7 +66,7 @@ def epoch_time(res, hidden: tuple[int, ...], T: float, fraction: float) -> float
 
 def press_times(res, *, epochs: int, n: int) -> list[float]:
     """Seconds of ``n`` Train presses' work (seeds 0 … n − 1): the distilled student and its γ = 0 baseline, one worker each."""
-    from kdviz.workers import WorkerPool
+    from kdviz.serve.workers import WorkerPool
 
     pool = WorkerPool(2)
     try:

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import torch
 
 from kdviz import TrainConfig, train_student
-from kdviz.resources import load_resources
-from kdviz.train import torch_threads
+from kdviz.train.loop import torch_threads
+from kdviz.train.resources import load_resources
 
 
 def mlp_train_flops(sizes: tuple[int, ...]) -> int:

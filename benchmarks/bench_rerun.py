@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import psutil  # noqa: E402
-
 from browser import Server  # noqa: E402
 from classroom import Session  # noqa: E402
 

@@ -57,7 +57,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true", help="one strict JSON object on stdout")
     args = ap.parse_args(argv)
     if args.students is not None and not 2 <= args.students <= 500:
-        ap.error("--students must be 2 to 500 (two forge; kdviz.rooms.MAX_MEMBERS)")
+        ap.error("--students must be 2 to 500 (two forge; kdviz.serve.rooms.MAX_MEMBERS)")
     if (args.moves is not None and not 1 <= args.moves <= 1000) or not 0.05 <= args.interval <= 60 or not 0 <= args.drag <= 150:
         ap.error("--moves must be 1 to 1000, --interval 0.05 to 60 s, --drag 0 to 150 frames")
     if args.kill_redis and (args.replicas < 2 or args.url):

@@ -10,7 +10,7 @@ Press (issue 13 §4): the Train page under AppTest, as the server runs it, the d
 element (the results drawn). Each press runs in a fresh process (``--press-once``), after a
 warm-up run of the page that loads the data and the teacher; ``--before DIR`` presses the page
 of the checkout in DIR the same way, alternating with this one, so that both see the same machine.
-Pair: kdviz.train.train_pair, the distilled student and its baseline in two threads at once,
+Pair: kdviz.train.loop.train_pair, the distilled student and its baseline in two threads at once,
 against the same two runs one after the other (what the page did before), interleaved.
 
 Variants, interleaved so that machine noise hits them alike, all 784-128-10, batch 64, 1 thread:
@@ -41,9 +41,9 @@ import torch
 import torch.nn.functional as F
 
 from kdviz import StudentMLP, TrainConfig, load_mnist, train_student
-from kdviz.losses import distillation_loss
-from kdviz.resources import load_resources
-from kdviz.train import torch_threads
+from kdviz.maths.losses import distillation_loss
+from kdviz.train.loop import torch_threads
+from kdviz.train.resources import load_resources
 
 
 def press_once(epochs: int) -> float:
@@ -54,8 +54,8 @@ def press_once(epochs: int) -> float:
     torch.set_num_threads(1)  # as the server: ui/core.py sets it, and an old checkout's page may not
     at = AppTest.from_file(str(ROOT / "pages" / "3_Train.py"), default_timeout=600)
     at.run()  # loads the data and the teacher, and starts the training processes
-    try:  # an idle server: its workers have started (a checkout from before kdviz.workers trains in threads)
-        from kdviz import trainqueue, workers
+    try:  # an idle server: its workers have started (a checkout from before kdviz.serve.workers trains in threads)
+        from kdviz.serve import trainqueue, workers
         workers.shared(trainqueue.shared().slots).wait_ready()
     except ImportError:
         pass
@@ -79,7 +79,7 @@ def press(root: Path, epochs: int) -> float:
 
 def pair_seconds(res, epochs: int, parallel: bool) -> float:
     """Wall seconds of train_pair (distilled + baseline, 784-128-10), at once or one after the other."""
-    from kdviz.train import train_pair  # not in a --before checkout
+    from kdviz.train.loop import train_pair  # not in a --before checkout
 
     start = time.perf_counter()
     train_pair(res.data, res.logits, TrainConfig(epochs=epochs), parallel=parallel)

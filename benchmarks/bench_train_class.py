@@ -49,14 +49,14 @@ def _stats(values: list[float]) -> dict:
 
 
 def _cpu_s(pid: int) -> tuple[float, float]:
-    """CPU seconds (user + system) of the server process, and of its live training processes (``kdviz.workers``)."""
+    """CPU seconds (user + system) of the server process, and of its live training processes (``kdviz.serve.workers``)."""
     import psutil
 
     p = psutil.Process(pid)
     workers = 0.0
     for c in p.children(recursive=True):
         try:
-            if "kdviz.workers" in " ".join(c.cmdline()):
+            if "kdviz.serve.workers" in " ".join(c.cmdline()):
                 workers += sum(c.cpu_times()[:2])
         except psutil.Error:
             pass

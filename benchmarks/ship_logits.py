@@ -1,9 +1,9 @@
 """Compute the shipped Fashion-MNIST teacher's logits on its 70,000 images, and the app's reference student
-(:func:`kdviz.explore.student_states`, trained on them), and ship both in ``kdviz/assets``.
+(:func:`kdviz.train.reference.student_states`, trained on them), and ship both in ``kdviz/assets``.
 
     python benchmarks/ship_logits.py
 
-The file is what :func:`kdviz.resources.cached_teacher_logits` writes to the cache, under the same name (the
+The file is what :func:`kdviz.train.resources.cached_teacher_logits` writes to the cache, under the same name (the
 teacher's sha256 and the data's fingerprint), so it is read only for that teacher and those files; it is checked
 (shapes, checksum) on every read. ``tests/test_fashion_switch.py`` recomputes a sample of its rows.
 """
@@ -15,10 +15,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from kdviz import datasets
-from kdviz.diskcache import save_arrays
-from kdviz.explore import student_states
-from kdviz.resources import SHIPPED_LOGITS, load_resources
+from kdviz.base.diskcache import save_arrays
+from kdviz.data import datasets
+from kdviz.train.reference import student_states
+from kdviz.train.resources import SHIPPED_LOGITS, load_resources
 
 if __name__ == "__main__":
     res = load_resources(dataset="fashion-mnist", use_cache=False)  # its logits computed now, from the teacher

@@ -4,7 +4,9 @@ import numpy as np
 import streamlit as st
 
 import ui
-from kdviz import darkknowledge, datasets, explore, live
+from kdviz.data import datasets
+from kdviz.maths import darkknowledge, explore
+from kdviz.viz import live
 
 res = ui.start_page("nav.temperature", data=datasets.offered())  # MNIST digits or Fashion-MNIST (?data=, the sidebar)
 st.title(ui.tr("temp.title"))
@@ -35,7 +37,7 @@ classes = {} if datasets.is_digits(ui.dataset()) else {"classes": names}  # the 
 story_key, story = explore.story_fields(explore.softening_story(z), names)  # what dragging T from 1 to 8 does to this image
 ui.demo_step("temperature", text=ui.tr(w(story_key), **story))  # the guided demo's bar (ui.DEMO), on this image's numbers
 
-# Every view that depends on T is a live view (kdviz.live): computed and drawn in the browser while T is dragged;
+# Every view that depends on T is a live view (kdviz.viz.live): computed and drawn in the browser while T is dragged;
 # the server hears T once, on release (ui.live stores it in the shared state["T"]). Here only what T does not change.
 z64 = live.b64f32(z)  # (10,) this digit's logits, a few bytes
 AXES = ("plots.digit", "plots.probability", "plots.T_log_axis", "plots.entropy", "plots.entropy_axis", "plots.entropy_title",
@@ -88,7 +90,7 @@ with m2:
     ui.live("map", key="_live_map", keys=("temp.map_title", *AXES), hide=bool(state.get("_map_hide_diag", True)), **teacher,
             **classes)
 
-# Where the dark knowledge is in the loss (issue 15): KL = TCKD + (1 − p_t)·NCKD per image (kdviz.darkknowledge, drawn live).
+# Where the dark knowledge is in the loss (issue 15): KL = TCKD + (1 − p_t)·NCKD per image (kdviz.maths.darkknowledge, drawn live).
 st.subheader(ui.tr("temp.dk_section"), divider="gray")
 st.markdown(ui.tr("temp.dk_intro"))
 st.latex(r"\mathrm{KL}(p \,\|\, q) = \mathrm{TCKD} + (1 - p_t)\cdot\mathrm{NCKD}")

@@ -3,8 +3,10 @@
 import streamlit as st
 
 import ui
-from kdviz import datasets, explore, live, plots
-from kdviz.runs import runs_on
+from kdviz.data import datasets
+from kdviz.maths import explore
+from kdviz.train.runs import runs_on
+from kdviz.viz import live, plots
 
 res = ui.start_page("nav.losses", data=datasets.offered())  # MNIST digits or Fashion-MNIST (?data=, the sidebar)
 st.title(ui.tr("losses.title"))
@@ -38,7 +40,7 @@ if scope == "digit":
 else:
     s, t, y = student_logits, res.logits.test, data.y_test  # (n_test, 10), (n_test, 10), (n_test,)
 
-# Every view that depends on T or γ is a live view (kdviz.live): computed and drawn in the browser while T or γ is
+# Every view that depends on T or γ is a live view (kdviz.viz.live): computed and drawn in the browser while T or γ is
 # dragged; the server hears them once, on release (ui.live stores them in the shared state). Here only the student's
 # and the teacher's logits are sent, once per student and scope (encoded once per reference student and digit).
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -53,7 +55,7 @@ def reference_logits(dataset: str, student: str, scope: str, digit: int) -> dict
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def soft_facts(dataset: str, student: str, scope: str, digit: int, run_id: int | None) -> dict:
-    """The figures the text quotes from the soft curve the chart draws (kdviz.plots.soft_curve_facts), for the
+    """The figures the text quotes from the soft curve the chart draws (kdviz.viz.plots.soft_curve_facts), for the
     student and scope on screen; ``run_id``: this session's latest run when ``student`` is "latest"."""
     return plots.soft_curve_facts(explore.loss_curves(s, t, y, gamma=1.0))  # the soft curve does not depend on γ
 

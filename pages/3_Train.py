@@ -6,10 +6,13 @@ import pandas as pd
 import streamlit as st
 
 import ui
-from kdviz import datasets, plots, press as kpress, runs as kruns
+from kdviz.data import datasets
 from kdviz.lab import results as labres
-from kdviz.stats import plus_minus
-from kdviz.train import TrainConfig
+from kdviz.maths.stats import plus_minus
+from kdviz.serve import press as kpress
+from kdviz.train import runs as kruns
+from kdviz.train.loop import TrainConfig
+from kdviz.viz import plots
 
 res = ui.start_page("nav.train", data=datasets.offered())  # MNIST digits or Fashion-MNIST (fewer epochs by default)
 st.title(ui.tr("train.title"))
@@ -18,7 +21,7 @@ if res is None:
     st.stop()
 
 state = st.session_state
-state.setdefault("runs", [])  # finished runs of this session, oldest first (kdviz.runs.Run)
+state.setdefault("runs", [])  # finished runs of this session, oldest first (kdviz.train.runs.Run)
 MAX_RUNS = 30  # oldest dropped beyond this, so a long class stays within memory
 QUEUE_POLL_S = 2.5  # a waiting press polls its place this often; that poll is its heartbeat (the queue drops it after 10 s)
 SIZES = {"784-32-10": (32,), "784-64-10": (64,), "784-128-10": (128,), "784-256-10": (256,),
@@ -170,7 +173,7 @@ config = defaults.replace(hidden=SIZES[size], epochs=int(epochs), lr=float(lr), 
                           method=method, alpha=float(alpha), beta=float(beta), warmup=int(warmup))
 
 with view:
-    job = state.get("train_press")  # this session's press (kdviz.press.Press): waiting, training, or finished unseen
+    job = state.get("train_press")  # this session's press (kdviz.serve.press.Press): waiting, training, or finished unseen
     if go and queue is not None and (job is None or job.view().phase == "finished"):
         # the same settings as a press in flight or just trained: follow that training; else join the queue (a slot per student)
         job = state["train_press"] = kpress.shared_trainings().press(
@@ -229,7 +232,7 @@ with view:
                              since=since))
         table = kruns.results_table(run, res)
         model_names = {"teacher": "train.model_teacher", "distilled": "train.model_distilled",
-                       "baseline": "train.model_baseline"}  # kdviz.runs.MODELS → message key
+                       "baseline": "train.model_baseline"}  # kdviz.train.runs.MODELS → message key
         table["model"] = [ui.tr(model_names[m]) for m in table["model"]]
         st.dataframe(table, hide_index=True, width="stretch", column_config={
             "model": st.column_config.TextColumn(ui.tr("train.col_model"), pinned=True),
@@ -261,7 +264,7 @@ if here:
     labels = {"run": "train.h_run", "hidden": "train.h_hidden", "epochs": "train.h_epochs", "lr": "train.h_lr", "T": "train.h_T",
               "gamma": "train.h_gamma", "method": "train.h_method", "seed": "train.h_seed", "distilled_acc": "train.h_distilled_acc",
               "baseline_acc": "train.h_baseline_acc", "gain": "train.h_gain", "agreement": "train.h_agreement",
-              "seconds": "train.h_seconds"}  # column of kdviz.runs.history_view → message key of its header
+              "seconds": "train.h_seconds"}  # column of kdviz.train.runs.history_view → message key of its header
     formats = {"lr": "%g", "T": "%g", "gamma": "%g", "distilled_acc": "%.1f", "baseline_acc": "%.1f", "gain": "%+.1f",
                "agreement": "%.1f", "seconds": "%.1f"}
     st.dataframe(view_, hide_index=True, width="stretch", column_order=[c for c in labels if c != "seconds"], column_config={

@@ -1,7 +1,7 @@
 """Distillation lab: fewer labels, self-distillation, two teachers into one, a digit never seen, T × γ sweep, KD vs DKD,
 beyond logits (feature distillation) and the capacity gap.
 
-Read widgets → call kdviz.lab / kdviz.sweep → show. Nothing trains on open: each tab shows
+Read widgets → call kdviz.lab / kdviz.train.sweep → show. Nothing trains on open: each tab shows
 the full runs shipped with kdviz (kdviz/results/, written by the CLI's ``--ship``) until its
 Run button (quick defaults) computes a result of this session; the sweep tab also opens a
 finished sweep of the chosen grid from the disk cache.
@@ -12,16 +12,16 @@ import streamlit as st
 
 import ui
 from kdviz import lab
-from kdviz import plots_depth as pdp
-from kdviz import plots_lab as pl
-from kdviz import sweep as sw
-from kdviz.features import digit_maps
 from kdviz.lab import capacity as lab_capacity
 from kdviz.lab import dkd as lab_dkd
 from kdviz.lab import features as lab_features
 from kdviz.lab import results as labres
-from kdviz.stats import mean_std, plus_minus
-from kdviz.train import TrainConfig
+from kdviz.maths.stats import mean_std, plus_minus
+from kdviz.train import sweep as sw
+from kdviz.train.features import digit_maps
+from kdviz.train.loop import TrainConfig
+from kdviz.viz import plots_depth as pdp
+from kdviz.viz import plots_lab as pl
 
 res = ui.start_page("lab.page_title")
 

@@ -12,8 +12,8 @@ import streamlit as st
 
 import ui
 from kdviz import compress as kc
-from kdviz import plots_compress as pc
-from kdviz.stats import plus_minus
+from kdviz.maths.stats import plus_minus
+from kdviz.viz import plots_compress as pc
 
 PRESETS = {  # option → (settings, label key); the full one (the README's table, shipped) opens first
     "full": (kc.DEFAULT, "comp.preset_full"),

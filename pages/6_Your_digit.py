@@ -3,8 +3,10 @@
 import streamlit as st
 
 import ui
-from kdviz import datasets, digits, live, mydigit, plots
-from kdviz.runs import model_from_bytes, runs_on
+from kdviz.data import datasets, digits
+from kdviz.lab import mydigit
+from kdviz.train.runs import model_from_bytes, runs_on
+from kdviz.viz import live, plots
 
 res = ui.start_page("nav.your_digit", data_note="data.digits_only")  # digits, whatever the data set
 st.title(ui.tr("mine.title"))
@@ -44,7 +46,7 @@ with controls:
     except digits.DigitError as err:  # one line for the learner; the page goes on
         st.warning(err.text(ui.lang()))
         image = None
-    # The live T slider (kdviz.live): the teacher-and-student chart follows a drag in the browser. Mounted on the
+    # The live T slider (kdviz.viz.live): the teacher-and-student chart follows a drag in the browser. Mounted on the
     # page, not in ui.live_slider's fragment: its release reruns the whole page, since the map and the nearest
     # digits below are drawn by the server at T.
     ui.live("slider", key="_live_T", params=("T",))

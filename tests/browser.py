@@ -27,7 +27,7 @@ CHART_SIGNATURE = """() => {
     const sig = [];
     for (const p of document.querySelectorAll('.js-plotly-plot'))
         for (const tr of (p.data || [])) sig.push(JSON.stringify(tr.y || tr.z || []));
-    for (const v of document.querySelectorAll('[data-kdviz-view]'))  // the live views (kdviz/live): drawn at T, γ
+    for (const v of document.querySelectorAll('[data-kdviz-view]'))  // the live views (kdviz/viz/live): drawn at T, γ
         sig.push(`${v.dataset.kdvizView}:${v.getAttribute('data-t')}:${v.getAttribute('data-gamma')}`);
     return sig.join('|');
 }"""  # changes when any plotly chart on the page holds new data, or a live view is drawn at a new T or γ
@@ -164,7 +164,7 @@ def wait_settled(page, quiet_ms: int = 800, timeout_ms: int = 60_000) -> None:
 
 
 def view_attrs(page, view: str) -> dict:
-    """The data attributes (``data-*``, without the prefix) of the live view ``view`` (kdviz/live) on ``page``."""
+    """The data attributes (``data-*``, without the prefix) of the live view ``view`` (kdviz/viz/live) on ``page``."""
     return page.evaluate("""(v) => { const e = document.querySelector(`[data-kdviz-view="${v}"]`); const o = {};
         if (e) for (const a of e.attributes) if (a.name.startsWith('data-')) o[a.name.slice(5)] = a.value; return o; }""", view)
 

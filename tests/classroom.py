@@ -394,7 +394,7 @@ class Session:
         return self.live_view(name) is not None or self.widget(SHARED_WIDGET + name, ("slider",)) is not None
 
     def unheard(self) -> dict[str, float]:
-        """The live releases the server has not run, as ``kdviz/live/views.js`` keeps them: the slider's data
+        """The live releases the server has not run, as ``kdviz/viz/live/views.js`` keeps them: the slider's data
         says ``heard``, the seq of the last release the server ran, and ``version``, which counts the
         changes of the view by anything else (then the server's values win)."""
         slider = self.live_view("T")
@@ -413,7 +413,7 @@ class Session:
         ws = b.rerun_script.widget_states.widgets.add()
         if live is not None:
             ws.id = _make_trigger_id(live.proto.id, "events")  # the component's trigger aggregator
-            if value is not None:  # as kdviz/live/views.js: one trigger with every value not yet heard
+            if value is not None:  # as kdviz/viz/live/views.js: one trigger with every value not yet heard
                 self._unheard = self.unheard() | {name: value}
                 self._release_seq += 1
             release = {"values": dict(self._unheard), "seq": self._release_seq}
@@ -487,7 +487,7 @@ class Session:
 # ---------------------------------------------------------------------- the class: N learners and a report
 
 ROOT = Path(__file__).resolve().parents[1]
-T_RANGE, T_STEP = (0.5, 20.0), 0.5  # the T slider's range and step (kdviz.urlstate, ui.T_slider)
+T_RANGE, T_STEP = (0.5, 20.0), 0.5  # the T slider's range and step (kdviz.serve.urlstate, ui.T_slider)
 GAMMA_STEP = 0.05
 LESSON_PAGES = ("Temperature", "Losses", "Train")
 
@@ -773,13 +773,13 @@ class Servers:
         return {label: p.memory_info().rss / 2**20 for label, p in self._procs().items()}
 
     def _workers(self) -> list:
-        """The servers' training processes (``python -m kdviz.workers``), alive now."""
+        """The servers' training processes (``python -m kdviz.serve.workers``), alive now."""
         import psutil
 
         out = []
         for p in self._procs().values():
             try:
-                out += [c for c in p.children(recursive=True) if "kdviz.workers" in " ".join(c.cmdline())]
+                out += [c for c in p.children(recursive=True) if "kdviz.serve.workers" in " ".join(c.cmdline())]
             except psutil.Error:
                 pass
         return out

@@ -12,10 +12,10 @@ if str(ROOT) not in sys.path:  # pages import the top-level ``ui`` module, as un
 
 @pytest.fixture(autouse=True)
 def _own_trainings(monkeypatch):
-    """Each test has its own registry of shared trainings (kdviz.press): a press is never served another test's result."""
-    import kdviz.press
+    """Each test has its own registry of shared trainings (kdviz.serve.press): a press is never served another test's result."""
+    import kdviz.serve.press
 
-    monkeypatch.setattr(kdviz.press, "_shared", None)
+    monkeypatch.setattr(kdviz.serve.press, "_shared", None)
 
 
 @pytest.fixture()
@@ -30,7 +30,7 @@ def cache(tmp_path, monkeypatch):
 def cli_error(capsys):
     """``cli_error(args)`` runs ``python -m kdviz ARGS`` in this process and expects what a user must see of a bad
     argument: nothing on stdout, one line on stderr. Returns ``(exit status, that line)``."""
-    from kdviz.cli import main
+    from kdviz.cli.main import main
 
     def run(args: list[str]) -> tuple[int, str]:
         try:
@@ -48,7 +48,7 @@ def cli_error(capsys):
 @pytest.fixture(scope="session")
 def res():
     """The real embedded data and shipped teacher, loaded once for the test session."""
-    from kdviz.resources import load_resources
+    from kdviz.train.resources import load_resources
 
     return load_resources()
 

@@ -208,7 +208,7 @@ COLOUR_BARS = r"""() => {
             .map(t => ({name: t.name || '', showscale: !!t.showscale, colorscale: t.colorscale || []}));
         out.push({title, bars, heatmaps});
     }
-    for (const view of document.querySelectorAll('[data-kdviz-view]')) {  // the live views' SVG heatmaps (kdviz/live)
+    for (const view of document.querySelectorAll('[data-kdviz-view]')) {  // the live views' SVG heatmaps (kdviz/viz/live)
         const fills = [...view.querySelectorAll('rect.kdl-colourbar')];
         if (!fills.length) continue;
         const bars = fills.map(fill => {

@@ -22,9 +22,8 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from playwright.async_api import TimeoutError as PlaywrightTimeout
-
 from browser import CHART_SIGNATURE, CHROMIUM, FLAGS, IDLE, Server
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 PAGES = ("Temperature", "Losses", "Train")
 
@@ -62,7 +61,7 @@ async def _idle(page, timeout_ms: int = 120_000) -> None:
     await page.wait_for_selector(IDLE, timeout=timeout_ms)
 
 
-LIVE_T = '[data-testid="kdviz-live-T"]'  # the live view's T slider (kdviz.live), where a page has one
+LIVE_T = '[data-testid="kdviz-live-T"]'  # the live view's T slider (kdviz.viz.live), where a page has one
 LINK_HAS = """(want) => [...document.querySelectorAll('[data-testid="stSidebar"] code')].some(c => c.innerText.includes(want))"""
 
 

@@ -3,7 +3,7 @@
 Used by ``tests/test_room_load.py`` and ``benchmarks/bench_room.py``. Everyone is a :class:`classroom.Session`
 (Streamlit's own browser protocol: its own cookie jar, websocket and Streamlit session), and every student also
 holds the room's websocket ``/_kdviz/room`` (:class:`RoomSocket`), speaking the protocol as the browser's
-``kdviz/live/views_room.js`` does (``hello`` with the member id and code from the page's room view, then
+``kdviz/viz/live/views_room.js`` does (``hello`` with the member id and code from the page's room view, then
 ``answer`` frames; it reads ``view``, ``members``, ``question``, ``tally``, ``reveal``).
 
 :func:`run_room_class` plays it, each phase bounded in time:
@@ -43,15 +43,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from classroom import REPLICA_HEADER, ActionError, Servers, Session, latency_stats
 from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
-from classroom import REPLICA_HEADER, ActionError, Servers, Session, latency_stats
-
 ROOT = Path(__file__).resolve().parents[1]
-ROOM_PATH = "/_kdviz/room"  # kdviz.roomsocket.PATH
+ROOM_PATH = "/_kdviz/room"  # kdviz.serve.roomsocket.PATH
 START_KEY, ASK_KEY, REVEAL_KEY = "room_start", "room_ask_0", "room_reveal"  # ui/room.py: the first question of the step
-T_VALUES = [x / 2 for x in range(1, 41)]  # the T slider's values, 0.5 … 20 (kdviz.urlstate)
+T_VALUES = [x / 2 for x in range(1, 41)]  # the T slider's values, 0.5 … 20 (kdviz.serve.urlstate)
 CATALOG = json.loads((ROOT / "kdviz" / "locales" / "en.json").read_text(encoding="utf-8"))
 
 

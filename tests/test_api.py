@@ -4,8 +4,8 @@ import importlib
 
 import pytest
 
-MODULES = ["kdviz", "kdviz.losses", "kdviz.data", "kdviz.models", "kdviz.train", "kdviz.teacher", "kdviz.metrics", "kdviz.experiments", "kdviz.resources", "kdviz.digits", "kdviz.urlstate", "kdviz.i18n",
-           "kdviz.rooms", "kdviz.rooms_redis", "kdviz.roomsocket", "kdviz.questions", "kdviz.press"]
+MODULES = ["kdviz", "kdviz.maths.losses", "kdviz.data.mnist", "kdviz.train.models", "kdviz.train.loop", "kdviz.train.teacher", "kdviz.maths.metrics", "kdviz.train.experiments", "kdviz.train.resources", "kdviz.data.digits", "kdviz.serve.urlstate", "kdviz.base.i18n",
+           "kdviz.serve.rooms", "kdviz.serve.rooms_redis", "kdviz.serve.roomsocket", "kdviz.serve.questions", "kdviz.serve.press"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -20,14 +20,14 @@ def test_library_never_imports_streamlit():
     import subprocess
     import sys
 
-    code = "import sys, kdviz, kdviz.cli, kdviz.experiments; print('streamlit' in sys.modules)"
+    code = "import sys, kdviz, kdviz.cli.main, kdviz.train.experiments; print('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 
 
 def test_models_shapes_and_sizes():
     import torch
 
-    from kdviz import StudentMLP, TeacherCNN, build_model, architecture, count_params, size_bytes
+    from kdviz import StudentMLP, TeacherCNN, architecture, build_model, count_params, size_bytes
 
     x = torch.zeros(3, 1, 28, 28)
     s = StudentMLP()

@@ -10,9 +10,10 @@ import zipfile
 import numpy as np
 import pytest
 from numpy.lib import format as npformat
-
-from kdviz import diskcache, idx
 from test_idx import TEST_IMAGES, TEST_LABELS, TRAIN_IMAGES, TRAIN_LABELS, make_set, write_set
+
+from kdviz.base import diskcache
+from kdviz.data import idx
 
 
 def crafted_npz(path, *, declared=(10**9, 10), dtype="<f4"):
@@ -63,8 +64,8 @@ def test_a_good_cache_file_still_loads(tmp_path):
 
 
 def test_a_crafted_teacher_logits_file_is_rebuilt_without_loading_it(res, cache, monkeypatch):
-    from kdviz.data import cache_dir
-    from kdviz.resources import cached_teacher_logits
+    from kdviz.base.diskcache import cache_dir
+    from kdviz.train.resources import cached_teacher_logits
 
     path = cache_dir() / f"teacher-logits-{str(res.teacher_meta['sha256'])[:16]}-{res.data.fingerprint}.npz"
     path.parent.mkdir(parents=True)
@@ -91,7 +92,7 @@ def test_a_crafted_cache_file_stays_small_in_a_subprocess(tmp_path):
             npformat.write_array_header_1_0(f, {"descr": "<f4", "fortran_order": False, "shape": (10_000_000, 10)})
             for _ in range(25):
                 f.write(bytes(16_000_000))
-    code = ("import resource, numpy as np; from kdviz.diskcache import load_arrays; "
+    code = ("import resource, numpy as np; from kdviz.base.diskcache import load_arrays; "
             "peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; before = peak(); "
             f"assert load_arrays({str(path)!r}, {{'train': ((4000, 10), np.float32)}}) is None; "
             "print(peak() - before)")
@@ -140,7 +141,7 @@ def two_cores(monkeypatch):
 
 
 def test_train_slots_are_capped_at_the_cores_with_a_note(two_cores):
-    from kdviz.trainqueue import ENV, slots_from_env
+    from kdviz.serve.trainqueue import ENV, slots_from_env
 
     notes = []
     assert slots_from_env({ENV: "6"}, note=notes.append) == 2
@@ -152,7 +153,7 @@ def test_train_slots_are_capped_at_the_cores_with_a_note(two_cores):
 
 @pytest.mark.parametrize("command, target, option", [
     (["sweep", "--temperatures", "1", "--gammas", "0", "--seeds", "0", "--epochs", "1", "--n-jobs", "6"],
-     ("kdviz.sweep", "sweep"), "n_jobs"),
+     ("kdviz.train.sweep", "sweep"), "n_jobs"),
     (["capacity", "--quick", "--n-jobs", str(2**64)], ("kdviz.lab.capacity", "capacity_gap"), "n_jobs"),
     (["compress", "--quick", "--threads", "64"], ("kdviz.compress", "compare"), "config"),
 ])
@@ -160,8 +161,8 @@ def test_workers_and_threads_are_capped_at_the_cores_with_a_note(capsys, res, mo
                                                                   option):
     import importlib
 
-    import kdviz.resources
-    from kdviz.cli import main
+    import kdviz.train.resources
+    from kdviz.cli.main import main
 
     seen = {}
 
@@ -169,7 +170,7 @@ def test_workers_and_threads_are_capped_at_the_cores_with_a_note(capsys, res, mo
         seen.update(k)
         raise ValueError("stopped before the work")
 
-    monkeypatch.setattr(kdviz.resources, "load_resources", lambda *a, **k: res)
+    monkeypatch.setattr(kdviz.train.resources, "load_resources", lambda *a, **k: res)
     monkeypatch.setattr(importlib.import_module(target[0]), target[1], stop)
     assert main(command) == 1
     err = capsys.readouterr().err.splitlines()
@@ -180,12 +181,12 @@ def test_workers_and_threads_are_capped_at_the_cores_with_a_note(capsys, res, mo
 
 
 def test_the_librarys_workers_are_capped_on_this_machine_not_on_a_cluster(two_cores):
-    """The Lab page's workers (up to 8) and notebooks go through kdviz.sweep: capped at the cores unless joblib's
+    """The Lab page's workers (up to 8) and notebooks go through kdviz.train.sweep: capped at the cores unless joblib's
     backend is elsewhere."""
     import joblib
     from joblib.parallel import ParallelBackendBase, register_parallel_backend
 
-    from kdviz.sweep import local_jobs
+    from kdviz.train.sweep import local_jobs
 
     assert local_jobs(8) == 2 and local_jobs(2) == 2 and local_jobs(1) == 1
 

@@ -19,7 +19,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from browser import ROOT, Server, needs_browser, page_paths, wait_idle
 
 SHOTS = Path(os.environ.get("KDVIZ_SCREENSHOTS", ROOT / "artifacts" / "screenshots"))
@@ -117,7 +116,7 @@ def test_default_training_run(browser, server):
     assert_clean(page)
     assert "Run history" in page.inner_text("body")
     shoot(page, "Train-after-run.png")
-    # a second press at another T (a press equal to a finished one is served its result at once: kdviz.press),
+    # a second press at another T (a press equal to a finished one is served its result at once: kdviz.serve.press),
     # and a slider move while it trains: the press goes on (it runs beside the page), the move is taken, and
     # both runs end up in the history
     thumb = page.get_by_role("slider", name="Temperature T", exact=False).first

@@ -10,11 +10,11 @@ import sys
 import pytest
 import torch
 
-from kdviz import cli_capacity
+from kdviz.cli import capacity as cli_capacity
 from kdviz.lab import capacity as cap
-from kdviz.models import StudentMLP, TeacherCNN
-from kdviz.teacher import TeacherConfig, train_teacher
-from kdviz.train import TeacherLogits, TrainConfig, predict_logits, train_student
+from kdviz.train.loop import TeacherLogits, TrainConfig, predict_logits, train_student
+from kdviz.train.models import StudentMLP, TeacherCNN
+from kdviz.train.teacher import TeacherConfig, train_teacher
 
 TINY = TeacherConfig(epochs=2)  # the recipe, two epochs: seconds
 
@@ -229,9 +229,9 @@ def test_cli_bad_arguments(args, code, words, cli_error):
 
 def test_readme_reports_the_shipped_full_run():
     """The README's two capacity tables and the reading's figures, rounded as printed, are kdviz/results/capacity.json."""
-    from kdviz import shipped
-    from kdviz.plots_depth import TEACHER_NAMES
-    from kdviz.i18n import tr
+    from kdviz.base.i18n import tr
+    from kdviz.lab import shipped
+    from kdviz.lab.capacity import TEACHER_NAMES
 
     blob = json.loads((shipped.RESULTS / "capacity.json").read_text())
     out = blob["result"]

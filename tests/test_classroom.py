@@ -22,7 +22,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from classroom import REPLICA_HEADER, Servers, Session, run_classroom
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +49,7 @@ def test_releases_sent_with_a_page_change_are_heard_or_sent_again():
     """Two releases and a page change, sent back to back while the server still runs the first. Streamlit 1.67
     can drop a rerun request it has taken but not started when a newer one arrives (a release was lost in
     CI). The new page's slider then says which release it heard, and what the browser sends again (as
-    ``kdviz/live/views.js`` does on mount) lands: the page shows the last release. A release heard already
+    ``kdviz/viz/live/views.js`` does on mount) lands: the page shows the last release. A release heard already
     (its seq) is not run twice."""
     servers = Servers()
 
@@ -168,8 +167,8 @@ from pathlib import Path
 go = Path(sys.argv[1])
 import torch
 torch.set_num_threads(1)  # as the app's pages (ui/core.py)
-from kdviz.resources import load_resources
-from kdviz.diskcache import checksum
+from kdviz.train.resources import load_resources
+from kdviz.base.diskcache import checksum
 while not go.exists():  # both processes imported everything; now build at the same moment
     time.sleep(0.005)
 t0 = time.time()
@@ -181,7 +180,7 @@ print(json.dumps({"t0": t0, "t1": t1, "pixels": checksum(res.data.x_train.numpy(
 
 
 def test_two_processes_build_one_empty_cache_at_once(tmp_path):
-    from kdviz.diskcache import load_arrays
+    from kdviz.base.diskcache import load_arrays
 
     cache, go = tmp_path / "cache", tmp_path / "go"
     env = {**os.environ, "KDVIZ_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
@@ -206,7 +205,7 @@ def test_two_processes_build_one_empty_cache_at_once(tmp_path):
     assert load_arrays(cache / splits[0], {"train": ((4000,), np.int64), "test": ((1000,), np.int64)}) is not None
     z = load_arrays(cache / logits[0], {"train": ((4000, 10), np.float32), "test": ((1000, 10), np.float32)})
     assert z is not None
-    from kdviz.diskcache import checksum
+    from kdviz.base.diskcache import checksum
 
     assert checksum(z["train"], z["test"]) == results[0]["logits"]  # the cache holds what both processes use
     # and a third start reads that cache as valid, building nothing

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from kdviz.cli import main
+from kdviz.cli.main import main
 
 
 def run(*args):

@@ -8,9 +8,9 @@ import sys
 
 import numpy as np
 import pytest
-
-from kdviz.cli import main
 from test_idx import make_set, write_set
+
+from kdviz.cli.main import main
 
 HUGE = str(2**64)
 
@@ -18,12 +18,12 @@ HUGE = str(2**64)
 @pytest.fixture()
 def no_work(monkeypatch):
     """Loading the data and the teacher (the start of every command's work) fails the test."""
-    import kdviz.resources
+    import kdviz.train.resources
 
     def started(*a, **k):
         raise AssertionError("the command started its work before its arguments were checked")
 
-    monkeypatch.setattr(kdviz.resources, "load_resources", started)
+    monkeypatch.setattr(kdviz.train.resources, "load_resources", started)
 
 
 @pytest.mark.parametrize("args, words", [
@@ -54,14 +54,14 @@ def test_a_bad_value_is_refused_before_the_work(cli_error, no_work, args, words)
 
 
 def test_the_parameter_bound_is_the_students_weights_and_biases():
-    from kdviz.cli import MAX_STUDENT_PARAMS, student_params
+    from kdviz.cli.main import MAX_STUDENT_PARAMS, student_params
 
     assert student_params([128]) == 784 * 128 + 128 + 128 * 10 + 10
     assert student_params([800, 800]) == 784 * 800 + 800 + 800 * 800 + 800 + 800 * 10 + 10 < MAX_STUDENT_PARAMS
 
 
 def test_ship_into_an_unwritable_folder_is_refused_before_the_work(cli_error, no_work, tmp_path, monkeypatch):
-    from kdviz import shipped
+    from kdviz.lab import shipped
 
     (tmp_path / "a-file").write_text("not a folder")
     monkeypatch.setattr(shipped, "RESULTS", tmp_path / "a-file" / "results")
@@ -80,12 +80,12 @@ def test_an_all_black_folder_is_one_line(cli_error, tmp_path, cache):
 
 @pytest.mark.parametrize("error", [RuntimeError("DefaultCPUAllocator: can't allocate memory\nmore\nlines"), MemoryError()])
 def test_a_runtime_failure_is_one_line(cli_error, monkeypatch, error):
-    import kdviz.resources
+    import kdviz.train.resources
 
     def fail(*a, **k):
         raise error
 
-    monkeypatch.setattr(kdviz.resources, "load_resources", fail)
+    monkeypatch.setattr(kdviz.train.resources, "load_resources", fail)
     status, line = cli_error(["distill", "--epochs", "1"])
     assert status == 1
     assert line == ("python -m kdviz: error: RuntimeError: DefaultCPUAllocator: can't allocate memory"

@@ -14,11 +14,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from kdviz import compress as kc
-from kdviz import shipped
-from kdviz.cli import main
-from kdviz.i18n import render
-from kdviz.models import StudentMLP, TeacherCNN, count_params
-from kdviz.train import TrainConfig, train_student
+from kdviz.base.i18n import render
+from kdviz.cli.main import main
+from kdviz.lab import shipped
+from kdviz.train.loop import TrainConfig, train_student
+from kdviz.train.models import StudentMLP, TeacherCNN, count_params
 
 
 def tiny_cnn(seed: int = 0) -> TeacherCNN:
@@ -39,11 +39,11 @@ def test_library_never_imports_streamlit():
     import subprocess
     import sys
 
-    code = "import sys, kdviz.compress, kdviz.plots_compress; print('streamlit' in sys.modules)"
+    code = "import sys, kdviz.compress, kdviz.viz.plots_compress; print('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("name", ["kdviz.compress", "kdviz.plots_compress"])
+@pytest.mark.parametrize("name", ["kdviz.compress", "kdviz.viz.plots_compress"])
 def test_all_resolves(name):
     mod = importlib.import_module(name)
     assert len(mod.__all__) == len(set(mod.__all__))
@@ -327,7 +327,7 @@ def test_the_plan_is_plain_data():
     import inspect
 
     plan_module = importlib.import_module("kdviz.compress.methods")
-    from kdviz.i18n import MESSAGES
+    from kdviz.base.i18n import MESSAGES
 
     for m in kc.plan(kc.DEFAULT):
         assert m.key in MESSAGES and m.family in kc.FAMILIES and m.base in kc.BASES
@@ -443,7 +443,7 @@ def test_cli_compress_repeated_seed_is_one_line(capsys):
 
 
 def test_pareto_figure_one_trace_per_family_and_the_front():
-    from kdviz import plots_compress as pc
+    from kdviz.viz import plots_compress as pc
 
     df = pd.DataFrame({
         "method": ["t", "s", "q", "p"], "family": ["baseline", "baseline", "quantization", "pruning"], "base": ["teacher", "student", "student", "teacher"],
@@ -478,7 +478,7 @@ def _readme_table() -> list[list[str]]:
 
 def test_readme_table_is_the_shipped_result(res):
     """Methods, parameters, sizes and test accuracy ± std in README.md are those of kdviz/results/compress.json."""
-    from kdviz.stats import plus_minus
+    from kdviz.maths.stats import plus_minus
 
     ship = shipped.load("compress", data_fingerprint=res.data.fingerprint, teacher_sha256=res.teacher_meta["sha256"])
     assert ship is not None and ship.stale is None, "run: python -m kdviz compress --ship"
@@ -512,7 +512,7 @@ def test_undertrained_rows_are_the_ones_trained_short():
 
 
 def test_pareto_figure_marks_undertrained_rows_open():
-    from kdviz import plots_compress, style
+    from kdviz.viz import plots_compress, style
 
     methods = kc.plan(kc.QUICK)
     df = pd.DataFrame([{"method": m.name, "family": m.family, "base": m.base, "params": 1000, "size_bytes": 4000 + i,

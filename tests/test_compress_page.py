@@ -6,15 +6,14 @@ import io
 from pathlib import Path
 
 import pandas as pd
-
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from kdviz import compress as kc
-from kdviz import shipped
-from kdviz.i18n import tr
-from kdviz.models import count_params
+from kdviz.base.i18n import tr
+from kdviz.lab import shipped
+from kdviz.train.models import count_params
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "5_Compression.py")
 
@@ -179,13 +178,13 @@ def test_run_quick_shows_table_chart_and_rank_slider(app, res, tmp_path):
 
 
 def test_teacher_error_is_one_line(monkeypatch):
-    import kdviz.resources
-    from kdviz.teacher import TeacherError
+    import kdviz.train.resources
+    from kdviz.train.teacher import TeacherError
 
     def broken(*a, **k):
         raise TeacherError("teacher weights /x/teacher.safetensors not found; rebuild it with: python -m kdviz train-teacher")
 
-    monkeypatch.setattr(kdviz.resources, "load_resources", broken)
+    monkeypatch.setattr(kdviz.train.resources, "load_resources", broken)
     st.cache_resource.clear()
     try:
         at = AppTest.from_file(PAGE, default_timeout=60)

@@ -3,10 +3,10 @@
 import time
 
 import numpy as np
-import torch
 import pytest
+import torch
 
-from kdviz import data as kdata
+from kdviz.data import mnist as kdata
 
 
 @pytest.fixture()
@@ -83,7 +83,7 @@ def test_unwritable_cache_still_loads(tmp_path, monkeypatch):
 
 
 def test_teacher_logits_cache_is_exact_and_rebuilt_when_corrupt(tmp_path, monkeypatch, res):
-    from kdviz.resources import cached_teacher_logits
+    from kdviz.train.resources import cached_teacher_logits
 
     monkeypatch.setenv("KDVIZ_CACHE_DIR", str(tmp_path))
     first = cached_teacher_logits(res.teacher, res.teacher_meta, res.data)  # computes and writes

@@ -7,10 +7,10 @@ import os
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-
-from kdviz import datasets, idx
 from test_lesson_pages import f32, live_data, open_page
 from test_pages import charts
+
+from kdviz.data import datasets, idx
 
 FASHION = datasets.dataset("fashion-mnist")
 needs_fashion = pytest.mark.skipif(
@@ -71,7 +71,7 @@ def test_other_pages_say_they_show_the_digits(page, note):
 
 @pytest.fixture(scope="module")
 def fashion():
-    from kdviz.resources import load_resources
+    from kdviz.train.resources import load_resources
 
     return load_resources(dataset="fashion-mnist")
 
@@ -116,12 +116,12 @@ def test_train_on_fashion_mnist_trains_fewer_epochs_and_names_the_classes(fashio
 
 @needs_fashion
 def test_losses_on_fashion_mnist_uses_its_reference_student_and_10000_images(fashion):
-    from kdviz import explore
+    from kdviz.train import reference
 
     at = open_page("pages/2_Losses.py", {"data": "fashion-mnist"})
     numbers = live_data(at, "loss_numbers")
     assert numbers["n"] == 10000 and not at.info
-    states = explore.student_states(fashion, full_epochs=5)  # the page's reference student (cached on disk by the page)
+    states = reference.student_states(fashion, full_epochs=5)  # the page's reference student (cached on disk by the page)
     np.testing.assert_array_equal(f32(numbers["student"], 10000, 10), states.logits["partly trained"].numpy())
     np.testing.assert_array_equal(f32(numbers["teacher"], 10000, 10), fashion.logits.test.numpy())
     assert at.radio(key="_loss_scope").format_func("all") == "all 10,000 test images"
@@ -145,7 +145,8 @@ def test_the_servers_folder_trains_its_teacher_once_under_a_progress_bar(tmp_pat
     """KDVIZ_DATA_DIR: the sidebar offers "the server's folder"; ?data=folder opens it (the link names the key, never
     the path); its teacher is trained on first use with a progress bar, cached, and read by the next session."""
     from test_idx import make_set, write_set
-    from kdviz import resources
+
+    from kdviz.train import resources
 
     folder = write_set(tmp_path / "kmnist", make_set(seed=3), gz=True)
     monkeypatch.setenv(datasets.ENV, str(folder))

@@ -1,4 +1,4 @@
-"""Data sets by name and by folder (kdviz.datasets), their teachers (kdviz.resources), and the CLI's --data/--data-dir."""
+"""Data sets by name and by folder (kdviz.data.datasets), their teachers (kdviz.train.resources), and the CLI's --data/--data-dir."""
 
 import json
 import subprocess
@@ -7,10 +7,11 @@ import sys
 import numpy as np
 import pytest
 import torch
-
-from kdviz import datasets, idx, resources
-from kdviz.cli import main
 from test_idx import CORRUPT, make_set, needs_fashion, write_set
+
+from kdviz.cli.main import main
+from kdviz.data import datasets, idx
+from kdviz.train import resources
 
 
 @pytest.fixture()

@@ -8,7 +8,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui
-from kdviz import explore, style, urlstate
+from kdviz.maths import explore
+from kdviz.serve import urlstate
+from kdviz.viz import style
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from kdviz import datasets, i18n, idx
 from test_demo import demo_text, run
+
+from kdviz.base import i18n
+from kdviz.data import datasets, idx
 
 ROOT = Path(__file__).resolve().parents[1]
 FASHION = datasets.dataset("fashion-mnist")
@@ -20,7 +21,7 @@ GRID = np.arange(1.0, 8.0 + 0.25, 0.5)  # the T slider's steps from 1 to 8
 
 @pytest.fixture(scope="module")
 def loaded():
-    from kdviz.resources import load_resources
+    from kdviz.train.resources import load_resources
 
     return {}, load_resources
 
@@ -86,7 +87,7 @@ def test_a_runner_up_that_keeps_rising_is_said_to_rise(loaded):
 def test_the_losses_step_soft_gradient_is_on_the_hard_ones_scale(loaded, key):
     """demo.losses: "the T² factor keeps the soft gradient on the scale of the hard one", on the view the Losses page
     opens on (the partly trained reference student, all test images, T = 4), by the gradients' closed forms."""
-    from kdviz.explore import student_states
+    from kdviz.train.reference import student_states
 
     at = run("pages/2_Losses.py", query={"data": key})
     res = resources_of(loaded, key)

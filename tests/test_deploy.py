@@ -27,7 +27,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from browser import ROOT, free_port
 from classroom import REPLICA_HEADER, Servers
 from test_classroom import needs_nginx
@@ -399,7 +398,7 @@ def test_a_managed_redis_or_one_replica_starts_no_redis(tmp_path):
     one = FakeDeploy(tmp_path / "one", 1)
     try:
         assert one.redis() is None
-        assert one.rooms_given() == {one.ports[0]: None}  # the replica's own memory (kdviz.rooms' default)
+        assert one.rooms_given() == {one.ports[0]: None}  # the replica's own memory (kdviz.serve.rooms' default)
     finally:
         one.stop()
 
@@ -425,7 +424,6 @@ def test_the_room_socket_is_upgraded_through_nginx_on_every_replica(proxy):
     import asyncio
 
     import psutil
-
     from classroom import Session
     from roomclass import RoomSocket, room_data
 

@@ -8,9 +8,9 @@ import pytest
 import torch
 from PIL import Image
 
-from kdviz.digits import DigitError, decode_image, digit_from_upload, from_canvas, preprocess
-from kdviz.i18n import MESSAGES
-from kdviz.train import predict_logits
+from kdviz.base.i18n import MESSAGES
+from kdviz.data.digits import DigitError, decode_image, digit_from_upload, from_canvas, preprocess
+from kdviz.train.loop import predict_logits
 
 
 def png_bytes(img: Image.Image, fmt="PNG", **kw) -> bytes:

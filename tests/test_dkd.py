@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from kdviz import KDDecomposition, decompose_kd, distillation_loss, dkd_loss
-from kdviz.losses import check_weight
+from kdviz.maths.losses import check_weight
 
 TS = [0.05, 1.0, 4.0, 100.0]
 

@@ -3,11 +3,11 @@ the Lab's "KD vs DKD" tab runs the comparison and says what it measured, noise i
 
 import numpy as np
 import pytest
-
-from kdviz.lab import dkd as lab_dkd
-from kdviz.train import TrainConfig, train_student
 from test_data_pages import link
 from test_lesson_pages import open_page
+
+from kdviz.lab import dkd as lab_dkd
+from kdviz.train.loop import TrainConfig, train_student
 
 
 def test_train_with_dkd_from_a_link(res):
@@ -57,7 +57,7 @@ def lab(tmp_path, monkeypatch):
 
 
 def test_the_lab_opens_on_the_shipped_kd_vs_dkd_and_says_what_it_measured(lab, res):
-    from kdviz import shipped
+    from kdviz.lab import shipped
 
     found = shipped.load("dkd", data_fingerprint=res.data.fingerprint, teacher_sha256=res.teacher_meta["sha256"])
     assert found is not None and found.stale is None, "kdviz/results/dkd.json is shipped, for this data and teacher"

@@ -1,4 +1,4 @@
-"""Decoupled KD as a way to train (kdviz.train, method "dkd"), the per-epoch TCKD/NCKD/weight columns,
+"""Decoupled KD as a way to train (kdviz.train.loop, method "dkd"), the per-epoch TCKD/NCKD/weight columns,
 the warm-up, the worker round trip, and the CLI (distill --method dkd, dkd-compare)."""
 
 import json
@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from kdviz.cli import main
-from kdviz.losses import distillation_loss, dkd_loss
-from kdviz.train import TrainConfig, pair_configs, predict_logits, train_student
+from kdviz.cli.main import main
+from kdviz.maths.losses import distillation_loss, dkd_loss
+from kdviz.train.loop import TrainConfig, pair_configs, predict_logits, train_student
 
 DKD = TrainConfig(epochs=2, method="dkd", alpha=1.0, beta=8.0, warmup=2)
 STILL = dict(epochs=1, lr=1e-12)  # lr ~0: the weights stay at their initialisation for the whole run
@@ -74,7 +74,7 @@ def test_the_soft_term_and_the_warm_up(res, method):
     cfg = TrainConfig(epochs=3, lr=1e-12, T=4.0, gamma=0.7, method=method, alpha=2.0, beta=3.0, warmup=2)
     h = train_student(res.data, res.logits, cfg).history
     torch.manual_seed(cfg.seed)
-    from kdviz.models import StudentMLP
+    from kdviz.train.models import StudentMLP
 
     s = predict_logits(StudentMLP(cfg.hidden), res.data.x_train)
     y, t = res.data.y_train, res.logits.train
@@ -120,7 +120,7 @@ def test_the_baseline_is_a_plain_gamma0_run_from_the_same_initialisation(res):
 
 
 def test_a_worker_trains_dkd_to_the_same_numbers(res):
-    from kdviz.workers import WorkerPool
+    from kdviz.serve.workers import WorkerPool
 
     cfg = DKD.replace(hidden=(32,))
     pool = WorkerPool(1)

@@ -1,6 +1,6 @@
-"""Where the dark knowledge sits in the soft loss (issue 15): kdviz.darkknowledge and the pages' TCKD / NCKD views.
+"""Where the dark knowledge sits in the soft loss (issue 15): kdviz.maths.darkknowledge and the pages' TCKD / NCKD views.
 
-* :mod:`kdviz.darkknowledge` against :func:`kdviz.losses.decompose_kd` and independent numpy formulas (float64,
+* :mod:`kdviz.maths.darkknowledge` against :func:`kdviz.maths.losses.decompose_kd` and independent numpy formulas (float64,
   log space), on the shipped teacher's test logits and the reference students';
 * the Temperature page mounts its four new live views with the data they compute from (the chosen image's
   logits and label, all the test logits and labels, the partly trained reference student's logits), and on
@@ -17,11 +17,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
-from kdviz import darkknowledge, explore, i18n, idx
-from kdviz.losses import decompose_kd
 from test_data_pages import needs_fashion
 from test_lesson_pages import f32, live_data, open_page, u8
+
+from kdviz.base import i18n
+from kdviz.data import idx
+from kdviz.maths import darkknowledge, explore
+from kdviz.maths.losses import decompose_kd
+from kdviz.train import reference
 
 TS = [0.5, 1.0, 2.0, 4.0, 8.0, 20.0]
 DK_VIEWS = ("dk_target", "dk_nontarget", "dk_weights", "dk_share")
@@ -59,7 +62,7 @@ def np_parts(s, t, y, T):
 
 @pytest.fixture(scope="module")
 def students(res):
-    return explore.student_states(res)  # the seeded reference students (ui.reference_students on the digits)
+    return reference.student_states(res)  # the seeded reference students (ui.reference_students on the digits)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +73,7 @@ def picks(res):
             "confident": int(np.argmax(z.max(1) - z.min(1)))}
 
 
-# --- kdviz.darkknowledge ----------------------------------------------------------------------------------
+# --- kdviz.maths.darkknowledge ----------------------------------------------------------------------------------
 
 def test_target_curve(res, picks):
     for row in picks.values():

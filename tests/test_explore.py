@@ -1,10 +1,11 @@
-"""kdviz.explore against independent numpy formulas and torch autograd."""
+"""kdviz.maths.explore against independent numpy formulas and torch autograd."""
 
 import numpy as np
 import pytest
 import torch
 
-from kdviz import explore
+from kdviz.maths import explore
+from kdviz.train import reference
 
 
 def np_softmax(z, T):
@@ -76,7 +77,7 @@ def test_loss_curves_single_digit(batch):
 
 
 def test_loss_grid_is_the_loss_at_each_cell(batch):
-    from kdviz.losses import distillation_loss
+    from kdviz.maths.losses import distillation_loss
 
     s, t, y = batch
     temps, gammas = [1.0, 4.0, 16.0], [0.0, 0.25, 1.0]
@@ -106,24 +107,24 @@ def test_gradient_norms_match_closed_form_and_T2_balance(batch):
 
 
 def test_student_states_improve_with_training(res):
-    states = explore.student_states(res, partial_epochs=1, full_epochs=3)
+    states = reference.student_states(res, partial_epochs=1, full_epochs=3)
     assert list(states.logits) == ["untrained", "partly trained", "trained"]
     assert all(v.shape == (1000, 10) for v in states.logits.values())
     acc = states.test_acc
     assert acc["untrained"] < 0.3 < acc["partly trained"] <= acc["trained"] + 0.02
-    again = explore.student_states(res, partial_epochs=1, full_epochs=3, use_cache=False)
+    again = reference.student_states(res, partial_epochs=1, full_epochs=3, use_cache=False)
     assert torch.equal(again.logits["trained"], states.logits["trained"])  # seeded
 
 
 def test_student_states_are_cached_on_disk_and_rebuilt_when_bad(res, cache):
     """The reference student (the Losses page's) is trained once per teacher, data and epochs, then read from disk:
     the same logits and weights as a fresh run; a damaged file is rebuilt, never trusted."""
-    fresh = explore.student_states(res, partial_epochs=1, full_epochs=2, use_cache=False)
+    fresh = reference.student_states(res, partial_epochs=1, full_epochs=2, use_cache=False)
     assert not list(cache.glob("reference-student-*.npz"))  # use_cache=False writes nothing
-    first = explore.student_states(res, partial_epochs=1, full_epochs=2)
+    first = reference.student_states(res, partial_epochs=1, full_epochs=2)
     (path,) = cache.glob("reference-student-*.npz")
     stamp = path.stat().st_mtime_ns
-    second = explore.student_states(res, partial_epochs=1, full_epochs=2)
+    second = reference.student_states(res, partial_epochs=1, full_epochs=2)
     assert path.stat().st_mtime_ns == stamp  # read, not written again
     x = res.data.x_test[:50].reshape(50, -1)
     for states in (first, second):
@@ -131,10 +132,10 @@ def test_student_states_are_cached_on_disk_and_rebuilt_when_bad(res, cache):
         assert states.test_acc == fresh.test_acc
         assert torch.equal(states.model(x), fresh.model(x))  # the weights too (the Your digit page uses them)
     assert len({p.name for p in cache.glob("reference-student-*.npz")}) == 1
-    explore.student_states(res, partial_epochs=1, full_epochs=3)  # other epochs: another file
+    reference.student_states(res, partial_epochs=1, full_epochs=3)  # other epochs: another file
     assert len(list(cache.glob("reference-student-*.npz"))) == 2
     path.write_bytes(path.read_bytes()[:200])  # truncated
-    rebuilt = explore.student_states(res, partial_epochs=1, full_epochs=2)
+    rebuilt = reference.student_states(res, partial_epochs=1, full_epochs=2)
     assert torch.equal(rebuilt.logits["trained"], fresh.logits["trained"]) and path.stat().st_size > 200
 
 

@@ -9,8 +9,9 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from kdviz import datasets, explore, idx
-from kdviz.diskcache import load_arrays
+from kdviz.base.diskcache import load_arrays
+from kdviz.data import datasets, idx
+from kdviz.train import reference
 
 ROOT = Path(__file__).resolve().parents[1]
 FASHION = datasets.dataset("fashion-mnist")
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.skipif(not (idx.FASHION_MNIST_DIR.is_dir() and FASHION.
 
 @pytest.fixture(scope="module")
 def both():
-    from kdviz.resources import load_resources
+    from kdviz.train.resources import load_resources
 
     return {key: load_resources(dataset=key) for key in ("mnist-5k", "fashion-mnist")}
 
@@ -52,7 +53,7 @@ def switch(at: AppTest, key: str) -> AppTest:
 
 def test_switching_to_fashion_mnist_opens_its_lesson_image_and_back_again(both):
     mnist, fashion = lesson(both["mnist-5k"]), lesson(both["fashion-mnist"])
-    assert mnist == explore.opening_digit(both["mnist-5k"]) and fashion == explore.opening_digit(both["fashion-mnist"])
+    assert mnist == reference.opening_digit(both["mnist-5k"]) and fashion == reference.opening_digit(both["fashion-mnist"])
     at = open_page("pages/1_Temperature.py")
     assert at.session_state["digit"] == mnist
     switch(at, "fashion-mnist")
@@ -95,7 +96,7 @@ def test_reset_view_on_fashion_mnist_opens_its_lesson(both):
 
 
 def test_the_shipped_logits_are_the_teachers(both):
-    from kdviz.resources import SHIPPED_LOGITS
+    from kdviz.train.resources import SHIPPED_LOGITS
 
     res = both["fashion-mnist"]
     name = f"teacher-logits-{res.teacher_meta['sha256'][:16]}-{res.data.fingerprint}.npz"
@@ -110,7 +111,7 @@ def test_the_shipped_logits_are_the_teachers(both):
 
 
 def test_a_fresh_cache_reads_the_shipped_logits(cache, monkeypatch):
-    from kdviz import resources
+    from kdviz.train import resources
 
     def no_forward(*args, **kwargs):
         raise AssertionError("the teacher's logits were computed")
@@ -121,14 +122,13 @@ def test_a_fresh_cache_reads_the_shipped_logits(cache, monkeypatch):
 
 
 def test_a_fresh_cache_reads_the_shipped_reference_student(cache, monkeypatch, both):
-    from kdviz import explore
 
     def no_training(*args, **kwargs):
         raise AssertionError("the reference student was trained")
 
-    monkeypatch.setattr(explore, "train_student", no_training)
+    monkeypatch.setattr(reference, "train_student", no_training)
     res = both["fashion-mnist"]
-    states = explore.student_states(res, full_epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))
+    states = reference.student_states(res, full_epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))
     with torch.no_grad():  # its weights are the ones that gave its logits, and it learnt the task
         assert torch.allclose(states.model(res.data.x_test[:500]), states.logits["trained"][:500], atol=1e-4)
     assert states.test_acc["untrained"] < 0.2 < 0.7 < states.test_acc["partly trained"] <= states.test_acc["trained"] + 0.02

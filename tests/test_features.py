@@ -1,4 +1,4 @@
-"""Feature distillation (kdviz.features, kdviz.lab.features, ``python -m kdviz features``): each feature loss against
+"""Feature distillation (kdviz.train.features, kdviz.lab.features, ``python -m kdviz features``): each feature loss against
 an independent float64 formula, the pooling that matches shapes, the teacher's features computed once, the same
 initialisation for every method, and the CLI contract."""
 
@@ -13,12 +13,12 @@ import pytest
 import torch
 from torch import nn
 
-from kdviz import cli_features
-from kdviz import features as kf
-from kdviz.cli import main
-from kdviz.i18n import render, tr
+from kdviz.base.i18n import render, tr
+from kdviz.cli import features as cli_features
+from kdviz.cli.main import main
 from kdviz.lab import features as lf
-from kdviz.plots_depth import method_label
+from kdviz.train import features as kf
+from kdviz.viz.plots_depth import method_label
 
 RNG = np.random.default_rng(0)
 
@@ -261,7 +261,7 @@ def test_cli_bad_argument_in_a_real_process():
 
 def test_readme_table_is_the_shipped_full_run(res):
     """The README's feature table, rounded as printed, is kdviz/results/features.json (the Lab's opening result)."""
-    from kdviz import shipped
+    from kdviz.lab import shipped
 
     blob = json.loads((shipped.RESULTS / "features.json").read_text())
     out = blob["result"]
@@ -276,7 +276,7 @@ def test_readme_table_is_the_shipped_full_run(res):
         assert row in readme, row
     students = lf.load_students([r["method"] for r in out["rows"]], data_fingerprint=blob["provenance"]["data_fingerprint"])
     assert set(students) == {r["method"] for r in out["rows"]}  # the maps' students, shipped beside it
-    from kdviz.train import predict_logits
+    from kdviz.train.loop import predict_logits
 
     for r in out["rows"]:  # each is the first seed's run: its accuracy is that seed's
         acc = float((predict_logits(students[r["method"]], res.data.x_test).argmax(1) == res.data.y_test).float().mean())

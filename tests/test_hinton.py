@@ -4,10 +4,10 @@ import json
 
 import numpy as np
 
-from kdviz.cli import main
+from kdviz.cli.main import main
 from kdviz.lab.hinton import HINTON_CONFIG, PAPER
 from kdviz.lab.omitted import omit_class_run
-from kdviz.train import train_student
+from kdviz.train.loop import train_student
 
 KEYS = ("teacher_errors", "student_errors", "distilled_errors", "omitted_class", "omitted_errors",
         "omitted_errors_after_bias", "best_bias")

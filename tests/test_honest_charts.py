@@ -10,8 +10,9 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from kdviz import plots, plots_compress, plots_depth, plots_lab, stats
-from kdviz.datasets import class_names
+from kdviz.data.datasets import class_names
+from kdviz.maths import stats
+from kdviz.viz import plots, plots_compress, plots_depth, plots_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,7 +125,7 @@ def test_the_lab_intro_counts_its_tabs(monkeypatch, tmp_path):
 
 
 def _soft(s: torch.Tensor, t: torch.Tensor, T: float) -> float:
-    """T²·KL(teacher_T ‖ student_T), the batch mean in nats, written out here (not kdviz.losses)."""
+    """T²·KL(teacher_T ‖ student_T), the batch mean in nats, written out here (not kdviz.maths.losses)."""
     p, log_q = torch.softmax(t / T, dim=1), torch.log_softmax(s / T, dim=1)
     return float(T * T * (p * (torch.log(p) - log_q)).sum(1).mean())
 
@@ -133,9 +134,10 @@ def test_the_losses_text_quotes_the_soft_curve_beside_it(res):
     at = AppTest.from_file(str(ROOT / "pages" / "2_Losses.py"), default_timeout=120)
     at.run(timeout=120)
     assert not at.exception, at.exception
-    from kdviz import explore
+    from kdviz.maths import explore
+    from kdviz.train import reference
 
-    states = explore.student_states(res)
+    states = reference.student_states(res)
     s, t = states.logits["partly trained"], res.logits.test  # the page's default student, over all test digits
     first, last = _soft(s, t, float(explore.T_GRID[0])), _soft(s, t, float(explore.T_GRID[-1]))
     text = next(m.value for m in at.markdown if m.value.startswith("The **hard** loss"))

@@ -1,4 +1,4 @@
-"""English / 中文: one catalog (kdviz.i18n.MESSAGES) for every piece of UI text.
+"""English / 中文: one catalog (kdviz.base.i18n.MESSAGES) for every piece of UI text.
 
 * every key has both languages with the same ``{fields}`` and format specs;
 * every key the sources use exists, and every key in the catalog is used;
@@ -6,7 +6,7 @@
   no English sentence left on it, and with ``?lang=en`` with its English title;
 * the figure builders give Chinese titles, axes and legends with ``lang="zh"``;
 * the compression lab's methods, notes and progress messages (keys with fields), its families and the
-  library's one-line problems (kdviz.digits, kdviz.urlstate) are English as before in "en" and Chinese in "zh".
+  library's one-line problems (kdviz.data.digits, kdviz.serve.urlstate) are English as before in "en" and Chinese in "zh".
 """
 
 import ast
@@ -24,9 +24,11 @@ from streamlit.testing.v1 import AppTest
 
 import ui
 from kdviz import compress as kc
-from kdviz import explore, lab, plots, plots_compress, plots_lab, stats
-from kdviz.darkknowledge import decomposition_curves
-from kdviz.i18n import LANGS, MESSAGES, PLURAL_FORMS, fields_of, render, specs_of, texts_of, tr
+from kdviz import lab
+from kdviz.base.i18n import LANGS, MESSAGES, PLURAL_FORMS, fields_of, render, specs_of, texts_of, tr
+from kdviz.maths import explore, stats
+from kdviz.maths.darkknowledge import decomposition_curves
+from kdviz.viz import plots, plots_compress, plots_lab
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py")),
@@ -168,7 +170,7 @@ def test_page_in_english(script):
 
 def test_switching_language_in_the_sidebar_keeps_the_view():
     at = open_page("pages/1_Temperature.py", "en")
-    at.session_state["T"] = 8.0  # as the live slider's release sets it (kdviz.live)
+    at.session_state["T"] = 8.0  # as the live slider's release sets it (kdviz.viz.live)
     at.run()
     at.selectbox(key="lang").set_value("zh").run()
     assert not at.exception

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 import pytest
 
-from kdviz import idx
+from kdviz.data import idx
 
 N_TRAIN, N_TEST = 50, 20
 TRAIN_IMAGES, TRAIN_LABELS = "train-images-idx3-ubyte", "train-labels-idx1-ubyte"

@@ -1,6 +1,6 @@
 """A hostile link in chromium (issue 28, item 8): every page, every URL parameter, each kind of injected text.
 
-A value from the link is echoed in the page's warning short (at most ``kdviz.safetext.LIMIT`` characters) and as
+A value from the link is echoed in the page's warning short (at most ``kdviz.base.safetext.LIMIT`` characters) and as
 plain text: no ``<a>`` or ``<img>`` comes from it, the browser requests none of its URLs, no script runs.
 The trap URLs point at a port of this machine nobody listens on; Playwright's ``page.on("request")`` sees any
 attempt, answered or not. One server and one browser for the module; every load sets every parameter, to a
@@ -14,10 +14,10 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
-
 from browser import ROOT, free_port, needs_browser, page_paths, wait_idle
-from kdviz.safetext import LIMIT, short
-from kdviz.urlstate import PARAMS
+
+from kdviz.base.safetext import LIMIT, short
+from kdviz.serve.urlstate import PARAMS
 
 SHOTS = ROOT / "artifacts" / "screenshots" / "inert"
 

@@ -1,4 +1,4 @@
-"""The distillation lab (kdviz.lab, kdviz.sweep, kdviz.plots_lab) and its CLI, with tiny epochs and seeds.
+"""The distillation lab (kdviz.lab, kdviz.train.sweep, kdviz.viz.plots_lab) and its CLI, with tiny epochs and seeds.
 
 Oracles: each experiment's numbers are recomputed with plain ``train_student`` calls (same
 seed, same numbers), and the bias for the omitted digit must not depend on the test labels.
@@ -15,13 +15,15 @@ import pandas as pd
 import pytest
 import torch
 
-from kdviz import lab, plots_lab, shipped, sweep
-from kdviz.cli import main
-from kdviz.lab import labels, omitted, results, self_distill, teachers
-from kdviz.stats import mean_std
-from kdviz.metrics import per_class_accuracy
-from kdviz.teacher import TeacherConfig, load_teacher
-from kdviz.train import TeacherLogits, TrainConfig, predict_logits, teacher_logits, train_student
+from kdviz import lab
+from kdviz.cli.main import main
+from kdviz.lab import labels, omitted, results, self_distill, shipped, teachers
+from kdviz.maths.metrics import per_class_accuracy
+from kdviz.maths.stats import mean_std
+from kdviz.train import sweep
+from kdviz.train.loop import TeacherLogits, TrainConfig, predict_logits, teacher_logits, train_student
+from kdviz.train.teacher import TeacherConfig, load_teacher
+from kdviz.viz import plots_lab
 
 TINY_TEACHER = TeacherConfig(channels=(4, 8), hidden=16, epochs=1)
 
@@ -512,7 +514,8 @@ def test_readme_lab_table_is_the_shipped_results():
 
 
 def test_lab_figures_use_one_colour_per_role_and_the_kdviz_template():
-    from kdviz import plots_lab, stats, style
+    from kdviz.maths import stats
+    from kdviz.viz import plots_lab, style
 
     fewer = pd.DataFrame({"fraction": [0.01, 0.01, 1.0, 1.0], "seed": [0, 1, 0, 1], "distilled_acc": [0.95, 0.94, 0.97, 0.97],
                           "baseline_acc": [0.6, 0.65, 0.96, 0.96]})

@@ -9,9 +9,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from kdviz import lab, shipped
+from kdviz import lab
 from kdviz.lab import capacity as lab_capacity
-from kdviz.train import TrainConfig
+from kdviz.lab import shipped
+from kdviz.train.loop import TrainConfig
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "4_Lab.py")
 CHARTS = {"fewer.chart", "self.ba", "self.sn", "merge.chart", "omit.per_class", "omit.curve", "sweep.chart", "dkd.chart",
@@ -49,13 +50,19 @@ def open_tab(at, i: int, *, timeout: float = 60):
 
 def test_opens_with_the_shipped_results_without_training(tmp_path, monkeypatch):
     """With an empty cache, every tab draws the full runs shipped in kdviz/results/, and nothing trains."""
-    import kdviz.lab.capacity, kdviz.lab.dkd, kdviz.lab.features, kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, \
-        kdviz.lab.teachers, kdviz.sweep
+    import kdviz.lab.capacity
+    import kdviz.lab.dkd
+    import kdviz.lab.features
+    import kdviz.lab.labels
+    import kdviz.lab.omitted
+    import kdviz.lab.self_distill
+    import kdviz.lab.teachers
+    import kdviz.train.sweep
 
     def no_training(*a, **k):
         raise AssertionError("trained while opening the page")
 
-    for module in (kdviz.lab.dkd, kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, kdviz.lab.teachers, kdviz.sweep):
+    for module in (kdviz.lab.dkd, kdviz.lab.labels, kdviz.lab.omitted, kdviz.lab.self_distill, kdviz.lab.teachers, kdviz.train.sweep):
         monkeypatch.setattr(module, "train_student", no_training)
     monkeypatch.setattr(kdviz.lab.teachers, "train_teacher", no_training)
     monkeypatch.setattr(kdviz.lab.capacity, "train_teacher", no_training)
@@ -86,10 +93,10 @@ def test_opens_with_the_shipped_results_without_training(tmp_path, monkeypatch):
 
 def test_a_stale_shipped_result_is_said_in_one_line(res, monkeypatch):
     """Shipped results measured on another data split are not drawn as current: each tab says so in one line."""
-    import kdviz.resources
+    import kdviz.train.resources
 
     other = dataclasses.replace(res, data=dataclasses.replace(res.data, fingerprint="another-split"))
-    monkeypatch.setattr(kdviz.resources, "load_resources", lambda *a, **k: other)
+    monkeypatch.setattr(kdviz.train.resources, "load_resources", lambda *a, **k: other)
     st.cache_resource.clear()
     try:
         at = AppTest.from_file(PAGE, default_timeout=60)
@@ -159,13 +166,13 @@ def test_sweep_runs_then_opens_from_cache(app, tmp_path):
 
 
 def test_teacher_error_is_one_line(monkeypatch):
-    import kdviz.resources
-    from kdviz.teacher import TeacherError
+    import kdviz.train.resources
+    from kdviz.train.teacher import TeacherError
 
     def broken(*a, **k):
         raise TeacherError("teacher weights /x/teacher.safetensors not found; rebuild it with: python -m kdviz train-teacher")
 
-    monkeypatch.setattr(kdviz.resources, "load_resources", broken)
+    monkeypatch.setattr(kdviz.train.resources, "load_resources", broken)
     st.cache_resource.clear()
     try:
         at = AppTest.from_file(PAGE, default_timeout=60)

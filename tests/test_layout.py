@@ -27,7 +27,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from browser import ROOT, WATCH_CHANGES, needs_browser, page_paths, wait_settled
 from layout_checks import CHART_TEXT, COLOUR_BARS, TEXT_SELECTORS, TRUNCATED, colour_bar_problems, format_offenders
 
@@ -123,7 +122,7 @@ def test_colour_bars(measured, path, viewport, lang):
     plots = measured(path, viewport, lang)["bars"]
     problems = colour_bar_problems(plots)
     assert not problems, f"{path or 'Home'} at {viewport} in {lang}:\n  " + "\n  ".join(problems)
-    if path in ("Temperature", "Losses"):  # the maps are drawn in the browser (kdviz/live): their bars are read too
+    if path in ("Temperature", "Losses"):  # the maps are drawn in the browser (kdviz/viz/live): their bars are read too
         assert any(p.get("live") and p["bars"] for p in plots), f"{path}: no colour bar read from the live view"
 
 

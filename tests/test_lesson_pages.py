@@ -1,21 +1,21 @@
 """The Temperature and Losses pages open on views that show their lesson, and say only what their numbers show.
 
 Every number is recomputed here with numpy from the logits (an independent formula), not read back
-from :mod:`kdviz.explore`. What depends on T and γ is drawn in the browser (the live view,
-:mod:`kdviz.live`): here the logits the page sends to it are checked, and the numbers computed from
+from :mod:`kdviz.maths.explore`. What depends on T and γ is drawn in the browser (the live view,
+:mod:`kdviz.viz.live`): here the logits the page sends to it are checked, and the numbers computed from
 them; ``tests/test_live.py`` checks in a real browser that the views show these numbers and sentences.
 """
 
-from pathlib import Path
-
 import base64
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kdviz import explore, i18n
+from kdviz.base import i18n
+from kdviz.train import reference
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,7 @@ def open_page(name: str, query: dict | None = None) -> AppTest:
 
 
 def live_data(at: AppTest, view: str) -> dict:
-    """The data the page sent to its live view ``view`` (kdviz.live), parsed."""
+    """The data the page sent to its live view ``view`` (kdviz.viz.live), parsed."""
     sent = [json.loads(e.proto.bytes or e.proto.json) for e in at.get("bidi_component")]  # ui.live sends JSON bytes
     found = [d for d in sent if d["view"] == view]
     assert len(found) == 1, f"{len(found)} live views {view!r}"
@@ -54,7 +54,7 @@ def u8(b64: str) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def students(res):
-    return explore.student_states(res)  # the same seeded reference students the page shows (ui.reference_students)
+    return reference.student_states(res)  # the same seeded reference students the page shows (ui.reference_students)
 
 
 def test_losses_default_shows_both_terms(res, students):

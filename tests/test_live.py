@@ -1,7 +1,7 @@
 """The live view in a real browser: T (and γ) dragged and keyed on the Temperature and Losses pages.
 
-* the numbers the views show (their data attributes, ``kdviz/live/__init__.py``) equal
-  :mod:`kdviz.explore` at the T (and γ) reached by arrow keys and by a mouse drag, to 1e-6;
+* the numbers the views show (their data attributes, ``kdviz/viz/live/__init__.py``) equal
+  :mod:`kdviz.maths.explore` at the T (and γ) reached by arrow keys and by a mouse drag, to 1e-6;
 * a drag of T redraws many frames and sends nothing to the server until the release, which
   reruns the script exactly once (the frame rate and the release → rerun time are printed);
 * no traceback and no view in error, in English and 中文;
@@ -20,14 +20,15 @@ import urllib.parse
 
 import numpy as np
 import pytest
-
 from browser import ROOT, needs_browser, socket_log, view_attrs, wait_idle
-from kdviz import explore
-from kdviz.i18n import tr
+
+from kdviz.base.i18n import tr
+from kdviz.maths import explore
+from kdviz.train import reference
 
 SHOTS = ROOT / "artifacts" / "screenshots" / "live"
 pytestmark = needs_browser("live view test")
-TOL = 1e-6  # absolute, or relative for values > 1 (the contract of kdviz/live/kdmath.js)
+TOL = 1e-6  # absolute, or relative for values > 1 (the contract of kdviz/viz/live/kdmath.js)
 
 
 def close(shown, want) -> bool:
@@ -73,7 +74,7 @@ def drag_to(page, testid: str, fraction: float, steps: int = 60) -> float:
 
 
 def check_temperature(page, res) -> float:
-    """The Temperature views' numbers against kdviz.explore at the T they show; returns that T."""
+    """The Temperature views' numbers against kdviz.maths.explore at the T they show; returns that T."""
     T = float(attrs(page, "softmax")["t"])
     digit = int(page.evaluate("new URL(location.href).searchParams.get('digit')"))
     z = res.logits.test[digit]
@@ -94,7 +95,7 @@ def check_temperature(page, res) -> float:
     named = tr("temp.map_pair_sep", "en").join(tr("temp.map_pair", "en", true=int(r["true"]), like=int(r["looks like"]), p=r["p"])
                                                for _, r in pairs.head(3).iterrows())
     sentence = page.evaluate("document.querySelector('[data-kdviz-view=\"map_text\"] .kdl-text').innerText")
-    assert sentence == tr("temp.map_explain", "en", T=T, pairs=named).replace("**", "").replace("*", "")  # formatted as kdviz.i18n
+    assert sentence == tr("temp.map_explain", "en", T=T, pairs=named).replace("**", "").replace("*", "")  # formatted as kdviz.base.i18n
     return T
 
 
@@ -122,7 +123,7 @@ def test_temperature_numbers_by_keyboard_and_drag(browser, server, res):
 
 
 def check_losses(page, res, students) -> tuple[float, float]:
-    """The Losses views' numbers (partly trained reference student, all digits) against kdviz.explore at the shown T and γ."""
+    """The Losses views' numbers (partly trained reference student, all digits) against kdviz.maths.explore at the shown T and γ."""
     T, gamma = float(attrs(page, "loss_curves")["t"]), float(attrs(page, "loss_curves")["gamma"])
     s, t, y = students.logits["partly trained"], res.logits.test, res.data.y_test
     want = explore.loss_curves(s, t, y, gamma=gamma, temperatures=[T]).iloc[0]
@@ -142,7 +143,7 @@ def check_losses(page, res, students) -> tuple[float, float]:
 
 @pytest.fixture(scope="module")
 def students(res):
-    return explore.student_states(res)  # the seeded reference students the Losses page shows
+    return reference.student_states(res)  # the seeded reference students the Losses page shows
 
 
 def test_losses_numbers_by_keyboard_and_drag(browser, server, res, students):
@@ -355,7 +356,7 @@ def test_a_release_reruns_only_the_slider_and_the_link(browser, server):
 
 def drop_releases(page) -> list:
     """Route the page's websocket so that the next live releases it sends never reach the server, as when
-    Streamlit drops a rerun request (``kdviz/live/views.js``). Returns the list of dropped messages; while
+    Streamlit drops a rerun request (``kdviz/viz/live/views.js``). Returns the list of dropped messages; while
     ``drop[0]`` is true every release is dropped."""
     dropped, drop = [], [True]
 
@@ -419,8 +420,8 @@ def test_a_release_the_server_missed_is_sent_again(browser, server):
 def test_temperature_on_fashion_mnist_names_the_classes_in_the_browser(browser, server, lang, size):
     """?data=fashion-mnist: the map the browser computes from the 10,000 test logits equals kdviz's, and its
     axes, the top-5 table and the runner-up name the clothes (in the chosen language)."""
-    from kdviz import datasets
-    from kdviz.resources import load_resources
+    from kdviz.data import datasets
+    from kdviz.train.resources import load_resources
 
     names = datasets.class_names("fashion-mnist", lang)
     context, page, log = open_page(browser, server, f"Temperature?data=fashion-mnist&T=4&lang={lang}", size=size)
@@ -442,7 +443,7 @@ def test_temperature_on_fashion_mnist_names_the_classes_in_the_browser(browser, 
     context.close()
 
 
-# --- where the dark knowledge is in the loss (issue 15): kdviz.darkknowledge, drawn live -------------------
+# --- where the dark knowledge is in the loss (issue 15): kdviz.maths.darkknowledge, drawn live -------------------
 
 def slide_T_to(page, T: float) -> None:
     """Drag the live T slider to about ``T``, then step to it with the arrow keys (every release reruns once)."""
@@ -459,8 +460,8 @@ def slide_T_to(page, T: float) -> None:
 
 def test_temperature_dark_knowledge_weight_rises_with_T(browser, server, res, students):
     """The mean 1 − p_t over the test digits that the page shows is below at T = 1 what it is at T = 8; every number
-    of the four views equals kdviz.darkknowledge at the T the slider reached."""
-    from kdviz import darkknowledge
+    of the four views equals kdviz.maths.darkknowledge at the T the slider reached."""
+    from kdviz.maths import darkknowledge
 
     context, page, log = open_page(browser, server, "Temperature?T=1")
     settle(page, 1.0)
@@ -497,7 +498,7 @@ def test_temperature_dark_knowledge_weight_rises_with_T(browser, server, res, st
 def test_losses_shows_the_soft_loss_stacked(browser, server, res, students, lang):
     """Two filled areas named TCKD and NCKD (in both languages), stacked to the soft loss the page shows, at the T
     the slider reached."""
-    from kdviz import darkknowledge
+    from kdviz.maths import darkknowledge
 
     context, page, log = open_page(browser, server, f"Losses?T=4&gamma=0.9&lang={lang}")
     stack = page.locator('[data-kdviz-view="dk_stack"]')

@@ -1,4 +1,4 @@
-"""kdviz/live/kdmath.js, the browser's copy of kdviz's math, equals kdviz to 1e-6 in a real browser.
+"""kdviz/viz/live/kdmath.js, the browser's copy of kdviz's math, equals kdviz to 1e-6 in a real browser.
 
 Debian's chromium through Playwright (one browser for the module, an ``about:blank`` page, no server):
 the file's text is evaluated alone in strict mode (as the contract allows) and as an ES module, and every
@@ -7,7 +7,7 @@ seeded student (untrained, and after 3 epochs of distillation) on one ambiguous 
 confident one (logit range 45: at T = 0.5 its float32 softmax reaches 1e-39, subnormal) and all 1000
 test digits, at T ∈ {0.5, 1, 2, 4, 7.5, 20} and γ ∈ {0, 0.3, 0.7, 1} (and the pages' T × γ grid). The
 TCKD / NCKD twins (``targetCurve``, ``nonTarget``, ``weightSummary``, ``decompositionCurves``) equal
-:mod:`kdviz.darkknowledge` (float64) and a numpy log-space formula there too, and on logits of ±1e4.
+:mod:`kdviz.maths.darkknowledge` (float64) and a numpy log-space formula there too, and on logits of ±1e4.
 
 Both sides see identical inputs: the float32 logits go to the browser as base64 of little-endian
 float32 (decoded by ``decodeF32``) and to kdviz as float64 tensors of the same values.
@@ -31,15 +31,15 @@ import math
 import numpy as np
 import pytest
 import torch
-
 from browser import ROOT, needs_browser
 
-from kdviz import darkknowledge, explore
-from kdviz.losses import decompose_kd, distillation_loss, soften
-from kdviz.metrics import entropy_bits
+from kdviz.maths import darkknowledge, explore
+from kdviz.maths.losses import decompose_kd, distillation_loss, soften
+from kdviz.maths.metrics import entropy_bits
+from kdviz.train import reference
 
 SHOTS = ROOT / "artifacts" / "screenshots"  # the conftest ``browser`` fixture wants it; nothing is shot here
-KDMATH = (ROOT / "kdviz" / "live" / "kdmath.js", ROOT / "kdviz" / "live" / "kdmath_dkd.js")  # evaluated together, in order
+KDMATH = (ROOT / "kdviz" / "viz" / "live" / "kdmath.js", ROOT / "kdviz" / "viz" / "live" / "kdmath_dkd.js")  # evaluated together, in order
 
 
 def kdmath_source() -> str:
@@ -145,7 +145,7 @@ def kdviz_grad_norms_f64(s, t, y, T):
 @pytest.fixture(scope="module")
 def real(res):
     """Real logits: the teacher's and two students' on the test digits, as float32 numpy arrays, and the labels."""
-    states = explore.student_states(res, partial_epochs=1, full_epochs=3)  # ~3 s; the page's reference student, shorter
+    states = reference.student_states(res, partial_epochs=1, full_epochs=3)  # ~3 s; the page's reference student, shorter
     teacher = res.logits.test.numpy().astype(np.float32)
     y = res.data.y_test.numpy().astype(np.int64)
     gap = teacher.max(1) - teacher.min(1)
@@ -413,7 +413,7 @@ def test_gradient_norms(losses_js, real, capsys):
     report(capsys, "gradNorms")
 
 
-# --- TCKD and NCKD (kdviz.darkknowledge) --------------------------------------------------------------
+# --- TCKD and NCKD (kdviz.maths.darkknowledge) --------------------------------------------------------------
 
 def np_log_softmax(z, T):
     x = np.asarray(z, dtype=float) / T

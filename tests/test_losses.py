@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from kdviz import distillation_loss, soften
-from kdviz.losses import loss_terms
+from kdviz.maths.losses import loss_terms
 
 
 def np_log_softmax(z):

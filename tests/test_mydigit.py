@@ -1,10 +1,10 @@
-"""kdviz.mydigit: a digit's logits, its place in the PCA map, and its nearest test digits."""
+"""kdviz.lab.mydigit: a digit's logits, its place in the PCA map, and its nearest test digits."""
 
 import numpy as np
 import torch
 
-from kdviz import mydigit
-from kdviz.losses import soften
+from kdviz.lab import mydigit
+from kdviz.maths.losses import soften
 
 
 def test_logits_for_a_test_digit_are_the_cached_logits(res):

@@ -4,10 +4,11 @@ chosen language, a data problem said as one (not blamed on the teacher), and nev
 import numpy as np
 import pytest
 import streamlit as st
-
-from kdviz import datasets, i18n
 from test_idx import make_set, write_set
 from test_lesson_pages import open_page
+
+from kdviz.base import i18n
+from kdviz.data import datasets
 
 
 def _secret(root):
@@ -43,13 +44,13 @@ def test_a_bad_folder_says_what_kind_of_problem_without_its_path(tmp_path, cache
 
 
 def test_a_teacher_problem_names_no_server_path(monkeypatch):
-    import kdviz.resources
-    from kdviz.teacher import TeacherError
+    import kdviz.train.resources
+    from kdviz.train.teacher import TeacherError
 
     def broken(*a, **k):
         raise TeacherError("teacher weights /srv/secret-place/teacher.safetensors are truncated")
 
-    monkeypatch.setattr(kdviz.resources, "load_resources", broken)
+    monkeypatch.setattr(kdviz.train.resources, "load_resources", broken)
     st.cache_resource.clear()
     try:
         text = _only_error(open_page("pages/1_Temperature.py", {"lang": "zh"}))

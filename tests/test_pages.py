@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kdviz import explore, models
+from kdviz.maths import explore
+from kdviz.train import models, reference
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +33,7 @@ def charts(at) -> dict[str, dict]:
 
 
 def live_data(at, view: str) -> dict:
-    """The data the page sent to its live view ``view`` (kdviz.live), parsed."""
+    """The data the page sent to its live view ``view`` (kdviz.viz.live), parsed."""
     sent = [json.loads(e.proto.bytes or e.proto.json) for e in at.get("bidi_component")]  # ui.live sends JSON bytes
     found = [d for d in sent if d["view"] == view]
     assert len(found) == 1, f"{len(found)} live views {view!r}"
@@ -98,7 +99,7 @@ def test_losses_page_shows_the_formula_values(res):
     at.session_state["gamma"] = 0.5
     at.run()
     assert not at.exception
-    states = explore.student_states(res)
+    states = reference.student_states(res)
     d = int(at.session_state["digit"])
     sent = live_data(at, "loss_numbers")  # the browser computes the losses from these (tests/test_live.py)
     f32 = lambda b64: np.frombuffer(base64.b64decode(b64), "<f4")  # noqa: E731
@@ -130,10 +131,10 @@ def test_train_page_run_adds_to_history(res):
 
 
 def test_train_headline_gain_has_its_paired_standard_error(res):
-    """The headline's gain and ± are the paired standard error of kdviz.runs; 3 seeds give mean ± sample std."""
-    from kdviz import runs as kruns
+    """The headline's gain and ± are the paired standard error of kdviz.train.runs; 3 seeds give mean ± sample std."""
     from kdviz.lab import results as labres
-    from kdviz import shipped
+    from kdviz.lab import shipped
+    from kdviz.train import runs as kruns
 
     at = app("pages/3_Train.py", timeout=180)
     ship = shipped.load("fewer_labels", data_fingerprint=res.data.fingerprint, teacher_sha256=res.teacher_meta["sha256"])
@@ -166,7 +167,7 @@ def test_train_headline_gain_has_its_paired_standard_error(res):
 def test_train_press_waits_in_the_queue_and_cancel_frees_its_place(res, monkeypatch):
     """Every slot of the server's training queue held: a press waits, shows its place, Cancel frees it; when the
     slots free up, the waiting press trains and its run is kept."""
-    from kdviz import trainqueue
+    from kdviz.serve import trainqueue
 
     q = trainqueue.shared()
     monkeypatch.setattr(q, "stale_s", 60.0)  # a slow machine's AppTest runs must not drop the place between polls
@@ -218,7 +219,7 @@ def test_train_press_waits_in_the_queue_and_cancel_frees_its_place(res, monkeypa
     ("KDVIZ_TRAIN_WORKERS", "gpu", "KDVIZ_TRAIN_WORKERS must be one of processes, threads, got 'gpu'"),
 ], ids=["slots", "workers"])
 def test_train_bad_setting_is_one_line(monkeypatch, setting, value, message):
-    from kdviz import trainqueue
+    from kdviz.serve import trainqueue
 
     monkeypatch.setattr(trainqueue, "_shared", None)  # read the setting again
     monkeypatch.setenv(setting, value)
@@ -236,8 +237,8 @@ def test_train_presses_train_in_the_worker_processes(res):
     import psutil
     import torch
 
-    from kdviz import trainqueue, workers
-    from kdviz.train import train_student
+    from kdviz.serve import trainqueue, workers
+    from kdviz.train.loop import train_student
 
     at = app("pages/3_Train.py", timeout=120)
     pool = workers.shared(trainqueue.shared().slots)

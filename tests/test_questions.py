@@ -1,4 +1,4 @@
-"""The guided demo's questions (kdviz.questions, issue 29 item 3): every truth against an independent numpy
+"""The guided demo's questions (kdviz.serve.questions, issue 29 item 3): every truth against an independent numpy
 computation from the teacher's logits or the shipped JSON read with json; the catalog; answers and histograms."""
 
 import functools
@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 import torch
 
-from kdviz import datasets, i18n, idx
-from kdviz import questions as Q
-from kdviz.explore import StudentStates
+from kdviz.base import i18n
+from kdviz.data import datasets, idx
+from kdviz.serve import questions as Q
+from kdviz.train.reference import StudentStates
 
 RESULTS = Path(__file__).resolve().parents[1] / "kdviz" / "results"
 FASHION = datasets.dataset("fashion-mnist")
@@ -42,7 +43,7 @@ def fake_students(n: int, seed: int = 0) -> StudentStates:
 @functools.cache
 def fashion_or_none():
     """Fashion-MNIST's resources, or None when it is not installed."""
-    from kdviz.resources import load_resources
+    from kdviz.train.resources import load_resources
 
     return load_resources(dataset="fashion-mnist") if idx.FASHION_MNIST_DIR.is_dir() and FASHION.teacher.exists() else None
 
@@ -137,11 +138,11 @@ def test_losses_gradient_verdict_follows_the_band(res):
 
 
 def test_losses_default_student_is_the_pages_reference_student(res, cache):
-    """Without ``students``, the Losses page's own reference student (explore.student_states, disk-cached)."""
-    from kdviz import explore
+    """Without ``students``, the Losses page's own reference student (reference.student_states, disk-cached)."""
+    from kdviz.train import reference
 
     qs = Q.questions_for("losses", res, view(res))
-    states = explore.student_states(res, full_epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))  # from the cache
+    states = reference.student_states(res, full_epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))  # from the cache
     want = Q.questions_for("losses", res, view(res), students=states)
     assert [q.truth for q in qs] == [q.truth for q in want]
     s, t, y = states.logits["partly trained"].numpy(), res.logits.test.numpy(), res.data.y_test.numpy()
@@ -354,7 +355,7 @@ def test_the_public_names_resolve_and_the_module_never_imports_streamlit():
     import sys
 
     assert len(Q.__all__) == len(set(Q.__all__)) and all(hasattr(Q, name) for name in Q.__all__)
-    code = "import sys, kdviz.questions; print('streamlit' in sys.modules)"
+    code = "import sys, kdviz.serve.questions; print('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
 
 

@@ -18,7 +18,6 @@ import urllib.parse
 
 import numpy as np
 import pytest
-
 from browser import ROOT, Server, needs_browser, view_attrs, wait_idle
 
 SHOTS = ROOT / "docs" / "screenshots"

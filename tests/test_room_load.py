@@ -16,7 +16,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from roomclass import run_room_class
 from test_classroom import needs_nginx
 
@@ -75,10 +74,9 @@ def test_a_room_that_obeys_students_is_caught():
     import asyncio
     import json
 
-    from websockets.asyncio.server import serve
-
     from classroom import Session
     from roomclass import RoomReport, RoomSocket, _forge
+    from websockets.asyncio.server import serve
 
     sockets, room = set(), {"seq": 0, "view": None, "question": None, "revealed": None}
 

@@ -1,13 +1,13 @@
 """The lecturer's room on the Streamlit side (issue 29, ui/room.py), with AppTest and the in-process store.
 
-* "Start a class" creates a room in this process's store (:func:`kdviz.rooms.rooms_from_env`) whose lecturer is this
+* "Start a class" creates a room in this process's store (:func:`kdviz.serve.rooms.rooms_from_env`) whose lecturer is this
   session (the store accepts its token), and shows the code and the join link (``?room=CODE``, no token);
 * a student's ``?room=CODE`` joins, and each run of a following student starts from the room's view: T, γ, digit,
   and the lecturer's page (a page switch);
 * a wrong code is one line, a malformed one the link's one line; a forged ``?token=`` gives no lecturer control and
   is dropped from the address bar;
 * "Explore on my own" stops following, "Follow again" jumps to the lecturer's view;
-* the lecturer's "Ask the class" and "Reveal" call the store with the question of kdviz.questions and its truth,
+* the lecturer's "Ask the class" and "Reveal" call the store with the question of kdviz.serve.questions and its truth,
   checked against a softmax computed here.
 """
 
@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from kdviz import i18n, rooms
+from kdviz.base import i18n
+from kdviz.serve import rooms
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120

@@ -1,4 +1,4 @@
-"""The room store (kdviz.rooms, kdviz.rooms_redis): every behaviour against both stores, in memory and in Redis.
+"""The room store (kdviz.serve.rooms, kdviz.serve.rooms_redis): every behaviour against both stores, in memory and in Redis.
 
 The Redis store runs against its own ``redis-server`` (a free port, a temporary folder, no persistence), started
 here and stopped after the module; without /usr/bin/redis-server those cases are skipped, unless
@@ -16,8 +16,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from kdviz import rooms as kr
-from kdviz.rooms import ALPHABET, MAX_MEMBERS, MAX_ROOMS, ROOM_TTL_S, MemoryRooms, RoomError, View
+from kdviz.serve import rooms as kr
+from kdviz.serve.rooms import ALPHABET, MAX_MEMBERS, MAX_ROOMS, ROOM_TTL_S, MemoryRooms, RoomError, View
 
 REDIS_SERVER = "/usr/bin/redis-server"
 NUMBER_Q = {"qid": "temperature.top_p@T8#941/mnist-5k", "step": "temperature", "kind": "number", "text_key": "q.x",
@@ -88,7 +88,7 @@ def make(request):
     def build(**options):
         if request.param == "memory":
             return MemoryRooms(**options)
-        from kdviz.rooms_redis import RedisRooms
+        from kdviz.serve.rooms_redis import RedisRooms
 
         url = request.getfixturevalue("redis_url")
         store = RedisRooms(url, **options)
@@ -381,7 +381,7 @@ def test_thread_safety(make):
 
 
 def test_a_second_replica_sees_the_room_and_its_broadcasts(redis_url):
-    from kdviz.rooms_redis import RedisRooms
+    from kdviz.serve.rooms_redis import RedisRooms
 
     one, two = RedisRooms(redis_url), RedisRooms(redis_url)
     try:
@@ -408,7 +408,7 @@ def test_a_second_replica_sees_the_room_and_its_broadcasts(redis_url):
 
 
 def test_losing_redis_loses_only_the_room(tmp_path):
-    from kdviz.rooms_redis import RedisRooms
+    from kdviz.serve.rooms_redis import RedisRooms
 
     with redis_server(tmp_path) as (url, proc):
         store = RedisRooms(url)
@@ -428,7 +428,7 @@ def test_losing_redis_loses_only_the_room(tmp_path):
 
 def test_the_listener_reconnects_when_redis_comes_back(tmp_path):
     """Redis restarted (empty): new rooms work again, and their messages reach this process's subscribers."""
-    from kdviz.rooms_redis import RedisRooms
+    from kdviz.serve.rooms_redis import RedisRooms
 
     with redis_server(tmp_path) as (url, proc):
         store = RedisRooms(url)
@@ -461,7 +461,7 @@ def _creates(store) -> bool:
 
 def test_redis_that_hangs_is_unavailable_within_two_seconds(tmp_path):
     """A stopped (not dead) Redis: the socket timeout ends each call, no hang."""
-    from kdviz.rooms_redis import RedisRooms
+    from kdviz.serve.rooms_redis import RedisRooms
 
     with redis_server(tmp_path) as (url, proc):
         store = RedisRooms(url)
@@ -485,7 +485,7 @@ def _snapshot_ok(store, code) -> bool:
 
 
 def test_redis_client_only_when_asked():
-    """kdviz.rooms never imports redis-py at module level (only RedisRooms does, when KDVIZ_ROOMS asks for it)."""
+    """kdviz.serve.rooms never imports redis-py at module level (only RedisRooms does, when KDVIZ_ROOMS asks for it)."""
     import ast
     from pathlib import Path
 

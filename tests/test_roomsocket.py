@@ -1,4 +1,4 @@
-"""The room's websocket (kdviz.roomsocket) on a tiny Starlette app, and mounted on a real ``streamlit run``.
+"""The room's websocket (kdviz.serve.roomsocket) on a tiny Starlette app, and mounted on a real ``streamlit run``.
 
 Starlette's TestClient speaks the protocol of design.md as a browser would: hello/welcome and the roles, forged
 lecturer messages from a student, malformed frames, the rate limit, the Origin check, members counted on join and
@@ -20,8 +20,8 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from kdviz import roomsocket
-from kdviz.rooms import MemoryRooms, View
+from kdviz.serve import roomsocket
+from kdviz.serve.rooms import MemoryRooms, View
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = {"qid": "temperature.runner_up#941", "step": "temperature", "kind": "class", "text_key": "q.x", "fields": {},
@@ -157,7 +157,7 @@ def test_malformed_frames_then_too_many(room):
 
 
 class FrozenTime:
-    """Stands in for the module ``time`` in kdviz.roomsocket: ``monotonic()`` moves only when the test says."""
+    """Stands in for the module ``time`` in kdviz.serve.roomsocket: ``monotonic()`` moves only when the test says."""
 
     def __init__(self):
         self.now = 1000.0
@@ -282,7 +282,7 @@ import gc, json, sys
 sys.path.insert(0, {root!r})
 gc.freeze()  # as ui/core.py does: the mount must not rely on gc.get_referrers
 import streamlit as st
-from kdviz.rooms import rooms_from_env
+from kdviz.serve.rooms import rooms_from_env
 from ui.room_server import mount_room_route
 
 why = mount_room_route()
@@ -382,7 +382,7 @@ def test_two_replicas_share_a_room_through_redis(tmp_path):
     """A lecturer's socket on replica 1 drives a student's socket on replica 2 (two apps, two stores, one Redis)."""
     from test_rooms import redis_server
 
-    from kdviz.rooms_redis import RedisRooms
+    from kdviz.serve.rooms_redis import RedisRooms
 
     with redis_server(tmp_path) as (url, _):
         one, two = RedisRooms(url), RedisRooms(url)

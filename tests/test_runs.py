@@ -1,4 +1,4 @@
-"""kdviz.runs: what the Train page keeps per run, and the safetensors weights it offers for download."""
+"""kdviz.train.runs: what the Train page keeps per run, and the safetensors weights it offers for download."""
 
 import math
 import statistics
@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import torch
 
-from kdviz import press as kpress
-from kdviz import runs
-from kdviz.models import StudentMLP
-from kdviz.train import TrainConfig, predict_logits, train_student
+from kdviz.serve import press as kpress
+from kdviz.train import runs
+from kdviz.train.loop import TrainConfig, predict_logits, train_student
+from kdviz.train.models import StudentMLP
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +139,7 @@ def finish(press: kpress.Press) -> kpress.PressView:
 
 def test_press_keeps_every_run_without_anyone_following(res):
     """A press trains its seeds in its own thread and hands each run over even if no page follows it."""
-    from kdviz.trainqueue import TrainQueue
+    from kdviz.serve.trainqueue import TrainQueue
 
     q = TrainQueue(2)
     got = []
@@ -158,7 +158,7 @@ def test_press_keeps_every_run_without_anyone_following(res):
 
 
 def test_press_waiting_without_heartbeat_is_dropped_and_trains_nothing(res):
-    from kdviz.trainqueue import TrainQueue
+    from kdviz.serve.trainqueue import TrainQueue
 
     q = TrainQueue(1, stale_s=0.05)  # the learner left: nobody calls heartbeat
     holder = q.join("another learner")
@@ -172,7 +172,7 @@ def test_press_waiting_without_heartbeat_is_dropped_and_trains_nothing(res):
 
 
 def test_press_error_is_one_line(res):
-    from kdviz.trainqueue import TrainQueue
+    from kdviz.serve.trainqueue import TrainQueue
 
     q = TrainQueue(1)
     data = res.data

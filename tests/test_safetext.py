@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from kdviz.safetext import LIMIT, inert, markdown_literal, short
-from kdviz.urlstate import PARAMS, Problem, parse_query
+from kdviz.base.safetext import LIMIT, inert, markdown_literal, short
+from kdviz.serve.urlstate import PARAMS, Problem, parse_query
 
 HOSTILE = [
     "[Log in again](https://evil.example/login)",

@@ -1,7 +1,7 @@
 """One training for the whole class (issue 29 item 4): presses with the same settings train once.
 
-Every test counts the trainings by wrapping the training function that :mod:`kdviz.press` calls, and checks
-the numbers against a fresh training of its own (:func:`kdviz.train.train_pair`): seeded, deterministic, so
+Every test counts the trainings by wrapping the training function that :mod:`kdviz.serve.press` calls, and checks
+the numbers against a fresh training of its own (:func:`kdviz.train.loop.train_pair`): seeded, deterministic, so
 a press that followed another's training must hold exactly the numbers its own would have given.
 """
 
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from kdviz import press as kpress
-from kdviz import runs as kruns
-from kdviz.train import TrainConfig, train_pair
-from kdviz.trainqueue import TrainQueue
+from kdviz.serve import press as kpress
+from kdviz.serve.trainqueue import TrainQueue
+from kdviz.train import runs as kruns
+from kdviz.train.loop import TrainConfig, train_pair
 
 CONFIG = TrainConfig(epochs=1, hidden=(16,))  # a fast press: one epoch of a 784-16-10 student and its baseline
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,10 +7,9 @@ import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
 import pytest
-
-from kdviz import plots, style
-
 from test_i18n import all_figures
+
+from kdviz.viz import plots, style
 
 
 def fonts(node, path=""):
@@ -26,7 +25,7 @@ def fonts(node, path=""):
 
 
 def wcag(hex_colour: str) -> float:
-    """Contrast with white, computed here from the WCAG 2 definition (independently of kdviz.style)."""
+    """Contrast with white, computed here from the WCAG 2 definition (independently of kdviz.viz.style)."""
     def channel(c):
         c /= 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
@@ -116,7 +115,7 @@ def test_a_refilled_training_figure_is_the_figure_built_from_the_longer_historie
     """The live chart of a training is built once and refilled: the result must equal a fresh build."""
     import pandas as pd
 
-    from kdviz import plots
+    from kdviz.viz import plots
 
     def hist(n, shift):
         e = np.arange(1, n + 1)

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from kdviz import TEACHER_PATH, TeacherError, load_teacher
-from kdviz.metrics import accuracy
-from kdviz.teacher import REBUILD_COMMAND
+from kdviz.maths.metrics import accuracy
+from kdviz.train.teacher import REBUILD_COMMAND
 
 
 def test_shipped_teacher_accuracy(res):

@@ -4,8 +4,9 @@ tour."""
 
 import re
 
-from kdviz.i18n import MESSAGES
 from test_demo import run
+
+from kdviz.base.i18n import MESSAGES
 
 DEMO_ENDED = "_demo_ended"  # ui.demo.DEMO_ENDED: the session key of an ended tour
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from kdviz import TrainConfig, train_student
-from kdviz.train import TeacherLogits, train_pair
+from kdviz.train.loop import TeacherLogits, train_pair
 
 FAST = TrainConfig(epochs=2, seed=0)
 

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browser import ROOT, needs_browser, wait_idle
 
 SHOTS = Path(os.environ.get("KDVIZ_SCREENSHOTS", ROOT / "artifacts" / "screenshots")) / "train"
@@ -43,7 +42,7 @@ def test_the_info_box_names_what_a_press_would_train():
 
 
 def test_a_queued_press_shows_its_place_not_press_train(monkeypatch):
-    from kdviz import trainqueue
+    from kdviz.serve import trainqueue
 
     q = trainqueue.shared()
     monkeypatch.setattr(q, "stale_s", 60.0)  # a slow machine's AppTest runs must not drop the place between polls

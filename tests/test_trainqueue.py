@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from kdviz import trainqueue
-from kdviz.trainqueue import TrainQueue
+from kdviz.serve import trainqueue
+from kdviz.serve.trainqueue import TrainQueue
 
 
 class FakeClock:

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from kdviz.i18n import MESSAGES
-from kdviz.urlstate import Problem, parse_query, to_query
+from kdviz.base.i18n import MESSAGES
+from kdviz.serve.urlstate import Problem, parse_query, to_query
 
 
 def test_valid_round_trip():

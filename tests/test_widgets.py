@@ -12,8 +12,12 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from kdviz import datasets, explore, idx, plots, widgets
-from kdviz.train import TrainConfig
+from kdviz import widgets
+from kdviz.data import datasets, idx
+from kdviz.maths import explore
+from kdviz.train import reference
+from kdviz.train.loop import TrainConfig
+from kdviz.viz import plots
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -129,7 +133,7 @@ def test_the_image_chooser_and_the_class_follow_each_other(temperature, res):
 
 def test_opening_view(res):
     box = widgets.temperature_explorer(res)
-    assert box.digit.value == explore.opening_digit(res)
+    assert box.digit.value == reference.opening_digit(res)
     assert int(res.data.y_test[box.digit.value]) in (4, 9)
     assert box.T.value == 4.0
 
@@ -168,7 +172,7 @@ def test_a_loss_move_shows_what_fresh_figures_show(losses, res):
     box = losses
     box.T.value, box.gamma.value = 6.0, 0.35
     s, t, y = box.states.logits["partly trained"], res.logits.test, res.data.y_test
-    from kdviz.darkknowledge import decomposition_curves
+    from kdviz.maths.darkknowledge import decomposition_curves
 
     same_data(box.curves, plots.loss_curves_figure(explore.loss_curves(s, t, y, gamma=0.35), 6.0, 0.35))
     same_data(box.grid, plots.loss_heatmap_figure(explore.loss_grid(s, t, y), explore.T_GRID, explore.GAMMA_GRID, 6.0, 0.35))
@@ -207,7 +211,7 @@ def test_train_live_appends_one_point_per_epoch_and_refuses_a_second_press(res):
     assert figure.data[0].y[-1] == pytest.approx(100 * distilled.test_acc)
     assert f"{100 * distilled.test_acc:.1f} %" in box.status.value and f"{100 * baseline.test_acc:.1f} %" in box.status.value
     # the same numbers as the library's own run with that config
-    from kdviz.train import train_student
+    from kdviz.train.loop import train_student
 
     again = train_student(res.data, res.logits, TrainConfig(epochs=2, seed=1))
     assert again.test_acc == distilled.test_acc
@@ -263,7 +267,7 @@ def test_progress_bar_shows_the_library_progress():
 @pytest.mark.skipif(not idx.FASHION_MNIST_DIR.is_dir() and os.environ.get("KDVIZ_REQUIRE_DATASETS") != "1",
                     reason="Fashion-MNIST not installed (apt-get install -y dataset-fashion-mnist)")
 def test_fashion_mnist_names_the_classes():
-    from kdviz.resources import load_resources
+    from kdviz.train.resources import load_resources
 
     fashion = load_resources(dataset="fashion-mnist")
     box = widgets.temperature_explorer(fashion)

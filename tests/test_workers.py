@@ -1,4 +1,4 @@
-"""Trainings in worker processes (kdviz.workers): the same numbers as in the server, streamed, and robust to a
+"""Trainings in worker processes (kdviz.serve.workers): the same numbers as in the server, streamed, and robust to a
 worker that dies."""
 
 import os
@@ -8,9 +8,9 @@ import time
 import pytest
 import torch
 
-from kdviz import workers
-from kdviz.train import TrainConfig, train_student
-from kdviz.workers import WorkerError, WorkerPool
+from kdviz.serve import workers
+from kdviz.serve.workers import WorkerError, WorkerPool
+from kdviz.train.loop import TrainConfig, train_student
 
 CONFIG = TrainConfig(hidden=(32,), epochs=3)
 

@@ -1,8 +1,8 @@
 """Your digit in a real browser (issue 28, item 7): the live T slider and the canvas's toolbar.
 
-* the ``compare`` live view (kdviz/live/views_mine.js) shows the teacher's and the student's softmax at T of an
+* the ``compare`` live view (kdviz/viz/live/views_mine.js) shows the teacher's and the student's softmax at T of an
   uploaded test-digit photo equal to numpy's and kdviz's softmax of those models' logits, to 1e-6, at every T
-  a drag step reaches; its title is the catalog's, formatted as kdviz.i18n;
+  a drag step reaches; its title is the catalog's, formatted as kdviz.base.i18n;
 * a drag of T redraws it with no message to the server; the release reruns the whole page once, and the
   digit map drawn by the server shows the new T;
 * at 390 × 844 (and 1280 × 720), in English and 中文, the canvas's toolbar (undo, clear), shown when the canvas
@@ -18,16 +18,18 @@ import json
 
 import numpy as np
 import pytest
+from browser import ROOT, needs_browser, socket_log, view_attrs, wait_idle
 from PIL import Image
 
-from browser import ROOT, needs_browser, socket_log, view_attrs, wait_idle
-from kdviz import digits, explore, mydigit
-from kdviz.i18n import tr
-from kdviz.losses import soften
+from kdviz.base.i18n import tr
+from kdviz.data import digits
+from kdviz.lab import mydigit
+from kdviz.maths.losses import soften
+from kdviz.train import reference
 
 SHOTS = ROOT / "artifacts" / "screenshots" / "live"
 pytestmark = needs_browser("Your digit browser test")
-TOL = 1e-6  # the contract of kdviz/live/kdmath.js
+TOL = 1e-6  # the contract of kdviz/viz/live/kdmath.js
 DIGIT = 11  # a test digit, photographed (scaled to 140 px) and uploaded
 
 
@@ -71,7 +73,7 @@ def upload(page, res, lang="en") -> None:
 def logits(res):
     """The teacher's and the reference student's (10,) logits of the uploaded photo, as the page computes them."""
     image = digits.digit_from_upload(photo(res))
-    student = explore.student_states(res).model  # the page's student when the session has no run of its own
+    student = reference.student_states(res).model  # the page's student when the session has no run of its own
     return mydigit.logits_for(res.teacher, res.data, image), mydigit.logits_for(student, res.data, image)
 
 

@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from kdviz import digits, mydigit
+from kdviz.data import digits
+from kdviz.lab import mydigit
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "6_Your_digit.py")

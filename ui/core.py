@@ -17,9 +17,14 @@ import streamlit as st
 import torch
 from streamlit.errors import StreamlitAPIException
 
-from kdviz import datasets, explore, i18n, idx, safetext, shipped, style, urlstate
-from kdviz import resources as kdviz_resources
-from kdviz.resources import Resources
+from kdviz.base import i18n, safetext
+from kdviz.data import datasets, idx
+from kdviz.lab import shipped
+from kdviz.serve import urlstate
+from kdviz.train import reference
+from kdviz.train import resources as kdviz_resources
+from kdviz.train.resources import Resources
+from kdviz.viz import style
 
 from .view_state import DIGIT_DATA, follow_data_set, keep_widget_values
 
@@ -27,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]  # the checkout: app.py, pages/
 # Every tensor op the pages run is tiny: one intra-op thread each, so that many sessions' script
 # threads share the cores instead of each op asking for all of them (torch's default).
 torch.set_num_threads(1)
-PAGES = [  # the one page list: script, icon, label key, home-card key, page-title key (kdviz.i18n)
+PAGES = [  # the one page list: script, icon, label key, home-card key, page-title key (kdviz.base.i18n)
     ("app.py", ":material/home:", "nav.home", None, "home.title"),
     ("pages/1_Temperature.py", ":material/thermostat:", "nav.temperature", "home.card_temperature", "temp.title"),
     ("pages/2_Losses.py", ":material/balance:", "nav.losses", "home.card_losses", "losses.title"),
@@ -143,11 +148,11 @@ def words(key: str) -> str:
 
 
 @st.cache_resource(show_spinner=False)
-def _reference_students(dataset: str = datasets.DEFAULT, folder: str = "") -> "explore.StudentStates":
+def _reference_students(dataset: str = datasets.DEFAULT, folder: str = "") -> "reference.StudentStates":
     """Read from the disk cache that :func:`reference_students` filled first (no Streamlit call in here: a cached
     function replays the elements it drew, and a progress bar drawn from here broke other sessions' replays)."""
     res = _resources(dataset, folder)
-    states = explore.student_states(res, full_epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))  # disk-cached
+    states = reference.student_states(res, full_epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))  # disk-cached
     gc.freeze()  # as the resources: server-long
     return states
 
@@ -155,7 +160,7 @@ def _reference_students(dataset: str = datasets.DEFAULT, folder: str = "") -> "e
 _STUDENT_TRAINING = threading.Lock()  # one reference student trained at a time, under one learner's progress bar
 
 
-def reference_students() -> "explore.StudentStates":
+def reference_students() -> "reference.StudentStates":
     """One default student (784-128-10, T = 4, γ = 0.9, seed 0) at 0, 1 and its data set's default epochs (30 on the
     MNIST digits, 5 on Fashion-MNIST), per data set, shared by all sessions."""
     args = _data_args(dataset())
@@ -172,7 +177,7 @@ def reference_students() -> "explore.StudentStates":
 
     try:
         with _STUDENT_TRAINING:  # trained (or found on disk) here, outside the cache; other learners wait, then read it
-            explore.student_states(res, full_epochs=epochs, progress=progress)
+            reference.student_states(res, full_epochs=epochs, progress=progress)
         states = _reference_students(*args)
     finally:
         bar.empty()
@@ -182,7 +187,7 @@ def reference_students() -> "explore.StudentStates":
 
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}  # no plotly toolbar over the titles
 PRESENT_SCALE = 1.3  # ?present=1: text and chart heights × this
-CHART_TITLE_CSS = "font-weight: 600; font-size: 1.125rem; line-height: 1.4"  # 18 px, as kdviz.style's
+CHART_TITLE_CSS = "font-weight: 600; font-size: 1.125rem; line-height: 1.4"  # 18 px, as kdviz.viz.style's
 PRESENT_CSS = "html { font-size: 20px; } [data-testid='stMainBlockContainer'] { max-width: 100%; padding-left: 2rem; padding-right: 2rem; }"
 
 
@@ -243,7 +248,7 @@ DATA_ERRORS = {"missing": "error.data_missing", "bad": "error.data_bad", "too_la
 
 
 def resources_error(err: BaseException) -> str:
-    """What the page says when :func:`resources` failed: a data problem (:class:`kdviz.idx.IDXError`, by its
+    """What the page says when :func:`resources` failed: a data problem (:class:`kdviz.data.idx.IDXError`, by its
     ``reason``) or else the teacher's, from the catalog; the exception itself, which names server paths,
     goes to the server's log."""
     print(f"kdviz: {dataset()}: {one_line(err)}", file=sys.stderr)
@@ -271,8 +276,8 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
                data_note: str = "data.page_default") -> Resources | None:
     """Call first on every page. Returns the shared resources, or None (with one error line) if unusable.
 
-    ``title``: a key of ``kdviz.i18n.MESSAGES`` (shown in the chosen language), or plain text kept as is.
-    ``data``: the data sets (:data:`kdviz.datasets.KEYS`) the page takes; when the session chose another, the
+    ``title``: a key of ``kdviz.base.i18n.MESSAGES`` (shown in the chosen language), or plain text kept as is.
+    ``data``: the data sets (:data:`kdviz.data.datasets.KEYS`) the page takes; when the session chose another, the
     page says so in one line (the message key ``data_note``) and shows the default.
     """
     state = st.session_state
@@ -336,10 +341,10 @@ def start_page(title: str, *, icon: str = "🔥", data: tuple[str, ...] = (datas
 
 
 def default_view(res: Resources) -> dict:
-    """The view every page opens on: urlstate's defaults, and the test image of :func:`kdviz.explore.opening_digit`
+    """The view every page opens on: urlstate's defaults, and the test image of :func:`kdviz.train.reference.opening_digit`
     (the 4 or 9 the teacher finds most like the other, on MNIST)."""
     view = {name: urlstate.PARAMS[name][3] for name in ("T", "gamma", "seed", "method", "alpha", "beta")}
-    return view | {"digit": explore.opening_digit(res)}
+    return view | {"digit": reference.opening_digit(res)}
 
 
 def reset_view() -> None:
@@ -392,7 +397,7 @@ def _from_widget(name: str, key: str) -> None:
 
 def _view_changed() -> None:
     """The shared view changed by a control or a reset, not a live release: a release the browser still
-    waits on is older than this change, and is not sent again (``kdviz/live/views.js``)."""
+    waits on is older than this change, and is not sent again (``kdviz/viz/live/views.js``)."""
     st.session_state[VIEW_VERSION] = st.session_state.get(VIEW_VERSION, 0) + 1
 
 
@@ -480,9 +485,9 @@ def run_with_progress(label: str, fn, *args, failed: str = "common.failed", **kw
 
 
 def shipped_value(name: str, from_json):
-    """The full run ``name`` shipped with kdviz (:mod:`kdviz.shipped`) and ``from_json(result)`` of it.
+    """The full run ``name`` shipped with kdviz (:mod:`kdviz.lab.shipped`) and ``from_json(result)`` of it.
 
-    Returns ``(found, value)``: ``found`` is :class:`kdviz.shipped.Shipped` or None; ``value`` is
+    Returns ``(found, value)``: ``found`` is :class:`kdviz.lab.shipped.Shipped` or None; ``value`` is
     None when nothing is shipped, when the result is stale (another data split or teacher), or when
     ``from_json`` refuses the file (``ValueError``, ``KeyError``, ``TypeError``: a damaged file).
     Shows nothing.

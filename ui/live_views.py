@@ -1,4 +1,4 @@
-"""The live views (``kdviz/live``): T and γ computed and drawn in the browser while the learner drags; the
+"""The live views (``kdviz/viz/live``): T and γ computed and drawn in the browser while the learner drags; the
 server hears the release (issue 13)."""
 
 from __future__ import annotations
@@ -10,22 +10,21 @@ from functools import lru_cache, partial
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from kdviz import live as kdviz_live
-from kdviz import urlstate
+from kdviz.serve import urlstate
+from kdviz.viz import live as kdviz_live
 
-from .core import (HEARD, PRESENT_SCALE, VIEW_VERSION, _data_args, _log_run_time, _resources, dataset, lang, present, tr,
-                   view_link, words)
+from .core import HEARD, PRESENT_SCALE, VIEW_VERSION, _data_args, _log_run_time, _resources, dataset, lang, present, tr, view_link, words
 
-# One component for every live view (kdviz/live/): registered once per server process.
+# One component for every live view (kdviz/viz/live/): registered once per server process.
 # isolate_styles=False: its elements sit in the page's DOM (the layout checks see them); live.css is namespaced (kdl-).
 _LIVE = st.components.v2.component("kdviz_live", css=kdviz_live.css(), js=kdviz_live.script(), isolate_styles=False)
-# Folds the sidebar away after a page link is tapped on a phone (kdviz/live/phone_nav.js); ui.start_page mounts it.
+# Folds the sidebar away after a page link is tapped on a phone (kdviz/viz/live/phone_nav.js); ui.start_page mounts it.
 _PHONE_NAV = st.components.v2.component("kdviz_phone_nav", js=(kdviz_live.HERE / "phone_nav.js").read_text(encoding="utf-8"),
                                         isolate_styles=False)
 
 
 def mount(key: str, data: bytes, **callbacks) -> None:
-    """Mount the live component under ``key`` with ``data`` (a view's UTF-8 JSON, :func:`kdviz.live.view`) and its
+    """Mount the live component under ``key`` with ``data`` (a view's UTF-8 JSON, :func:`kdviz.viz.live.view`) and its
     trigger callbacks (``on_<trigger>_change``): the room views' way in (``ui.room``)."""
     _LIVE(key=key, data=data, **callbacks)
 
@@ -77,7 +76,7 @@ def _slider_fragment(key: str, params: tuple[str, ...]) -> None:
 def _live_release(key: str) -> None:
     """A live slider was released. Its ``release`` trigger, ``{"values": {"T": x, "gamma": y}, "seq": n}``,
     sets the session's shared ``T`` / ``gamma`` (and so the URL's) unless release ``n`` was heard already;
-    the slider's data then says ``heard = n``, and the browser stops sending it (see ``kdviz/live/views.js``).
+    the slider's data then says ``heard = n``, and the browser stops sending it (see ``kdviz/viz/live/views.js``).
     Values out of range or of the wrong type are ignored."""
     state = st.session_state
     release = (state.get(key) or {}).get("release")
@@ -95,7 +94,7 @@ def _live_release(key: str) -> None:
 
 
 def live(view: str, *, key: str, keys=(), params=(), **fields) -> None:
-    """Mount one live view (:mod:`kdviz.live`) under ``key`` (start it with ``_``: "Reset view" clears it).
+    """Mount one live view (:mod:`kdviz.viz.live`) under ``key`` (start it with ``_``: "Reset view" clears it).
 
     ``keys``: catalog keys whose templates the view formats in the browser; ``params``: the sliders
     ("T", "gamma") of a ``"slider"`` view, whose release reruns the script once (the page, or the

@@ -1,6 +1,6 @@
 """A lecturer's room on the Streamlit side (issue 29): Start a class, join by link or code, follow the lecturer, ask and
-reveal. The store is :mod:`kdviz.rooms`; the browser side is the live component's ``room`` and ``question`` views
-(``kdviz/live/views_room.js``), which speak to :mod:`kdviz.roomsocket` and draw what arrives without a rerun.
+reveal. The store is :mod:`kdviz.serve.rooms`; the browser side is the live component's ``room`` and ``question`` views
+(``kdviz/viz/live/views_room.js``), which speak to :mod:`kdviz.serve.roomsocket` and draw what arrives without a rerun.
 
 A session's room lives in session state: :data:`ROOM` = ``{"code", "token", "following", "published", "asked"}``
 (``token`` only for the lecturer, checked by the store; a student's is None) and :data:`MEMBER`, the browser's
@@ -19,7 +19,9 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from kdviz import datasets, i18n, rooms, safetext, urlstate
+from kdviz.base import i18n, safetext
+from kdviz.data import datasets
+from kdviz.serve import rooms, urlstate
 
 from .core import PAGES, ROOT, lang, page_url, present, switch_page, tr
 
@@ -28,7 +30,7 @@ __all__ = ["ROOM", "MEMBER", "store", "room", "member", "read_link", "notices", 
            "live_view", "sidebar", "said", "code_html", "socket_problem", "STEP_OF_PAGE"]
 
 ROOM, MEMBER = "_room", "_room_member"  # session state: the session's room, its member id (kept by "Reset view")
-SOCKET_PATH = "/_kdviz/room"  # kdviz.roomsocket, on this server (ui.room_server)
+SOCKET_PATH = "/_kdviz/room"  # kdviz.serve.roomsocket, on this server (ui.room_server)
 LINK = "_room_link"  # (code, token) read from the link on the session's first run, joined by the first follow()
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")  # secrets.token_urlsafe(24) is 32 of these
 PAGE_OF_TITLE = {"home.page_title": "home", "nav.temperature": "temperature", "nav.losses": "losses", "nav.train": "train",
@@ -43,7 +45,7 @@ BROWSER_KEYS = ("room.class", "room.members", "room.following", "room.exploring"
 
 
 def store() -> rooms.Rooms:
-    """This process's room store (``KDVIZ_ROOMS``); :class:`kdviz.rooms.RoomError` for a bad setting."""
+    """This process's room store (``KDVIZ_ROOMS``); :class:`kdviz.serve.rooms.RoomError` for a bad setting."""
     return rooms.rooms_from_env()
 
 
@@ -71,7 +73,7 @@ def member() -> str:
 def read_link(params: dict) -> list:
     """On a session's first run: ``?room=CODE`` (and the lecturer's ``&token=``) of the link, checked (the code's
     alphabet and length, a token of ≤ 64 URL-safe characters), kept for :func:`follow` to join. Returns the problems
-    (:class:`kdviz.urlstate.Problem`, said by the page's ``url.bad`` line)."""
+    (:class:`kdviz.serve.urlstate.Problem`, said by the page's ``url.bad`` line)."""
     problems, code, token = [], None, None
     if "room" in params:
         code = rooms.normalise_code(params["room"])
@@ -252,9 +254,9 @@ def code_html(code: str, px: int) -> str:
 
 def live_view(view: str, *, key: str, **fields) -> None:
     """Mount a room view (``"room"`` or ``"question"``) of the live component, with the room's socket details
-    (:data:`kdviz.live.VIEWS`). Its ``follow`` trigger (a following student's browser, when the lecturer's page, digit
+    (:data:`kdviz.viz.live.VIEWS`). Its ``follow`` trigger (a following student's browser, when the lecturer's page, digit
     or data set is not this one) reruns the script once: :func:`follow` then applies the room's view."""
-    from kdviz import live as kdviz_live
+    from kdviz.viz import live as kdviz_live
 
     from .core import PRESENT_SCALE
     from .live_views import mount

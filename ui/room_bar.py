@@ -1,5 +1,5 @@
 """The top of a page in a lecturer's room (issue 29), and the guided demo's questions: the lecturer's code and QR
-(large in presenter mode), "Ask the class" for the page's demo step (:func:`kdviz.questions.questions_for`) and
+(large in presenter mode), "Ask the class" for the page's demo step (:func:`kdviz.serve.questions.questions_for`) and
 "Reveal"; everyone's ``question`` view (a student's card, the lecturer's histogram, drawn in the browser from the
 socket's messages); and, for a learner alone, "Guess first" in the demo's bar (:func:`solo`). The room itself (store,
 join, follow, publish) is :mod:`ui.room`."""
@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kdviz import i18n, rooms, safetext
+from kdviz.base import i18n, safetext
+from kdviz.serve import rooms
 
 from .core import class_names, lang, present, resources, tr
 from .room import STEP_OF_PAGE, code_html, join_link, live_view, qr_svg, room, said, set_following, socket_problem, store
@@ -59,11 +60,11 @@ def class_bar(res) -> None:
             question_view(snap, key="_room_question")
 
 
-VIEW_STEPS = ("losses",)  # the steps whose questions use the view's T and γ (kdviz.questions: the soft share)
+VIEW_STEPS = ("losses",)  # the steps whose questions use the view's T and γ (kdviz.serve.questions: the soft share)
 
 
 def step_questions(step: str | None, res) -> list:
-    """The demo step's questions (:func:`kdviz.questions.questions_for`) for this session's view on ``res``'s data set,
+    """The demo step's questions (:func:`kdviz.serve.questions.questions_for`) for this session's view on ``res``'s data set,
     made once per server per view; [] for a page that is no demo step, or when they can't be made (said in the log)."""
     from .view_state import digit_of
 
@@ -87,7 +88,7 @@ def step_questions(step: str | None, res) -> list:
 
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _cached_questions(step: str, data: str, T: float, gamma: float, digit, lang_: str, _res, _students) -> tuple:
-    from kdviz import questions
+    from kdviz.serve import questions
 
     view = {"digit": digit, "data": data} | ({"T": T, "gamma": gamma} if T is not None else {})
     return tuple(questions.questions_for(step, _res, view, lang=lang_,
@@ -99,14 +100,14 @@ def _questions(res) -> list:
 
 
 def truth_of(q) -> dict:
-    """What the reveal shows: the true value, and its sentence in every language (computed by kdviz.questions)."""
-    from kdviz import questions
+    """What the reveal shows: the true value, and its sentence in every language (computed by kdviz.serve.questions)."""
+    from kdviz.serve import questions
 
     return {"value": q.truth, "text": {code: questions.truth_text(q, code) for code in i18n.LANGS}}
 
 
 def ask(q) -> None:
-    from kdviz import questions
+    from kdviz.serve import questions
 
     r = room()
     try:
@@ -127,8 +128,8 @@ def reveal() -> None:
 
 def ask_buttons(res, snap: dict) -> None:
     """The lecturer's "Ask the class" for each question of this page's step (in a panel, open while no question is),
-    and "Reveal" for the open one. ``snap``: the room's snapshot (:meth:`kdviz.rooms.Rooms.snapshot`)."""
-    from kdviz import questions
+    and "Reveal" for the open one. ``snap``: the room's snapshot (:meth:`kdviz.serve.rooms.Rooms.snapshot`)."""
+    from kdviz.serve import questions
 
     r = room()
     q_open = snap.get("question")
@@ -168,7 +169,7 @@ def question_view(snap: dict, *, key: str) -> None:
 def solo(step: str) -> None:
     """A learner alone (no room): "Guess first" with the step's question card in solo mode (the truth in the view's
     data, shown after "Check"; no server round trip). The guided demo's bar calls it."""
-    from kdviz import questions
+    from kdviz.serve import questions
 
     if room() is not None:
         return

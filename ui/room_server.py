@@ -1,4 +1,4 @@
-"""Mount the room's websocket (:mod:`kdviz.roomsocket`, ``/_kdviz/room``) on the running Streamlit server.
+"""Mount the room's websocket (:mod:`kdviz.serve.roomsocket`, ``/_kdviz/room``) on the running Streamlit server.
 
 Streamlit 1.67 serves on Starlette under uvicorn and offers no hook for another route, so the route is put in
 front of Streamlit's own, once per process: the running ``streamlit.web.server.server.Server`` →
@@ -67,7 +67,7 @@ def mount_room_route() -> str | None:
     with _lock:
         if _mounted is False:
             try:
-                from kdviz.roomsocket import room_route
+                from kdviz.serve.roomsocket import room_route
 
                 app, why = _starlette_app()
                 if app is not None:

@@ -8,11 +8,11 @@ from .core import tr
 
 
 def train_queue():
-    """``(queue, pool)``: the server's training queue (:func:`kdviz.trainqueue.shared`) and its worker
-    processes (:func:`kdviz.workers.shared`, one per slot; None with ``KDVIZ_TRAIN_WORKERS=threads``).
+    """``(queue, pool)``: the server's training queue (:func:`kdviz.serve.trainqueue.shared`) and its worker
+    processes (:func:`kdviz.serve.workers.shared`, one per slot; None with ``KDVIZ_TRAIN_WORKERS=threads``).
     The first call starts the workers, so a page calls it when it opens, before the press.
     ``(None, None)`` with one error line when a setting is bad."""
-    from kdviz import trainqueue, workers
+    from kdviz.serve import trainqueue, workers
 
     try:
         queue = trainqueue.shared()
@@ -24,7 +24,7 @@ def train_queue():
 
 def training_off() -> str | None:
     """Why this server can't train (a bad ``KDVIZ_TRAIN_SLOTS`` or ``KDVIZ_TRAIN_WORKERS``: one line), or None."""
-    from kdviz import trainqueue, workers
+    from kdviz.serve import trainqueue, workers
 
     try:
         trainqueue.shared()

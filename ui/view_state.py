@@ -16,7 +16,7 @@ def follow_data_set(shown: str) -> None:
     A digit of another data set (the sidebar's switch, a page that shows only the digits, the demo) would be an
     unrelated image here (MNIST's #941, a 9 the teacher finds like a 4, is a Trouser at p = 0.995 in Fashion-MNIST).
     So it is put aside for its data set, and the digit becomes the one last seen on ``shown``, or None (then
-    :func:`start_page` opens ``shown``'s lesson image, :func:`kdviz.explore.opening_digit`). Switching back returns
+    :func:`start_page` opens ``shown``'s lesson image, :func:`kdviz.train.reference.opening_digit`). Switching back returns
     to the image the learner was looking at. A link's digit belongs to the link's data set."""
     state = st.session_state
     owner = state.get(DIGIT_DATA, state["data"])  # unset: the first run (the link's data set) or after "Reset view"

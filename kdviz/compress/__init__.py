@@ -15,17 +15,16 @@ student, and every resulting model is measured the same way. One module per idea
   and the student's accuracy against the rank;
 * :mod:`~kdviz.compress.measure`: parameters, bytes as saved (dense and CSR), zeros, latency, accuracy;
 * :mod:`~kdviz.compress.methods`: every method as plain data (:class:`Method`) and the plain
-  functions that build them; the compact CNN (:class:`~kdviz.models.CompactCNN`) and the
+  functions that build them; the compact CNN (:class:`~kdviz.train.models.CompactCNN`) and the
   distilled MLP students are trained here;
 * :mod:`~kdviz.compress.compare`: :func:`compare` runs the plan for each seed, measures every
   model and caches the table; :func:`to_result` / :func:`from_result` are its JSON.
 
 A method, a note and a progress message are catalog keys with fields; their text in English
-or 中文 comes from ``kdviz/locales`` (:func:`kdviz.i18n.render`).
+or 中文 comes from ``kdviz/locales`` (:func:`kdviz.base.i18n.render`).
 """
 
-from ..models import CompactCNN, LowRankLinear, SeparableConv
-from .compare import (
+from kdviz.compress.compare import (
     ROW_KEYS,
     baseline_student,
     cached_student,
@@ -37,9 +36,9 @@ from .compare import (
     note,
     to_result,
 )
-from .config import BASES, CURVE_RANKS, DEFAULT, FAMILIES, QUICK, CompressConfig, short_training, undertrained
-from .lowrank import break_even_rank, factorize_conv, first_linear, rank_study, svd_linear, svd_rank_curve
-from .measure import (
+from kdviz.compress.config import BASES, CURVE_RANKS, DEFAULT, FAMILIES, QUICK, CompressConfig, short_training, undertrained
+from kdviz.compress.lowrank import break_even_rank, factorize_conv, first_linear, rank_study, svd_linear, svd_rank_curve
+from kdviz.compress.measure import (
     accuracy_on_test,
     latencies,
     measure,
@@ -50,10 +49,11 @@ from .measure import (
     stored_params,
     stored_sparsity,
 )
-from ..stats import to_json_rows  # the rows of compare() as JSON (one helper for every table)
-from .methods import BASE_NAMES, Method, Source, fine_tune, plan
-from .prune import finish_pruning, prunable, prune_structured, prune_unstructured, rebuild_structured, weight_sparsity
-from .quantize import quantize_dynamic, quantize_static, quiet_quantization
+from kdviz.compress.methods import BASE_NAMES, Method, Source, fine_tune, plan
+from kdviz.compress.prune import finish_pruning, prunable, prune_structured, prune_unstructured, rebuild_structured, weight_sparsity
+from kdviz.compress.quantize import quantize_dynamic, quantize_static, quiet_quantization
+from kdviz.maths.stats import to_json_rows  # the rows of compare() as JSON (one helper for every table)
+from kdviz.train.models import CompactCNN, LowRankLinear, SeparableConv
 
 __all__ = [
     "FAMILIES",

@@ -19,20 +19,18 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..data import cache_dir
-from ..diskcache import keyed_path, load_json, load_or_build, save_json
-from ..i18n import Message, render
-from ..modelfile import ModelFileError, load_model, save_model
-from ..progress import Progress, report
-from ..resources import Resources
-from ..stats import sample_std
-from ..train import TrainConfig, to_plain, torch_threads, train_student
-from .config import CURVE_RANKS, DEFAULT, CompressConfig
-from .lowrank import rank_study
-from ..stats import to_json_rows
-from .measure import accuracy_on_test, latencies, measure
-from .methods import BASE_NAMES, Method, Source, fine_tune, plan
-from .prune import finish_pruning, rebuild_structured, weight_sparsity
+from kdviz.base.diskcache import cache_dir, keyed_path, load_json, load_or_build, save_json
+from kdviz.base.i18n import Message, render
+from kdviz.base.progress import Progress, report
+from kdviz.compress.config import CURVE_RANKS, DEFAULT, CompressConfig
+from kdviz.compress.lowrank import rank_study
+from kdviz.compress.measure import accuracy_on_test, latencies, measure
+from kdviz.compress.methods import BASE_NAMES, Method, Source, fine_tune, plan
+from kdviz.compress.prune import finish_pruning, rebuild_structured, weight_sparsity
+from kdviz.maths.stats import sample_std, to_json_rows
+from kdviz.train.loop import TrainConfig, to_plain, torch_threads, train_student
+from kdviz.train.modelfile import ModelFileError, load_model, save_model
+from kdviz.train.resources import Resources
 
 __all__ = ["ROW_KEYS", "baseline_student", "cached_student", "note", "compare_key", "compare_cache_path",
            "load_cached_compare", "compare", "to_result", "from_result"]

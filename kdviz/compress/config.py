@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from ..train import TrainConfig, to_plain
+from kdviz.train.loop import TrainConfig, to_plain
 
 __all__ = ["FAMILIES", "BASES", "CompressConfig", "DEFAULT", "QUICK", "CURVE_RANKS", "undertrained", "short_training"]
 
@@ -23,7 +23,7 @@ class CompressConfig:
 
     seeds: tuple[int, ...] = (0, 1, 2)  # training seeds: students, compact CNNs, fine-tuning
     threads: int = 1  # torch threads for every latency measurement (stated with the table)
-    train_threads: int = 1  # torch threads while training or fine-tuning (see kdviz.train: 1 is fastest for these sizes)
+    train_threads: int = 1  # torch threads while training or fine-tuning (see kdviz.train.loop: 1 is fastest for these sizes)
     student_hidden: tuple[int, ...] = (128,)  # the baseline student, 784-128-10 as everywhere in kdviz
     student_epochs: int = 30  # baseline and distilled students, as TrainConfig
     distill_hidden: tuple[tuple[int, ...], ...] = ((32,), (128,), (512,))  # distilled students of several sizes

@@ -15,11 +15,11 @@ import pandas as pd
 import torch
 from torch import nn
 
-from ..data import MNISTSplit
-from ..models import LowRankLinear, SeparableConv, count_params, trainable_copy
-from ..train import torch_threads
-from ..stats import to_json_rows
-from .measure import accuracy_on_test, saved_bytes, stored_params
+from kdviz.compress.measure import accuracy_on_test, saved_bytes, stored_params
+from kdviz.data.mnist import MNISTSplit
+from kdviz.maths.stats import to_json_rows
+from kdviz.train.loop import torch_threads
+from kdviz.train.models import LowRankLinear, SeparableConv, count_params, trainable_copy
 
 __all__ = ["svd_linear", "factorize_conv", "first_linear", "break_even_rank", "svd_rank_curve", "rank_study"]
 

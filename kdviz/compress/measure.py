@@ -21,8 +21,8 @@ import torch
 from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
-from ..data import MNISTSplit
-from ..train import predict_logits, torch_threads
+from kdviz.data.mnist import MNISTSplit
+from kdviz.train.loop import predict_logits, torch_threads
 
 __all__ = ["saved_tensors", "saved_bytes", "sparse_bytes", "stored_params", "stored_sparsity", "latencies",
            "accuracy_on_test", "measure", "pareto_front"]

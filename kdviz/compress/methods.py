@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from ..data import MNISTSplit
-from ..i18n import Message, render
-from ..models import CompactCNN, describe
-from ..resources import Resources
-from ..train import TeacherLogits, TrainConfig, train_student
-from .config import BASES, DEFAULT, CompressConfig
-from .lowrank import factorize_conv, svd_linear
-from .prune import prune_structured, prune_unstructured
-from .quantize import quantize_dynamic, quantize_static
+from kdviz.base.i18n import Message, render
+from kdviz.compress.config import BASES, DEFAULT, CompressConfig
+from kdviz.compress.lowrank import factorize_conv, svd_linear
+from kdviz.compress.prune import prune_structured, prune_unstructured
+from kdviz.compress.quantize import quantize_dynamic, quantize_static
+from kdviz.data.mnist import MNISTSplit
+from kdviz.train.loop import TeacherLogits, TrainConfig, train_student
+from kdviz.train.models import CompactCNN, describe
+from kdviz.train.resources import Resources
 
 __all__ = ["BASE_NAMES", "Source", "Built", "Method", "plan", "fine_tune", "as_is", "prune_l1", "prune_channels",
            "int8_dynamic", "int8_static", "svd", "separable_conv", "compact_cnn", "distilled_mlp"]
@@ -109,7 +109,7 @@ def separable_conv(src: Source, *, rank: int) -> Built:
 
 
 def compact_cnn(src: Source, *, gamma: float) -> Built:
-    """A :class:`~kdviz.models.CompactCNN` trained from scratch: on the labels alone (γ = 0) or distilled from the teacher."""
+    """A :class:`~kdviz.train.models.CompactCNN` trained from scratch: on the labels alone (γ = 0) or distilled from the teacher."""
     c = src.config
     torch.manual_seed(src.seed)  # the initialisation
     model = CompactCNN(c.compact_channels, c.compact_hidden)
@@ -129,7 +129,7 @@ def distilled_mlp(src: Source, *, hidden: tuple[int, ...]) -> Built:
 def fine_tune(model: nn.Module, data: MNISTSplit, *, epochs: int, lr: float = 3e-4, seed: int = 0, threads: int = 1) -> float:
     """Train ``model`` in place on the labels alone (γ = 0) for a few epochs; pruning masks stay applied.
 
-    Uses :func:`kdviz.train.train_student` (Adam, batch 64, ``seed`` for the batch order).
+    Uses :func:`kdviz.train.loop.train_student` (Adam, batch 64, ``seed`` for the batch order).
     Returns the seconds taken.
     """
     if int(epochs) < 1:

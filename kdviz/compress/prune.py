@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn.utils import prune
 
-from ..models import StudentMLP, TeacherCNN, trainable_copy
+from kdviz.train.models import StudentMLP, TeacherCNN, trainable_copy
 
 __all__ = ["prunable", "prune_unstructured", "prune_structured", "finish_pruning", "rebuild_structured", "weight_sparsity"]
 

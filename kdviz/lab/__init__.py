@@ -1,9 +1,9 @@
 """The distillation lab: four experiments on the kinds and uses of distillation.
 
-Each experiment is a plain function of the loaded :class:`~kdviz.resources.Resources` that
+Each experiment is a plain function of the loaded :class:`~kdviz.train.resources.Resources` that
 returns a pandas DataFrame (one row per run, or per class / per bias), so the app, the CLI
 and notebooks share it. Figures are means ± sample std over the seeds asked for
-(:func:`kdviz.stats.mean_std`).
+(:func:`kdviz.maths.stats.mean_std`).
 
 * :mod:`.labels`, :func:`fewer_labels`: semi-supervised distillation. A stratified, seeded
   fraction of the train labels is kept; the distilled student gets the hard loss on those
@@ -24,13 +24,13 @@ and notebooks share it. Figures are means ± sample std over the seeds asked for
 
 :mod:`.results` turns each experiment's output into the JSON the CLI prints and ships
 (``kdviz/results/``) and back into the DataFrames the Lab page draws. The T × γ sweep is
-in :mod:`kdviz.sweep`.
+in :mod:`kdviz.train.sweep`.
 """
 
-from .labels import fewer_labels, fewer_labels_run, label_mask, matched_epochs
-from .omitted import DEFAULT_BIASES, OMIT_CONFIG, bias_curve, choose_bias, holdout_split, omit_class, omit_class_run
-from .self_distill import ARMS, born_again, snapshot_self_distill
-from .teachers import GROUP_A, GROUP_B, MODELS, concat_logits, merge_teachers, subset_teacher
+from kdviz.lab.labels import fewer_labels, fewer_labels_run, label_mask, matched_epochs
+from kdviz.lab.omitted import DEFAULT_BIASES, OMIT_CONFIG, bias_curve, choose_bias, holdout_split, omit_class, omit_class_run
+from kdviz.lab.self_distill import ARMS, born_again, snapshot_self_distill
+from kdviz.lab.teachers import GROUP_A, GROUP_B, MODELS, concat_logits, merge_teachers, subset_teacher
 
 __all__ = [
     "label_mask",

@@ -5,7 +5,7 @@ teacher can help a small student less than a medium one, and that distilling thr
 "teacher assistant" can recover the loss. Here, on the data the app runs on:
 
 * a ladder of teachers (:data:`TEACHERS`), all trained by the shipped teacher's recipe
-  (:func:`kdviz.teacher.train_teacher`: seed 0, random shifts, Adam, cosine schedule) and cached as
+  (:func:`kdviz.train.teacher.train_teacher`: seed 0, random shifts, Adam, cosine schedule) and cached as
   safetensors: the shipped CNN itself, a medium and a small CNN, a wide MLP, and two early checkpoints
   of the shipped teacher's own run (after 1 and 3 of its 15 epochs), the weaker teachers;
 * a ladder of MLP students (:data:`STUDENTS`, hidden sizes);
@@ -27,17 +27,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..data import cache_dir
-from ..diskcache import keyed_path
-from ..modelfile import cached_model
-from ..models import count_params, describe
-from ..plots_depth import TEACHER_NAMES
-from ..progress import Progress, report
-from ..resources import Resources
-from ..sweep import run_jobs, worker_arrays, worker_run, worker_run_logits
-from ..stats import none_if_nan, plus_minus, sample_std
-from ..teacher import TeacherConfig, train_teacher
-from ..train import TeacherLogits, TrainConfig, teacher_logits
+from kdviz.base.diskcache import cache_dir, keyed_path
+from kdviz.base.progress import Progress, report
+from kdviz.maths.stats import none_if_nan, plus_minus, sample_std
+from kdviz.train.loop import TeacherLogits, TrainConfig, teacher_logits
+from kdviz.train.modelfile import cached_model
+from kdviz.train.models import count_params, describe
+from kdviz.train.resources import Resources
+from kdviz.train.sweep import run_jobs, worker_arrays, worker_run, worker_run_logits
+from kdviz.train.teacher import TeacherConfig, train_teacher
 
 __all__ = ["TEACHERS", "TEACHER_KEYS", "STUDENTS", "ASSISTANTS", "FULL", "QUICK", "ladder_teacher", "capacity_gap",
            "capacity_json", "capacity_table", "capacity_frames", "capacity_headline"]
@@ -58,16 +56,20 @@ FULL = {"seeds": (0, 1, 2), "epochs": 30}  # 3–9 min on 2 cores, two worker pr
 QUICK = {"seeds": (0,), "epochs": 3, "students": (16, 128), "assistants": (128,)}  # seconds once the teachers are cached
 KD = {"T": 4.0, "gamma": 0.9}  # every distilled run
 
+TEACHER_NAMES = {"shipped": "plots_depth.teacher_shipped", "medium_cnn": "plots_depth.teacher_medium_cnn",
+                 "small_cnn": "plots_depth.teacher_small_cnn", "wide_mlp": "plots_depth.teacher_wide_mlp",
+                 "early_3": "plots_depth.teacher_early_3", "early_1": "plots_depth.teacher_early_1"}  # ladder key → key
+
 
 def ladder_teacher(key: str, res: Resources, *, config: TeacherConfig = TeacherConfig(), folder: Path | str | None = None,
                    log=lambda line: None) -> tuple[torch.nn.Module, dict]:
     """One teacher of the ladder, trained on first use and cached.
 
-    ``"shipped"`` is the loaded teacher. The others are trained by :func:`~kdviz.teacher.train_teacher`
+    ``"shipped"`` is the loaded teacher. The others are trained by :func:`~kdviz.train.teacher.train_teacher`
     with ``config`` (the shipped recipe) and their own architecture, and cached as
     ``<folder>/ladder-<key>-<hash>.safetensors``; the hash covers the split, the architecture, the config
     and the stopping epoch. The file is checked when read and rebuilt when bad
-    (:func:`kdviz.modelfile.cached_model`).
+    (:func:`kdviz.train.modelfile.cached_model`).
 
     Parameters
     ----------
@@ -118,7 +120,7 @@ def _worker_arrays(base: dict, logits: TeacherLogits) -> dict[str, np.ndarray]:
 
 
 def _run_jobs(calls: list[tuple], n_jobs: int, done, progress: Progress, start_at: float, share: float) -> list:
-    """The results of :func:`kdviz.sweep.run_jobs`, in order; ``done(i)`` gives the progress message after job i."""
+    """The results of :func:`kdviz.train.sweep.run_jobs`, in order; ``done(i)`` gives the progress message after job i."""
     results = []
     for i, out in enumerate(run_jobs(calls, n_jobs), start=1):
         results.append(out)

@@ -1,9 +1,9 @@
 """Decoupled knowledge distillation (Zhao et al., CVPR 2022) against plain KD, as ways to train a student.
 
-Per example, KD's loss is TCKD + (1 − p_t)·NCKD (:func:`kdviz.losses.decompose_kd`): the non-target
+Per example, KD's loss is TCKD + (1 − p_t)·NCKD (:func:`kdviz.maths.losses.decompose_kd`): the non-target
 part, how the teacher ranks the wrong classes, is scaled down exactly where the teacher is sure of
-the right one. DKD trains with α·TCKD + β·NCKD instead (:func:`kdviz.losses.dkd_loss`).
-:func:`dkd_compare` trains the default student (784-128-10, :class:`~kdviz.train.TrainConfig`) with KD
+the right one. DKD trains with α·TCKD + β·NCKD instead (:func:`kdviz.maths.losses.dkd_loss`).
+:func:`dkd_compare` trains the default student (784-128-10, :class:`~kdviz.train.loop.TrainConfig`) with KD
 and with DKD at each β, and gives the test accuracy as mean ± sample std over the seeds. Every method
 starts from the same initialisation and sees the same batches for a given seed, and all get the same
 warm-up, so DKD at α = β = 1 differs from KD only in the coupling weight 1 − p_t.
@@ -11,17 +11,16 @@ warm-up, so DKD at α = β = 1 differs from KD only in the coupling weight 1 −
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 
-import math
-
 import pandas as pd
 
-from ..progress import Progress, report
-from ..resources import Resources
-from ..stats import none_if_nan, plus_minus, sample_std
-from ..train import TrainConfig, train_student
+from kdviz.base.progress import Progress, report
+from kdviz.maths.stats import none_if_nan, plus_minus, sample_std
+from kdviz.train.loop import TrainConfig, train_student
+from kdviz.train.resources import Resources
 
 __all__ = ["dkd_compare", "dkd_compare_json", "dkd_table", "dkd_frame", "dkd_headline", "ROW_KEYS", "DEFAULT_WARMUP"]
 
@@ -45,7 +44,7 @@ def dkd_compare(
 ) -> pd.DataFrame:
     """KD and DKD at each β, trained on ``res`` from the same initialisation per seed.
 
-    Every run is :func:`kdviz.train.train_student` with ``TrainConfig(epochs=epochs, T=T,
+    Every run is :func:`kdviz.train.loop.train_student` with ``TrainConfig(epochs=epochs, T=T,
     gamma=gamma, warmup=warmup, seed=seed)``: method ``"kd"``, then ``"dkd"`` with ``alpha`` and
     each of ``betas``. The loss is (1 − γ)·CE + γ·warm·soft, warm = min(epoch / warmup, 1).
 
@@ -56,7 +55,7 @@ def dkd_compare(
     seeds : sequence of int
         Distinct student seeds (initialisation and batch order).
     epochs, T, gamma, warmup
-        As :class:`~kdviz.train.TrainConfig`.
+        As :class:`~kdviz.train.loop.TrainConfig`.
     betas : sequence of float
         NCKD weights of the DKD rows, each finite and >= 0.
     alpha : float
@@ -65,7 +64,7 @@ def dkd_compare(
         Called after every run with its row (method, alpha, beta, seed, test_acc, seconds), plus
         ``"done"`` and ``"runs"`` (counts).
     progress : callable, optional
-        :mod:`kdviz.progress`: the fraction done and the run just finished (the Lab page's bar).
+        :mod:`kdviz.base.progress`: the fraction done and the run just finished (the Lab page's bar).
 
     Returns
     -------
@@ -73,7 +72,7 @@ def dkd_compare(
     :data:`ROW_KEYS`: method (``"kd"`` or ``"dkd"``, as :attr:`TrainConfig.method`), alpha, beta (NaN for KD, whose NCKD weight is 1 − p_t
     per example), T, test_acc and test_acc_std (mean and sample std over the seeds; NaN std for one
     seed), seeds and test_acc_per_seed (lists, aligned), tckd, nckd and weight (means over the seeds
-    of the last epoch's test-split means, nats: see :func:`~kdviz.train.train_student`), gamma,
+    of the last epoch's test-split means, nats: see :func:`~kdviz.train.loop.train_student`), gamma,
     warmup, epochs, seconds (training time, summed over the seeds). ``df.attrs["wall_seconds"]``:
     the whole comparison.
     """

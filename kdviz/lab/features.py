@@ -1,10 +1,10 @@
 """Beyond logits: labels only, logit KD, three feature terms and logits + the best of them, seeds side by side.
 
-:func:`features_compare` trains :class:`~kdviz.features.StudentCNN` once per method and seed
-(:func:`kdviz.features.train_features`), every method from the same initialisation and on the same batches
+:func:`features_compare` trains :class:`~kdviz.train.features.StudentCNN` once per method and seed
+(:func:`kdviz.train.features.train_features`), every method from the same initialisation and on the same batches
 for a seed. The teacher's feature maps are computed once for the call (or read from the disk cache), never
 per batch. "logits+best" is resolved after the feature methods: the feature term with the highest mean
-test accuracy over the seeds (ties: the first in :data:`~kdviz.features.FEATURE_TERMS`).
+test accuracy over the seeds (ties: the first in :data:`~kdviz.train.features.FEATURE_TERMS`).
 
 The reference is the PyTorch "Knowledge Distillation Tutorial" (one seed, CIFAR-10, a different pair of
 CNNs): student 69.9 %, + KD 70.8 %, + cosine 71.5 %, + regressor (hint) 70.8 %.
@@ -18,15 +18,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..features import FEATURE_TERMS, METHODS, FeatureConfig, feature_targets, init_student, teacher_feature_maps, \
-    train_features, train_subset
-from ..modelfile import ModelFileError, load_model, save_model
-from ..models import StudentCNN, architecture
-from ..plots_depth import METHOD_NAMES
-from ..progress import Progress, report
-from ..shipped import RESULTS
-from ..resources import Resources
-from ..stats import none_if_nan, plus_minus, sample_std
+from kdviz.base.progress import Progress, report
+from kdviz.lab.shipped import RESULTS
+from kdviz.maths.stats import none_if_nan, plus_minus, sample_std
+from kdviz.train.features import (
+    FEATURE_TERMS,
+    METHOD_NAMES,
+    METHODS,
+    FeatureConfig,
+    feature_targets,
+    init_student,
+    teacher_feature_maps,
+    train_features,
+    train_subset,
+)
+from kdviz.train.modelfile import ModelFileError, load_model, save_model
+from kdviz.train.models import StudentCNN, architecture
+from kdviz.train.resources import Resources
 
 __all__ = ["features_compare", "features_json", "features_table", "features_frame", "save_students", "load_students",
            "DEFAULT_METHODS", "FULL_EPOCHS", "QUICK", "TUTORIAL", "STUDENTS_DIR"]
@@ -47,21 +55,21 @@ def features_compare(res: Resources, *, seeds: Sequence[int] = (0, 1, 2), epochs
     Parameters
     ----------
     res : Resources
-        The data, the teacher (a :class:`~kdviz.models.TeacherCNN`) and its cached logits.
+        The data, the teacher (a :class:`~kdviz.train.models.TeacherCNN`) and its cached logits.
     seeds : sequence of int
         Distinct student seeds (initialisation and batch order).
     epochs : int
         Passes over the (possibly subset) train split, every method alike.
     methods : sequence of str
-        From :data:`~kdviz.features.METHODS`, plus ``"logits+best"`` (run last).
+        From :data:`~kdviz.train.features.METHODS`, plus ``"logits+best"`` (run last).
     n_train : int, optional
         Train on this many train digits (a seeded subset, the same for every seed); default all.
     use_cache : bool
-        Read and write the teacher's feature maps on disk (:func:`~kdviz.features.teacher_feature_maps`).
+        Read and write the teacher's feature maps on disk (:func:`~kdviz.train.features.teacher_feature_maps`).
     config : FeatureConfig
         The other settings (student channels, lr, T, γ, weights); ``method``, ``seed`` and ``epochs`` are set here.
     progress : callable, optional
-        :mod:`kdviz.progress`: the fraction done and the run just finished.
+        :mod:`kdviz.base.progress`: the fraction done and the run just finished.
 
     Returns
     -------
@@ -70,7 +78,7 @@ def features_compare(res: Resources, *, seeds: Sequence[int] = (0, 1, 2), epochs
     (trained and discarded: the hint regressor), seconds (the run's loop), epochs, hard and term (last epoch's
     mean train losses). ``df.attrs``: ``best_feature``, ``teacher_passes`` (forward passes over the train split:
     1, or 0 when read from disk), ``n_train``, ``config`` (dict), ``seeds``, ``teacher_test_acc``, ``wall_seconds``,
-    ``students`` (method → the first seed's trained :class:`~kdviz.models.StudentCNN`, eval mode).
+    ``students`` (method → the first seed's trained :class:`~kdviz.train.models.StudentCNN`, eval mode).
     """
     seeds = [int(s) for s in seeds]
     if not seeds or len(set(seeds)) != len(seeds):

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 
 import torch
 
-from ..progress import Progress, report
-from ..resources import Resources
-from ..train import TrainConfig, train_pair
-from .omitted import omit_class_run
-from .results import mean_std_keys
+from kdviz.base.progress import Progress, report
+from kdviz.lab.omitted import omit_class_run
+from kdviz.lab.results import mean_std_keys
+from kdviz.train.loop import TrainConfig, train_pair
+from kdviz.train.resources import Resources
 
 __all__ = ["HINTON_CONFIG", "PAPER", "hinton_table"]
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..progress import Progress, report
-from ..resources import Resources
-from ..train import TrainConfig, train_student
+from kdviz.base.progress import Progress, report
+from kdviz.train.loop import TrainConfig, train_student
+from kdviz.train.resources import Resources
 
 __all__ = ["check_label_fraction", "label_mask", "matched_epochs", "fewer_labels_run", "fewer_labels"]
 
@@ -92,7 +92,7 @@ def fewer_labels(
     """Test accuracy vs label fraction, distilled and labels-only, one row per (fraction, seed).
 
     Columns: fraction, seed, n_labelled, distilled_acc, baseline_acc, baseline_epochs, seconds.
-    Summarise with ``kdviz.stats.mean_std(df, "fraction", ["distilled_acc", "baseline_acc"])``.
+    Summarise with ``kdviz.maths.stats.mean_std(df, "fraction", ["distilled_acc", "baseline_acc"])``.
     """
     jobs = [(f, s) for f in fractions for s in seeds]
     rows = []

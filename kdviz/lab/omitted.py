@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..metrics import per_class_accuracy
-from ..progress import Progress, report
-from ..resources import Resources
-from ..train import TrainConfig, predict_logits, train_student
-from .labels import label_mask
+from kdviz.base.progress import Progress, report
+from kdviz.lab.labels import label_mask
+from kdviz.maths.metrics import per_class_accuracy
+from kdviz.train.loop import TrainConfig, predict_logits, train_student
+from kdviz.train.resources import Resources
 
 __all__ = ["DEFAULT_BIASES", "OMIT_CONFIG", "check_digit", "holdout_split", "bias_curve", "choose_bias", "omit_class_run",
            "omit_class"]

@@ -1,7 +1,7 @@
 """The lab's results as plain JSON, and back.
 
 ``python -m kdviz <experiment> --json`` prints the ``*_json`` dicts, and ``--ship`` writes them to
-``kdviz/results/`` (:mod:`kdviz.shipped`). The Lab page turns a shipped one back into the
+``kdviz/results/`` (:mod:`kdviz.lab.shipped`). The Lab page turns a shipped one back into the
 DataFrames a Run of its tab gives (``*_frames``), so both are drawn by the same code. Each dict
 holds the per-run rows (``rows`` / ``*_rows``) the figures need, the means ± sample std the CLI
 prints, the ``seeds`` and the ``config``. NaN is None in JSON.
@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..experiments import distill_report
-from ..resources import Resources
-from ..stats import mean_std, none_if_nan, sample_std, to_json_rows
-from ..train import TrainConfig, train_student
-from .labels import label_mask, matched_epochs
-from .omitted import holdout_split, omit_class_run
+from kdviz.lab.labels import label_mask, matched_epochs
+from kdviz.lab.omitted import holdout_split, omit_class_run
+from kdviz.maths.stats import mean_std, none_if_nan, sample_std, to_json_rows
+from kdviz.train.experiments import distill_report
+from kdviz.train.loop import TrainConfig, train_student
+from kdviz.train.resources import Resources
 
 __all__ = [
     "frame", "distill_json", "fewer_labels_json", "fewer_labels_frames", "fewer_labels_headline", "self_distill_json",
@@ -32,7 +32,7 @@ JSON_MODEL_NAMES = {"teacher_a": "teacher A", "teacher_b": "teacher B", "concat"
 
 
 def frame(rows: list[dict], floats: tuple[str, ...] = ()) -> pd.DataFrame:
-    """The inverse of :func:`kdviz.stats.to_json_rows`: a DataFrame, with None as NaN in the ``floats`` columns."""
+    """The inverse of :func:`kdviz.maths.stats.to_json_rows`: a DataFrame, with None as NaN in the ``floats`` columns."""
     df = pd.DataFrame(rows)
     return df.astype({c: float for c in floats if c in df.columns})
 
@@ -49,7 +49,7 @@ def distill_json(res: Resources, config: TrainConfig = TrainConfig(), *, label_f
                  baseline: bool = False, holdout_fraction: float = 0.1) -> dict:
     """``python -m kdviz distill`` with ``--label-fraction`` and/or ``--omit-class``.
 
-    The keys of :func:`kdviz.experiments.distill_report`, plus ``label_fraction``,
+    The keys of :func:`kdviz.train.experiments.distill_report`, plus ``label_fraction``,
     ``n_labelled`` and, with ``baseline``, ``baseline_epochs``; with ``omit``:
     ``omitted_class``, ``omitted_class_acc``, ``best_bias``, ``omitted_class_acc_after_bias``,
     ``test_acc_after_bias``, ``n_transfer``, ``n_heldout``. The baseline is γ = 0 on the
@@ -202,10 +202,10 @@ def omit_class_frames(result: dict) -> tuple[int, pd.DataFrame, pd.DataFrame, pd
 
 
 def sweep_json(df: pd.DataFrame, *, n_jobs: int) -> dict:
-    """:func:`kdviz.sweep.sweep`'s rows as JSON (``python -m kdviz sweep``): ``rows``, ``cells`` (mean and std per
+    """:func:`kdviz.train.sweep.sweep`'s rows as JSON (``python -m kdviz sweep``): ``rows``, ``cells`` (mean and std per
     T, γ), ``wall_seconds``, ``cached``, ``n_jobs``, ``epochs``, ``seeds`` and ``key`` (``df.attrs["key"]``,
-    :func:`kdviz.sweep.sweep_key`)."""
-    from ..sweep import summarise_sweep
+    :func:`kdviz.train.sweep.sweep_key`)."""
+    from kdviz.train.sweep import summarise_sweep
 
     key = df.attrs["key"]
     return {
@@ -221,7 +221,7 @@ def sweep_json(df: pd.DataFrame, *, n_jobs: int) -> dict:
 
 
 def sweep_frame(result: dict, key: dict | None = None) -> pd.DataFrame | None:
-    """The rows of :func:`sweep_json` as :func:`kdviz.sweep.sweep` returns them; None when ``key`` is given
+    """The rows of :func:`sweep_json` as :func:`kdviz.train.sweep.sweep` returns them; None when ``key`` is given
     and the result is for another grid."""
     if key is not None and result.get("key") != key:
         return None

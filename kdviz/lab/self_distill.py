@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..progress import Progress, report
-from ..resources import Resources
-from ..train import TeacherLogits, TrainConfig, teacher_logits, train_student
+from kdviz.base.progress import Progress, report
+from kdviz.train.loop import TeacherLogits, TrainConfig, teacher_logits, train_student
+from kdviz.train.resources import Resources
 
 __all__ = ["ARMS", "born_again", "snapshot_self_distill"]
 

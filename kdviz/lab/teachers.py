@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..data import MNISTSplit, cache_dir
-from ..diskcache import keyed_path
-from ..metrics import per_class_accuracy
-from ..modelfile import cached_model
-from ..progress import Progress, report
-from ..resources import Resources
-from ..stats import sample_std
-from ..teacher import TeacherConfig, train_teacher
-from ..train import TeacherLogits, TrainConfig, teacher_logits, train_student
+from kdviz.base.diskcache import cache_dir, keyed_path
+from kdviz.base.progress import Progress, report
+from kdviz.data.mnist import MNISTSplit
+from kdviz.maths.metrics import per_class_accuracy
+from kdviz.maths.stats import sample_std
+from kdviz.train.loop import TeacherLogits, TrainConfig, teacher_logits, train_student
+from kdviz.train.modelfile import cached_model
+from kdviz.train.resources import Resources
+from kdviz.train.teacher import TeacherConfig, train_teacher
 
 __all__ = ["GROUP_A", "GROUP_B", "MODELS", "subset_teacher", "concat_logits", "merge_teachers"]
 
@@ -39,8 +39,8 @@ def subset_teacher(
 
     The file is ``<folder>/teacher-<digits>-<hash>.safetensors`` (default folder:
     ``cache_dir()/teachers``) beside its JSON; the hash covers the split, the classes and
-    the config. Load, else train and save (:func:`kdviz.modelfile.load_model` /
-    :func:`~kdviz.modelfile.save_model`, atomic): a missing, truncated or altered file is
+    the config. Load, else train and save (:func:`kdviz.train.modelfile.load_model` /
+    :func:`~kdviz.train.modelfile.save_model`, atomic): a missing, truncated or altered file is
     retrained and rewritten; a cache that can't be written is skipped. Nothing is unpickled.
     The model is in eval mode with its gradients off.
     """

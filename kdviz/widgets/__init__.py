@@ -1,6 +1,6 @@
 """The explorer in Jupyter (JupyterLab, Notebook 7, VS Code): the pages' views, live, with ipywidgets.
 
-    from kdviz.resources import load_resources
+    from kdviz.train.resources import load_resources
     from kdviz import widgets
     res = load_resources()                  # or load_resources(dataset="fashion-mnist")
     widgets.temperature_explorer(res)       # T and an image → softmax, entropy, dark-knowledge map
@@ -8,7 +8,7 @@
     widgets.train_live(res)                 # a button → a distilled student and its γ = 0 baseline, live
 
 Each call returns one ipywidgets box to display. Its figures are plotly ``FigureWidget`` s built by
-:mod:`kdviz.plots` (the pages' builders) from :mod:`kdviz.explore`'s numbers; a move of a control
+:mod:`kdviz.viz.plots` (the pages' builders) from :mod:`kdviz.maths.explore`'s numbers; a move of a control
 refills their data in place, so nothing flickers. The controls and figures are attributes of the
 box (``box.T``, ``box.softmax``, ...) and sit in its ``children`` tree, so code and tests can drive
 a view and read what it shows. The explorers are in :mod:`.explorers`, the training view and the
@@ -18,8 +18,8 @@ Only this package imports ipywidgets (and, through plotly's ``FigureWidget``, an
 kdviz imports it unless asked.
 """
 
-from .explorers import LossExplorer, TemperatureExplorer, loss_explorer, temperature_explorer
-from .training import ProgressBar, TrainLive, progress_bar, train_live
+from kdviz.widgets.explorers import LossExplorer, TemperatureExplorer, loss_explorer, temperature_explorer
+from kdviz.widgets.training import ProgressBar, TrainLive, progress_bar, train_live
 
 __all__ = [
     "TemperatureExplorer",

@@ -1,5 +1,5 @@
 """What the Jupyter views share: the controls' layouts and checks, the catalog's markdown as HTML, and the
-live figures (a :mod:`kdviz.plots` figure as a ``FigureWidget``, refilled or updated in place)."""
+live figures (a :mod:`kdviz.viz.plots` figure as a ``FigureWidget``, refilled or updated in place)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,17 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import datasets, explore, plots, urlstate
-from ..i18n import LANGS, tr
-from ..resources import Resources
-from ..train import TrainConfig
+from kdviz.base.i18n import LANGS, tr
+from kdviz.data import datasets
+from kdviz.serve import urlstate
+from kdviz.train import reference
+from kdviz.train.loop import TrainConfig
+from kdviz.train.resources import Resources
+from kdviz.viz import plots
 
 T_MIN, T_MAX, T_DEFAULT = urlstate.PARAMS["T"][1:4]  # 0.5, 20, 4: the pages' range
 GAMMA_DEFAULT = urlstate.PARAMS["gamma"][3]
-STUDENTS = ("untrained", "partly trained", "trained")  # explore.student_states' names
+STUDENTS = ("untrained", "partly trained", "trained")  # reference.student_states' names
 STUDENT_KEYS = {"untrained": "losses.untrained", "partly trained": "losses.partly_trained", "trained": "losses.trained"}
 
 
@@ -75,7 +78,7 @@ def _no_nan(props: dict) -> dict:
 
 
 def _widget(fig: go.Figure) -> go.FigureWidget:
-    """A live copy of a figure built by :mod:`kdviz.plots`, as wide as its cell (a phone's too) unless it sets a width."""
+    """A live copy of a figure built by :mod:`kdviz.viz.plots`, as wide as its cell (a phone's too) unless it sets a width."""
     if fig.layout.width is None:
         fig.update_layout(autosize=True)  # plotly.js then sizes the chart to its container when it draws it
     for trace in fig.data:
@@ -85,7 +88,7 @@ def _widget(fig: go.Figure) -> go.FigureWidget:
 
 
 def _apply(widget: go.FigureWidget, update: plots.Update) -> None:
-    """Apply a :data:`kdviz.plots.Update` (what a move of T or γ changes) to ``widget`` in place, in one message."""
+    """Apply a :data:`kdviz.viz.plots.Update` (what a move of T or γ changes) to ``widget`` in place, in one message."""
     with widget.batch_update():
         for key, props in update.items():
             if key == "layout":
@@ -123,10 +126,10 @@ def _gamma_slider(gamma: float, lang: str) -> W.FloatSlider:
 
 
 def _check_digit(digit: int | None, res: Resources) -> int:
-    """A test image's index, or the view's opening one (:func:`kdviz.explore.opening_digit`) for None."""
+    """A test image's index, or the view's opening one (:func:`kdviz.train.reference.opening_digit`) for None."""
     n = len(res.data.y_test)
     if digit is None:
-        return explore.opening_digit(res)
+        return reference.opening_digit(res)
     if isinstance(digit, bool) or not isinstance(digit, (int, np.integer)) or not 0 <= int(digit) < n:
         raise ValueError(f"digit must be a test image index in [0, {n - 1}], got {digit!r}")
     return int(digit)

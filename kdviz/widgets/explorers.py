@@ -8,12 +8,32 @@ import pandas as pd
 import plotly.graph_objects as go
 import torch
 
-from .. import datasets, explore, plots
-from ..darkknowledge import decomposition_curves
-from ..i18n import tr
-from ..resources import Resources
-from ._common import (GAMMA_DEFAULT, STUDENT_KEYS, STUDENTS, T_DEFAULT, _apply, _check_digit, _check_lang, _class_names,
-                      _gamma_slider, _md, _memo, _name_classes, _narrow, _note, _refill, _T_slider, _widget)
+from kdviz.base.i18n import tr
+from kdviz.data import datasets
+from kdviz.maths import explore
+from kdviz.maths.darkknowledge import decomposition_curves
+from kdviz.train import reference
+from kdviz.train.resources import Resources
+from kdviz.viz import plots
+from kdviz.widgets._common import (
+    GAMMA_DEFAULT,
+    STUDENT_KEYS,
+    STUDENTS,
+    T_DEFAULT,
+    _apply,
+    _check_digit,
+    _check_lang,
+    _class_names,
+    _gamma_slider,
+    _md,
+    _memo,
+    _name_classes,
+    _narrow,
+    _note,
+    _refill,
+    _T_slider,
+    _widget,
+)
 
 __all__ = ["TemperatureExplorer", "LossExplorer", "temperature_explorer", "loss_explorer"]
 
@@ -132,7 +152,7 @@ class LossExplorer(W.VBox):
     """
 
     def __init__(self, res: Resources, *, T: float = T_DEFAULT, gamma: float = GAMMA_DEFAULT, student: str = "partly trained",
-                 scope: str = "all", digit: int | None = None, lang: str = "en", states: explore.StudentStates | None = None):
+                 scope: str = "all", digit: int | None = None, lang: str = "en", states: reference.StudentStates | None = None):
         self.res, self.lang = res, _check_lang(lang)
         if student not in STUDENTS:
             raise ValueError(f"student must be one of {', '.join(STUDENTS)}, got {student!r}")
@@ -140,7 +160,7 @@ class LossExplorer(W.VBox):
             raise ValueError(f"scope must be 'all' or 'digit', got {scope!r}")
         self.digit_index = _check_digit(digit, res)
         # one 784-128-10 student at 0, 1 and all epochs (disk-cached: about 2 s the first time on the digits)
-        self.states = states or explore.student_states(res, full_epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))
+        self.states = states or reference.student_states(res, full_epochs=datasets.student_epochs(res.dataset, len(res.data.y_train)))
         img = "" if datasets.is_digits(res.dataset) else "_img"
         self.T = _T_slider(T, lang)
         self.gamma = _gamma_slider(gamma, lang)
@@ -230,7 +250,7 @@ class LossExplorer(W.VBox):
         self.explain.value = _note(self._explain_text()).value
 
     def _explain_text(self) -> str:
-        """``losses.explain`` on the soft curve of the chosen student and scope (:func:`kdviz.plots.soft_curve_facts`)."""
+        """``losses.explain`` on the soft curve of the chosen student and scope (:func:`kdviz.viz.plots.soft_curve_facts`)."""
         return plots.soft_curve_explain(plots.soft_curve_facts(self._curves()), self.lang)
 
 
@@ -240,11 +260,11 @@ def temperature_explorer(res: Resources, *, T: float = T_DEFAULT, digit: int | N
     Parameters
     ----------
     res : Resources
-        :func:`kdviz.resources.load_resources` of a data set (its teacher, test images, class names).
+        :func:`kdviz.train.resources.load_resources` of a data set (its teacher, test images, class names).
     T : float in [0.5, 20]
         The temperature the view opens at.
     digit : int, optional
-        A test image's index; default the data set's most ambiguous image (:func:`kdviz.explore.opening_digit`).
+        A test image's index; default the data set's most ambiguous image (:func:`kdviz.train.reference.opening_digit`).
     lang : "en" or "zh"
     """
     return TemperatureExplorer(res, T=T, digit=digit, lang=lang)

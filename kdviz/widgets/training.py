@@ -7,23 +7,23 @@ import threading
 import ipywidgets as W
 import pandas as pd
 
-from .. import plots
-from ..i18n import Message, render, tr
-from ..resources import Resources
-from ..train import TrainConfig, train_pair
-from ._common import _check_lang, _default_config, _gamma_slider, _md, _note, _T_slider, _widget
+from kdviz.base.i18n import Message, render, tr
+from kdviz.train.loop import TrainConfig, train_pair
+from kdviz.train.resources import Resources
+from kdviz.viz import plots
+from kdviz.widgets._common import _check_lang, _default_config, _gamma_slider, _md, _note, _T_slider, _widget
 
 __all__ = ["TrainLive", "ProgressBar", "train_live", "progress_bar"]
 
 
 class TrainLive(W.VBox):
     """A button trains a distilled student and its γ = 0 baseline from the same initialisation, at the same time
-    (:func:`kdviz.train.train_pair`, one thread each), in the background: the accuracy and loss figure and the
+    (:func:`kdviz.train.loop.train_pair`, one thread each), in the background: the accuracy and loss figure and the
     progress bar follow every epoch, and the notebook stays usable. A second press while one runs is refused
     in one line.
 
     Attributes: the controls ``T``, ``gamma``, ``epochs``, ``seed``, ``button``; ``progress``; ``figure``
-    (:func:`kdviz.plots.training_figure`); ``status``, one line; ``histories`` and ``results`` of the last run.
+    (:func:`kdviz.viz.plots.training_figure`); ``status``, one line; ``histories`` and ``results`` of the last run.
     """
 
     def __init__(self, res: Resources, *, config: TrainConfig | None = None, lang: str = "en"):
@@ -109,7 +109,7 @@ class TrainLive(W.VBox):
 
 
 class ProgressBar(W.HBox):
-    """A progress bar for the library's long computations: pass it as ``progress=`` (a :data:`kdviz.progress.Progress`);
+    """A progress bar for the library's long computations: pass it as ``progress=`` (a :data:`kdviz.base.progress.Progress`);
     it shows the fraction done and the running step in ``lang``."""
 
     def __init__(self, label: str, *, lang: str = "en"):

@@ -1,0 +1,1 @@
+"""The command line, python -m kdviz / kdviz: one module per group of commands."""
