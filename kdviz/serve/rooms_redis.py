@@ -87,6 +87,7 @@ class RedisRooms(Rooms):
                                           retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)))
         self._listener: threading.Thread | None = None
         self._stop = threading.Event()
+        self._listening = threading.Event()  # set once Redis confirmed the listener's subscription
 
     # ------------------------------------------------------------------ keys and checks
     @staticmethod
@@ -277,6 +278,7 @@ class RedisRooms(Rooms):
             if self._listener is None or not self._listener.is_alive():
                 self._listener = threading.Thread(target=self._listen, name="kdviz-rooms-redis", daemon=True)
                 self._listener.start()
+        self._listening.wait(TIMEOUT_S)  # a message published after subscribe() returns is heard (Redis down: give up quickly)
 
     def _listen(self) -> None:
         """Read every room's channel and deliver each message here; reconnect quietly when Redis goes away."""
@@ -284,15 +286,21 @@ class RedisRooms(Rooms):
 
         said = False
         while not self._stop.is_set():
-            pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+            pubsub = self.redis.pubsub()
             try:
                 pubsub.psubscribe(CHANNEL + "*")
+                while not self._stop.is_set():  # Redis's confirmation: from here on every publish reaches us
+                    message = pubsub.get_message(timeout=POLL_S)
+                    if message and message["type"] == "psubscribe":
+                        break
+                self._listening.set()
                 said = False
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=POLL_S)
                     if message and message["type"] == "pmessage":
                         self._deliver(message["channel"][len(CHANNEL):], json.loads(message["data"]))
             except (redis.RedisError, OSError, ValueError) as error:
+                self._listening.clear()
                 if not said:  # once per outage
                     log.warning("room store unreachable, reconnecting: %s", short(error, 120))
                     said = True
