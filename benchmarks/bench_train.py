@@ -51,7 +51,7 @@ def press_once(epochs: int) -> float:
     os.chdir(ROOT)
     from streamlit.testing.v1 import AppTest
 
-    torch.set_num_threads(1)  # as the server: ui/core.py sets it, and an old checkout's page may not
+    torch.set_num_threads(1)  # as the server: ui/server.py sets it, and an old checkout's page may not
     at = AppTest.from_file(str(ROOT / "pages" / "3_Train.py"), default_timeout=600)
     at.run()  # loads the data and the teacher, and starts the training processes
     try:  # an idle server: its workers have started (a checkout from before kdviz.serve.workers trains in threads)

@@ -10,6 +10,22 @@ if str(ROOT) not in sys.path:  # pages import the top-level ``ui`` module, as un
     sys.path.insert(0, str(ROOT))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _temporary_cache(tmp_path_factory):
+    """The session's kdviz cache (``KDVIZ_CACHE_DIR``): a temporary folder unless the caller set one, so no test reads
+    or writes ``~/.cache/kdviz``; what a test builds there (reference students, parsed data sets, ladder teachers) is
+    built once per session. Servers and CLI processes the tests start inherit it."""
+    if os.environ.get("KDVIZ_CACHE_DIR"):
+        yield Path(os.environ["KDVIZ_CACHE_DIR"])
+        return
+    folder = tmp_path_factory.mktemp("kdviz-cache")
+    os.environ["KDVIZ_CACHE_DIR"] = str(folder)
+    try:
+        yield folder
+    finally:
+        os.environ.pop("KDVIZ_CACHE_DIR", None)
+
+
 @pytest.fixture(autouse=True)
 def _own_trainings(monkeypatch):
     """Each test has its own registry of shared trainings (kdviz.serve.press): a press is never served another test's result."""

@@ -200,6 +200,7 @@ def test_public_names_resolve():
         assert len(set(module.__all__)) == len(module.__all__) and all(hasattr(module, n) for n in module.__all__)
 
 
+@pytest.mark.slow  # a long end-to-end run: CI runs it (python -m pytest -q -m slow)
 def test_cli_quick_json():
     """The CI's quick run: every teacher of the ladder (trained once into the cache), two students, one assistant."""
     p = subprocess.run([sys.executable, "-m", "kdviz", "capacity", "--quick", "--json"], capture_output=True, text=True, timeout=900)
@@ -228,7 +229,7 @@ def test_cli_bad_arguments(args, code, words, cli_error):
 
 
 def test_readme_reports_the_shipped_full_run():
-    """The README's two capacity tables and the reading's figures, rounded as printed, are kdviz/results/capacity.json."""
+    """The two capacity tables of docs/lab.md and the reading's figures, rounded as printed, are kdviz/results/capacity.json."""
     from kdviz.base.i18n import tr
     from kdviz.lab import shipped
     from kdviz.lab.capacity import TEACHER_NAMES
@@ -237,7 +238,7 @@ def test_readme_reports_the_shipped_full_run():
     out = blob["result"]
     assert out["seeds"] == [0, 1, 2] and out["epochs"] == cap.FULL["epochs"] and blob["provenance"]["command"] == \
         "python -m kdviz capacity --seeds 0 1 2"
-    readme = (shipped.RESULTS.parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (shipped.RESULTS.parents[1] / "docs" / "lab.md").read_text(encoding="utf-8")
     students = sorted({r["student_hidden"] for r in out["pairs"]})
     assert students == list(cap.STUDENTS) and set(out["teachers"]) == set(cap.TEACHER_KEYS)
     cell = {(r["teacher"], r["student_hidden"]): r for r in out["pairs"]}

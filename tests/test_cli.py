@@ -58,10 +58,14 @@ def test_human_output(capsys):
         ([], "required"),
     ],
 )
-def test_bad_arguments(args, words):
-    p = run(*args)
-    assert p.returncode == 2
-    assert p.stdout == ""
+def test_bad_arguments(cli_error, args, words):
+    status, line = cli_error(args)  # in this process: nothing on stdout, one line on stderr, no exception
+    assert status == 2 and words in line, line
+
+
+def test_a_bad_argument_in_a_real_process():
+    """``python -m kdviz`` as a user runs it: exit status 2, one line on stderr, no traceback."""
+    p = run("distill", "--temperature", "0")
+    assert p.returncode == 2 and p.stdout == ""
     lines = p.stderr.strip().splitlines()
-    assert len(lines) == 1 and words in lines[0], p.stderr
-    assert "Traceback" not in p.stderr
+    assert len(lines) == 1 and "temperature" in lines[0] and "Traceback" not in p.stderr, p.stderr

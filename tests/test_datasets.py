@@ -1,8 +1,6 @@
 """Data sets by name and by folder (kdviz.data.datasets), their teachers (kdviz.train.resources), and the CLI's --data/--data-dir."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -89,12 +87,11 @@ def test_cli_says_a_bad_folder_in_one_line(tmp_path, cache, capsys, mutate, name
     assert len(err) == 1 and err[0].startswith("python -m kdviz: error: ") and name in err[0], err
 
 
-def test_cli_bad_data_arguments():
+def test_cli_bad_data_arguments(cli_error):
     for args, words in ((["distill", "--data", "mnist-full"], "invalid choice: 'mnist-full'"),
                         (["train-teacher", "--data-dir", "/nowhere"], "a folder's teacher is trained on first use")):
-        p = subprocess.run([sys.executable, "-m", "kdviz", *args], capture_output=True, text=True, timeout=120)
-        lines = p.stderr.strip().splitlines()
-        assert p.returncode in (1, 2) and len(lines) == 1 and words in lines[0] and "Traceback" not in p.stderr, p.stderr
+        status, line = cli_error(args)  # in this process: one line on stderr, no exception
+        assert status in (1, 2) and words in line, line
 
 
 @needs_fashion

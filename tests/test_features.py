@@ -222,10 +222,9 @@ def run(*args):
     return subprocess.run([sys.executable, "-m", "kdviz", *args], capture_output=True, text=True, timeout=300)
 
 
-def test_cli_quick_json():
-    p = run("features", "--quick", "--json")
-    assert p.returncode == 0, p.stderr
-    out = json.loads(p.stdout)
+def test_cli_quick_json(capsys):
+    assert main(["features", "--quick", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
     assert [r["method"] for r in out["rows"]][:5] == ["labels", "logits", "hint", "attention", "cosine"]
     assert out["rows"][-1]["method"] == f"logits+{out['best_feature']}"
     for r in out["rows"]:
@@ -260,14 +259,14 @@ def test_cli_bad_argument_in_a_real_process():
 
 
 def test_readme_table_is_the_shipped_full_run(res):
-    """The README's feature table, rounded as printed, is kdviz/results/features.json (the Lab's opening result)."""
+    """The feature table of docs/lab.md, rounded as printed, is kdviz/results/features.json (the Lab's opening result)."""
     from kdviz.lab import shipped
 
     blob = json.loads((shipped.RESULTS / "features.json").read_text())
     out = blob["result"]
     assert out["seeds"] == [0, 1, 2] and out["config"]["epochs"] == lf.FULL_EPOCHS and out["n_train"] == 4000
     assert blob["provenance"]["command"] == "python -m kdviz features --seeds 0 1 2"
-    readme = (shipped.RESULTS.parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (shipped.RESULTS.parents[1] / "docs" / "lab.md").read_text(encoding="utf-8")
     names = {"labels": "labels only", "logits": "logits (KD)", "hint": "hint", "attention": "attention", "cosine": "cosine"}
     for r in out["rows"]:
         name = names.get(r["method"]) or "logits + " + r["method"].split("+")[1]

@@ -291,7 +291,7 @@ def test_a_release_after_another_page_keeps_the_shared_T(browser, server):
 
 
 def sidebar_links(page) -> list[dict]:
-    """The view in each link the sidebar shows (``ui.core.view_link``: a code block ``…?T=…&gamma=…``)."""
+    """The view in each link the sidebar shows (``ui.view.view_link``: a code block ``…?T=…&gamma=…``)."""
     texts = page.locator('[data-testid="stSidebar"] [data-testid="stCode"] code').all_inner_texts()
     return [dict(urllib.parse.parse_qsl(t.strip().split("?", 1)[1])) for t in texts if "?" in t]
 

@@ -11,6 +11,7 @@ test drives 10 sessions, and asks that at least every session's worth of moves h
 20-session figures are the benchmark's.
 """
 
+import pytest
 from browser import needs_browser
 from loadtest import run_load
 
@@ -20,6 +21,7 @@ pytestmark = needs_browser("load test")
 SESSIONS = 10
 
 
+@pytest.mark.slow  # a long end-to-end run: CI runs it (python -m pytest -q -m slow)
 def test_ten_sessions_at_once():
     report = run_load(sessions=SESSIONS, seconds=150, warmup=45, seed=1)
     s = report.summary()

@@ -37,11 +37,13 @@ def _assert_class(report) -> dict:
     return s
 
 
+@pytest.mark.slow  # a long end-to-end run: CI runs it (python -m pytest -q -m slow)
 def test_fifty_students_follow_one_server(tmp_path):
     report = run_room_class(students=STUDENTS, moves=MOVES, interval=1.0, seed=1, limit_s=100, timeout=60)
     _assert_class(report)
 
 
+@pytest.mark.slow  # a long end-to-end run: CI runs it (python -m pytest -q -m slow)
 @needs_nginx
 @needs_redis
 def test_fifty_students_follow_across_two_replicas_with_redis(tmp_path):

@@ -280,7 +280,7 @@ def test_no_server_no_rooms():
 MOUNT_SCRIPT = """
 import gc, json, sys
 sys.path.insert(0, {root!r})
-gc.freeze()  # as ui/core.py does: the mount must not rely on gc.get_referrers
+gc.freeze()  # as ui/server.py does: the mount must not rely on gc.get_referrers
 import streamlit as st
 from kdviz.serve.rooms import rooms_from_env
 from ui.room_server import mount_room_route
