@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from . import room_bar
-from .core import PAGES, switch_page, tr, words
+from ui import room_bar
+from ui.pages import PAGES, switch_page
+from ui.text import tr, words
 
 DEMO = [  # the guided demo, in order: step id, page script, message key of the one sentence on what to look at
     ("home", "app.py", "demo.home"),

@@ -12,45 +12,31 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from kdviz.serve import urlstate
 from kdviz.viz import live as kdviz_live
-
-from .core import HEARD, PRESENT_SCALE, VIEW_VERSION, _data_args, _log_run_time, _resources, dataset, lang, present, tr, view_link, words
-
-# One component for every live view (kdviz/viz/live/): registered once per server process.
-# isolate_styles=False: its elements sit in the page's DOM (the layout checks see them); live.css is namespaced (kdl-).
-_LIVE = st.components.v2.component("kdviz_live", css=kdviz_live.css(), js=kdviz_live.script(), isolate_styles=False)
-# Folds the sidebar away after a page link is tapped on a phone (kdviz/viz/live/phone_nav.js); ui.start_page mounts it.
-_PHONE_NAV = st.components.v2.component("kdviz_phone_nav", js=(kdviz_live.HERE / "phone_nav.js").read_text(encoding="utf-8"),
-                                        isolate_styles=False)
-
-
-def mount(key: str, data: bytes, **callbacks) -> None:
-    """Mount the live component under ``key`` with ``data`` (a view's UTF-8 JSON, :func:`kdviz.viz.live.view`) and its
-    trigger callbacks (``on_<trigger>_change``): the room views' way in (``ui.room``)."""
-    _LIVE(key=key, data=data, **callbacks)
-
-
-def phone_nav() -> None:
-    """Mount the phone's sidebar folding (nothing visible; one listener per browser tab)."""
-    _PHONE_NAV(key="_phone_nav", data={"view": "phone_nav"})  # named like a live view (tests list them by view)
-
+from ui.charts import scale
+from ui.components import mount
+from ui.resources import data_args, loaded_resources
+from ui.server import log_run_time
+from ui.text import lang, tr, words
+from ui.view import HEARD, VIEW_VERSION, view_link
+from ui.view_state import dataset
 
 LIVE_PARAMS = {"T": ("common.temperature", "ui.T_help", 0.5), "gamma": ("ui.gamma_label", "ui.gamma_help", 0.05)}  # label, help, step
 
 
 def live_teacher() -> dict:
     """The page's teacher test logits (n_test × 10) and labels, base64-encoded once per server per data set."""
-    return _live_teacher(*_data_args(dataset()))
+    return _live_teacher(*data_args(dataset()))
 
 
 @st.cache_resource(show_spinner=False)
 def _live_teacher(dataset_: str, folder: str = "") -> dict:
-    res = _resources(dataset_, folder)
+    res = loaded_resources(dataset_, folder)
     return {"logits": kdviz_live.b64f32(res.logits.test), "labels": kdviz_live.b64u8(res.data.y_test), "n": len(res.data.y_test)}
 
 
 def live_slider(*, key: str, params: tuple[str, ...]) -> None:
     """The page's live ``"slider"`` view (:func:`live` with ``params``) and the link to the view
-    (:func:`ui.core.view_link`: the URL and the sidebar's link), in a fragment of their own.
+    (:func:`ui.view.view_link`: the URL and the sidebar's link), in a fragment of their own.
 
     A release then reruns only this fragment, not the page (issue 13): the page's other views take T and γ from
     the slider in the browser, and nothing else the server draws on the page shows them. The release's callback
@@ -70,7 +56,7 @@ def _slider_fragment(key: str, params: tuple[str, ...]) -> None:
     view_link()  # on a full run at the slider's place in the script, the sidebar's end: where end_page draws it
     ctx = get_script_run_ctx()
     if ctx is not None and ctx.fragment_ids_this_run:  # a release's own run (end_page times a full run)
-        _log_run_time((started, f"{st.session_state.get('_run_started', (0, '?'))[1]}:release"))
+        log_run_time((started, f"{st.session_state.get('_run_started', (0, '?'))[1]}:release"))
 
 
 def _live_release(key: str) -> None:
@@ -109,8 +95,8 @@ def live(view: str, *, key: str, keys=(), params=(), **fields) -> None:
     if view == "slider":
         fields["heard"], fields["version"] = state.get(HEARD, 0), state.get(VIEW_VERSION, 0)
     keys = tuple((k, words(k)) if words(k) != k else k for k in keys)  # images and classes, not digits (ui.words)
-    data = _live_json(view, lang(), T, gamma, PRESENT_SCALE if present() else 1.0, keys, tuple(sorted(fields.items())))
-    _LIVE(key=key, data=data, **({"on_release_change": partial(_live_release, key)} if params else {}))
+    data = _live_json(view, lang(), T, gamma, scale(), keys, tuple(sorted(fields.items())))
+    mount(key, data, **({"on_release_change": partial(_live_release, key)} if params else {}))
 
 
 @lru_cache(maxsize=256)  # ≤ 256 × ~110 kB (a Losses view's two 1000 × 10 logits)

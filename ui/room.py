@@ -4,8 +4,8 @@ reveal. The store is :mod:`kdviz.serve.rooms`; the browser side is the live comp
 
 A session's room lives in session state: :data:`ROOM` = ``{"code", "token", "following", "published", "asked"}``
 (``token`` only for the lecturer, checked by the store; a student's is None) and :data:`MEMBER`, the browser's
-member id. :func:`ui.core.start_page` calls :func:`read_link` on a session's first run, :func:`follow` before any
-widget, :func:`sidebar` in the sidebar and :func:`ui.room_bar.class_bar` at the top of the page; :func:`ui.core.view_link`
+member id. :func:`ui.frame.start_page` calls :func:`read_link` on a session's first run, :func:`follow` before any
+widget, :func:`sidebar` in the sidebar and :func:`ui.room_bar.class_bar` at the top of the page; :func:`ui.view.view_link`
 calls :func:`publish` and :func:`link_params`.
 """
 
@@ -22,8 +22,12 @@ import streamlit as st
 from kdviz.base import i18n, safetext
 from kdviz.data import datasets
 from kdviz.serve import rooms, urlstate
-
-from .core import PAGES, ROOT, lang, page_url, present, switch_page, tr
+from kdviz.viz import live as kdviz_live
+from ui.charts import scale
+from ui.components import mount
+from ui.pages import PAGES, ROOT, page_url, switch_page
+from ui.text import lang, tr
+from ui.view_state import DIGIT_DATA, digit_of, present
 
 __all__ = ["ROOM", "MEMBER", "store", "room", "member", "read_link", "notices", "join", "join_typed", "leave", "start_class",
            "end_class", "set_following", "follow", "apply_view", "current_view", "publish", "link_params", "join_link", "qr_svg",
@@ -52,7 +56,7 @@ def store() -> rooms.Rooms:
 def socket_problem() -> str | None:
     """None when the room socket is served by this server, else one line why not (then classes are off)."""
     try:
-        from .room_server import mount_room_route
+        from ui.room_server import mount_room_route
     except ImportError:
         return "no room socket"
     return mount_room_route()
@@ -92,7 +96,7 @@ def read_link(params: dict) -> list:
 
 def notices() -> None:
     """Say, in one line each, what went wrong with the room since the last run (a wrong or expired code, a class that
-    ended, the store unreachable). :func:`ui.core.start_page` calls it once the page is set up."""
+    ended, the store unreachable). :func:`ui.frame.start_page` calls it once the page is set up."""
     for key in st.session_state.pop("_room_said", []):
         st.warning(tr(key if key in i18n.MESSAGES else "room.unavailable"))
 
@@ -157,7 +161,7 @@ def set_following(on: bool) -> None:
 
 
 def follow(title: str) -> None:
-    """At the start of every run (:func:`ui.core.start_page`, before any widget): join the link's room on the first run;
+    """At the start of every run (:func:`ui.frame.start_page`, before any widget): join the link's room on the first run;
     for a following student, apply the room's current view (T, γ, digit, data set) to session state and switch to the
     lecturer's page when it is another, unless the student just left that page (a page link: then they explore on their
     own, "Follow again" brings them back). A room that is gone: one line, and the session leaves it."""
@@ -191,8 +195,6 @@ def follow(title: str) -> None:
 
 def apply_view(view: dict) -> None:
     """The room's view (checked by the store) into this session's shared view: T, γ, the data set and its digit."""
-    from .view_state import DIGIT_DATA
-
     state = st.session_state
     state["T"], state["gamma"] = float(view["T"]), float(view["gamma"])
     if view["data"] in datasets.offered():
@@ -203,8 +205,6 @@ def apply_view(view: dict) -> None:
 
 def current_view() -> rooms.View:
     """The lecturer's view now: this page, T, γ, the data set and its digit (None when the digit is another data set's)."""
-    from .view_state import digit_of
-
     state = st.session_state
     digit = digit_of(state["data"])
     return rooms.View(state.get("_room_page", "home"), float(state["T"]), float(state["gamma"]),
@@ -212,7 +212,7 @@ def current_view() -> rooms.View:
 
 
 def publish() -> None:
-    """The lecturer's view to the room when it differs from the last one published (:func:`ui.core.view_link`)."""
+    """The lecturer's view to the room when it differs from the last one published (:func:`ui.view.view_link`)."""
     r = room()
     if not r or not r["token"]:
         return
@@ -256,11 +256,6 @@ def live_view(view: str, *, key: str, **fields) -> None:
     """Mount a room view (``"room"`` or ``"question"``) of the live component, with the room's socket details
     (:data:`kdviz.viz.live.VIEWS`). Its ``follow`` trigger (a following student's browser, when the lecturer's page, digit
     or data set is not this one) reruns the script once: :func:`follow` then applies the room's view."""
-    from kdviz.viz import live as kdviz_live
-
-    from .core import PRESENT_SCALE
-    from .live_views import mount
-
     r, state = room(), st.session_state
     info = {"page": state.get("_room_page", "home"), "digit": state.get("digit"), "data": state.get("data"),
             "T": float(state["T"]), "gamma": float(state["gamma"]), "server_t": state.get("_room_page") in SERVER_T_PAGES}
@@ -270,7 +265,7 @@ def live_view(view: str, *, key: str, **fields) -> None:
         if r["token"]:
             info["token"] = r["token"]  # the lecturer's browser only: its hello makes it the lecturer
     keys = BROWSER_KEYS + tuple(fields.pop("more_keys", ()))
-    data = kdviz_live.view(view, lang=lang(), T=1.0, scale=PRESENT_SCALE if present() else 1.0, keys=keys, room=info, **fields)
+    data = kdviz_live.view(view, lang=lang(), T=1.0, scale=scale(), keys=keys, room=info, **fields)
     mount(key, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), on_follow_change=_followed)
 
 

@@ -10,9 +10,10 @@ import streamlit as st
 
 from kdviz.base import i18n, safetext
 from kdviz.serve import rooms
-
-from .core import class_names, lang, present, resources, tr
-from .room import STEP_OF_PAGE, code_html, join_link, live_view, qr_svg, room, said, set_following, socket_problem, store
+from ui.resources import class_names, reference_students, resources
+from ui.room import STEP_OF_PAGE, code_html, join_link, live_view, qr_svg, room, said, set_following, socket_problem, store
+from ui.text import lang, tr
+from ui.view_state import digit_of, present
 
 __all__ = ["class_bar", "step_questions", "truth_of", "ask", "reveal", "ask_buttons", "question_view", "solo"]
 
@@ -66,16 +67,12 @@ VIEW_STEPS = ("losses",)  # the steps whose questions use the view's T and γ (k
 def step_questions(step: str | None, res) -> list:
     """The demo step's questions (:func:`kdviz.serve.questions.questions_for`) for this session's view on ``res``'s data set,
     made once per server per view; [] for a page that is no demo step, or when they can't be made (said in the log)."""
-    from .view_state import digit_of
-
     if step is None or res is None:
         return []
     state = st.session_state
     digit = digit_of(res.dataset)
     students = None
     if step == "losses":  # the Losses page's reference students (loaded once per server, under its progress bar)
-        from .core import reference_students
-
         students = reference_students()
     try:
         T, gamma = (float(state["T"]), float(state["gamma"])) if step in VIEW_STEPS else (None, None)  # the cache's key:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-import streamlit as st
+import logging
+import threading
+from functools import cache
 
-from .core import tr
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from ui.text import tr
 
 
 def train_queue():
@@ -59,33 +64,25 @@ def scroll_into_view(key: str) -> None:
 
 def session_id() -> str:
     """This browser session's id (names its tickets in the training queue)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
     ctx = get_script_run_ctx()
     return ctx.session_id if ctx is not None else ""
 
 
 def _quiet_press_threads(record) -> bool:
     """A logging filter: a press's thread stores its run without a script context, on purpose; no warning for it."""
-    import threading
-
     return not threading.current_thread().name.startswith("kdviz-press")
 
 
-_quiet_press_threads.installed = False
+@cache  # the filter is added once per process, by the first press
+def _quiet_script_context_log() -> None:
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_quiet_press_threads)
 
 
 def keep_runs(max_runs: int):
     """``store(run)``, callable from any thread: appends a finished run to this session's ``runs``
     (oldest dropped beyond ``max_runs``), even when the learner has gone to another page meanwhile."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
     state = get_script_run_ctx().session_state  # thread-safe (its own lock), outlives this script run
-    if not _quiet_press_threads.installed:
-        import logging
-
-        logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_quiet_press_threads)
-        _quiet_press_threads.installed = True
+    _quiet_script_context_log()
 
     def store(run) -> None:
         runs = state["runs"] if "runs" in state else []
