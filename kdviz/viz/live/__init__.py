@@ -1,15 +1,20 @@
 """The live view: what depends only on T and γ, computed and drawn in the browser while the learner drags.
 
-One Streamlit Components v2 component (registered in ``ui.py``) whose JavaScript is
-:func:`script` (``kdmath.js``, ``kdmath_dkd.js``, ``charts.js``, ``views_losses.js``, ``views_dkd.js``, ``views_mine.js``,
-``views_room.js``, then ``views.js``, in one ES module) and whose
-style is :func:`css`. Each mount shows one *view*; the views of one page share the current T and
-γ in the browser, so a drag of the T slider redraws every view on the page without a message to
-the server. Only the release (the range input's ``change`` event) sends one trigger,
-``setTriggerValue("release", {"values": {"T": …}, "seq": n})``, which reruns the script once: only the slider's
-fragment with the link to the view (``ui.live_slider``), since the other views need nothing new. The slider's
-data carries ``heard``, the ``seq`` of the last release the server ran: a release not yet heard is sent again
-with the next mount (Streamlit can drop a rerun request when a page click follows it at once).
+One ES module, two hosts. The views (``kdmath.js``, ``kdmath_dkd.js``, ``charts.js``, ``views_losses.js``,
+``views_dkd.js``, ``views_mine.js``, ``views_room.js``, then ``views.js``: :data:`ASSETS`) are written once; each host
+adds its entry point (:data:`HOSTS`), which :func:`script` appends:
+
+* ``"streamlit"``: a Streamlit Components v2 component (registered in ``ui/live_views.py``), one view per mount. The
+  views of one page share the current T and γ in the browser, so a drag of the T slider redraws every view on the
+  page without a message to the server. Only the release (the range input's ``change`` event) sends one trigger,
+  ``setTriggerValue("release", {"values": {"T": …}, "seq": n})``, which reruns the script once: only the slider's
+  fragment with the link to the view (``ui.live_slider``), since the other views need nothing new. The slider's
+  data carries ``heard``, the ``seq`` of the last release the server ran: a release not yet heard is sent again
+  with the next mount (Streamlit can drop a rerun request when a page click follows it at once).
+* ``"anywidget"``: the ``_esm`` of :class:`kdviz.widgets.live.LiveView` (JupyterLab, Notebook 7, VS Code), a column of
+  views in one widget; the release sets the widget's synced ``T`` / ``gamma``: one comm message, none while dragging.
+
+The style is :func:`css` (the same for both).
 
 This module builds the views' data (JSON-ready dicts; arrays as base64 of little-endian float32,
 labels as base64 uint8) and never imports streamlit.
@@ -85,11 +90,12 @@ from kdviz.base.i18n import MESSAGES
 from kdviz.maths import explore
 from kdviz.viz import style
 
-__all__ = ["HERE", "ASSETS", "VIEWS", "b64f32", "b64u8", "script", "css", "style_payload", "texts", "view"]
+__all__ = ["HERE", "ASSETS", "HOSTS", "VIEWS", "b64f32", "b64u8", "script", "css", "style_payload", "texts", "view"]
 
 HERE = Path(__file__).resolve().parent
 ASSETS = ("kdmath.js", "kdmath_dkd.js", "charts.js", "views_losses.js", "views_dkd.js", "views_mine.js", "views_room.js",
-          "views.js")  # in this order, one ES module
+          "views.js")  # in this order, then a host's entry point: one ES module
+HOSTS = {"streamlit": "host_streamlit.js", "anywidget": "host_anywidget.js"}  # host → its entry point (export default)
 VIEWS = ("slider", "softmax", "temp_numbers", "entropy", "map_text", "map", "digit", "digit_image",
          "loss_curves", "loss_numbers", "loss_heat", "grads", "dk_target", "dk_nontarget", "dk_weights", "dk_share", "dk_stack",
          "compare", "room", "question")
@@ -107,10 +113,13 @@ def b64u8(arr) -> str:
     return base64.b64encode(np.ascontiguousarray(a, dtype=np.uint8).tobytes()).decode("ascii")
 
 
-@lru_cache(maxsize=1)
-def script() -> str:
-    """The component's JavaScript: one ES module, the :data:`ASSETS` in order (read once)."""
-    return "\n".join((HERE / name).read_text(encoding="utf-8") for name in ASSETS)
+@lru_cache(maxsize=len(HOSTS))
+def script(host: str = "streamlit") -> str:
+    """The views' JavaScript for ``host`` (one of :data:`HOSTS`): one ES module, the :data:`ASSETS` in order and the
+    host's entry point (read once per host)."""
+    if host not in HOSTS:
+        raise ValueError(f"unknown live host {host!r}; known: {', '.join(HOSTS)}")
+    return "\n".join((HERE / name).read_text(encoding="utf-8") for name in (*ASSETS, HOSTS[host]))
 
 
 @lru_cache(maxsize=1)
@@ -138,8 +147,6 @@ def texts(keys, lang: str) -> dict[str, str]:
         text = entry.get(lang, entry["en"])
         out[key] = text if isinstance(text, str) else text.get("other", next(iter(text.values())))
     return out
-
-
 
 
 def view(name: str, *, lang: str, T: float, gamma: float | None = None, scale: float = 1.0, keys=(), **fields) -> dict:

@@ -1,7 +1,7 @@
-// views.js: the live views of the Temperature and Losses pages, and the component's entry point.
+// views.js: the live views of the Temperature and Losses pages, and kdlMount, which the hosts' entry points call.
 //
 // Every mount of the component shows one view (data.view). The views of a page share T and γ
-// through KDL (module scope: one module for every mount, since the component's JS is one file):
+// through KDL (module scope: one module for every mount of a host: a Streamlit page, one Jupyter widget):
 // a drag of a slider sets KDL.T and redraws every view at the next animation frame, with no
 // message to the server; the release sends one trigger, "release" = {values: {T: …}, seq}. The server
 // acknowledges it: the slider's data carries "heard", the seq of the last release the server ran, and
@@ -435,7 +435,7 @@ class KdlView {
   }
 }
 
-/** The mount's data: ui.live sends it as UTF-8 JSON bytes (forwarded by Streamlit as is), or an object. */
+/** A mount's data: ui.live sends it as UTF-8 JSON bytes (forwarded by Streamlit as is), or an object. */
 function kdlData(raw) {
   if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
     const bytes = raw instanceof ArrayBuffer ? new Uint8Array(raw) : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -444,10 +444,11 @@ function kdlData(raw) {
   return typeof raw === "string" ? JSON.parse(raw) : raw;
 }
 
-export default function (component) {
-  const { parentElement, setTriggerValue } = component;
-  const data = kdlData(component.data);
-  if (data.view === "slider") kdlHeard(data, setTriggerValue);
+/** Mount one view (``data``: a view's dict, :func:`kdviz.viz.live.view`) in ``parentElement``, or give a mounted
+ * one new data; ``setTriggerValue(name, value)`` is how the view tells its host (only "release", from the slider).
+ * Returns the unmount. Each host's entry point calls it: host_streamlit.js (Streamlit Components v2) and
+ * host_anywidget.js (Jupyter). */
+function kdlMount(parentElement, data, setTriggerValue) {
   kdlSync("T", data.T);
   if (data.gamma !== undefined) kdlSync("gamma", data.gamma);
   let view = KDL.byParent.get(parentElement);
@@ -458,7 +459,7 @@ export default function (component) {
     KDL.byParent.set(parentElement, view);
   }
   KDL.views.add(view);
-  kdlSchedule(); // the other views follow a T that came from the server
+  kdlSchedule(); // the other views follow a T that came from the host
   return () => {
     view.disconnect();
     KDL.views.delete(view);
