@@ -1,10 +1,11 @@
-"""notebooks/explore.ipynb in a real JupyterLab (and Notebook 7) in Debian's chromium.
+"""notebooks/explore.ipynb in a real JupyterLab (and Notebook 7) in Debian's chromium: the live views on anywidget.
 
-A ``jupyter lab`` on 127.0.0.1 with a token and no browser serves a copy of ``notebooks/`` (the
-stored notebooks are never saved over). The test runs all cells from the Run menu, moves the
-temperature explorer's T slider with the keyboard 20 times, and checks that the plotted maximum
-probability falls at every step, with no error output in any cell. It prints the run-all time and
-the time from a key press to the redrawn figure (median of 20 moves, timed in the page).
+A ``jupyter lab`` on 127.0.0.1 with a token and no browser serves a copy of ``notebooks/`` (the stored notebooks are
+never saved over). The test runs all cells from the Run menu, then drags the temperature explorer's T slider with the
+mouse: the views redraw in the browser (their ``data-frames`` count), nothing goes to the kernel until the release
+(every frame sent on the kernel's websocket is read), the release sends the new T once, and the softmax view's
+``data-probs`` equal numpy's softmax of the teacher's logits at that T. It prints the run-all time, the frames a
+second while dragging and the messages sent.
 
 Skips with the reason where chromium, playwright or JupyterLab is absent; ``$KDVIZ_REQUIRE_BROWSER=1``
 (CI) makes it required. Screenshots go to ``$KDVIZ_SCREENSHOTS`` (default ``artifacts/screenshots``);
@@ -16,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -46,32 +46,6 @@ if _jupyterlab_missing() and os.environ.get("KDVIZ_REQUIRE_BROWSER") == "1":
     raise RuntimeError(f"the JupyterLab browser test is required but {_jupyterlab_missing()}")
 pytestmark = [pytestmark, pytest.mark.skipif(_jupyterlab_missing() is not None, reason=_jupyterlab_missing() or "")]
 
-# The softmax figure of the temperature explorer: the plotly chart titled "Teacher softmax …"; its
-# second trace holds softmax(z / T). Read in the page, as the learner sees it.
-SOFTMAX_MAX = """() => {
-    const gd = [...document.querySelectorAll('.js-plotly-plot')]
-        .find(g => g.layout && g.layout.title && String(g.layout.title.text || '').startsWith('Teacher softmax'));
-    return gd && gd.data && gd.data[1] ? Math.max(...gd.data[1].y) : null;
-}"""
-# Arm a wait for the next change of that maximum (polled every animation frame), timed from the next
-# key press as the page receives it; ``window.__kdvizRedraw`` resolves to [ms, new maximum] or [null, …] after 10 s.
-ARM_REDRAW = """(before) => {
-    if (!window.__kdvizKeys) {
-        window.__kdvizKeys = true;
-        document.addEventListener('keydown', () => { window.__kdvizKeyAt = performance.now(); }, true);
-    }
-    window.__kdvizKeyAt = null;
-    window.__kdvizRedraw = new Promise(resolve => {
-        const armed = performance.now();
-        const read = () => {
-            const now = (""" + SOFTMAX_MAX + """)();
-            if (window.__kdvizKeyAt !== null && now !== null && now !== before) resolve([performance.now() - window.__kdvizKeyAt, now]);
-            else if (performance.now() - armed > 10000) resolve([null, now]);
-            else requestAnimationFrame(read);
-        };
-        requestAnimationFrame(read);
-    });
-}"""
 ALL_RUN = """() => {
     const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
     return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
@@ -153,56 +127,139 @@ def run_all(page, url: str, path: str) -> float:
     return time.perf_counter() - start
 
 
-def temperature_slider(page):
-    """The temperature explorer's T slider (the first slider labelled T), scrolled into view with its figures drawn."""
-    slider = page.locator(".widget-slider").filter(has_text="T").first
-    slider.scroll_into_view_if_needed()
-    try:
-        page.wait_for_function(f"() => ({SOFTMAX_MAX})() !== null", timeout=60_000)
-    except Exception:
-        page.screenshot(path=str(SHOTS / "Jupyter-failed.png"))
-        raise
-    return slider
+def kernel_log(page) -> list:
+    """From now on, ``(perf_counter, msg_type, comm method)`` of every message the page sends on a kernel's websocket
+    (JSON, or JupyterLab's binary v1 protocol: a count and offsets, then channel, header, parent, metadata, content)."""
+    sent = []
+
+    def parse(payload) -> tuple:
+        if isinstance(payload, str):
+            msg = json.loads(payload)
+            header, content = msg.get("header", {}), msg.get("content", {})
+        else:
+            n = int.from_bytes(payload[:8], "little")
+            offsets = [int.from_bytes(payload[8 * (i + 1):8 * (i + 2)], "little") for i in range(n)] + [len(payload)]
+            header = json.loads(payload[offsets[1]:offsets[2]])
+            content = json.loads(payload[offsets[4]:offsets[5]]) if n > 4 else {}
+        data = content.get("data", {}) if isinstance(content, dict) else {}
+        return header.get("msg_type"), data.get("method"), data.get("state", {})
+
+    def on_ws(ws):
+        if "/api/kernels/" in ws.url and "/channels" in ws.url:
+            ws.on("framesent", lambda payload: sent.append((time.perf_counter(), *parse(payload))))
+
+    page.on("websocket", on_ws)
+    return sent
 
 
-def test_jupyterlab_runs_all_and_the_T_slider_redraws_the_softmax(browser, jupyter):
+def drag(page, slider, fraction: float, steps: int = 90) -> float:
+    """Press the range input's thumb, move it to ``fraction`` of its width in ``steps`` moves (not released); seconds."""
+    box = slider.bounding_box()
+    lo, hi, value = (float(slider.get_attribute("min")), float(slider.get_attribute("max")), float(slider.input_value()))
+    thumb = 8  # half of chromium's thumb
+    x_of = lambda f: box["x"] + thumb + f * (box["width"] - 2 * thumb)  # noqa: E731
+    y = box["y"] + box["height"] / 2
+    x0, x1 = x_of((value - lo) / (hi - lo)), x_of(fraction)
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    start = time.perf_counter()
+    for i in range(1, steps + 1):
+        page.mouse.move(x0 + (x1 - x0) * i / steps, y)
+    return time.perf_counter() - start
+
+
+def view_attrs(page, view: str) -> dict:
+    return page.evaluate("""(v) => { const e = document.querySelector(`[data-kdviz-view="${v}"]`); const o = {};
+        if (e) for (const a of e.attributes) if (a.name.startsWith('data-')) o[a.name.slice(5)] = a.value; return o; }""", view)
+
+
+def np_softmax(z, T: float):
+    import numpy as np
+
+    z = np.asarray(z, dtype=np.float64) / T
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+@pytest.fixture(scope="module")
+def teacher_row():
+    """The explorer's opening image's teacher logits (10,), as kdviz computes them."""
+    from kdviz.train import reference
+    from kdviz.train.resources import load_resources
+
+    res = load_resources()
+    return res.logits.test[reference.opening_digit(res)].numpy()
+
+
+def test_jupyterlab_drag_is_drawn_in_the_browser_and_sent_once(browser, jupyter, teacher_row):
+    import numpy as np
+
     page = browser.new_page(viewport={"width": 1280, "height": 720})
-    seconds = run_all(page, jupyter, "lab/tree/notebooks/explore.ipynb")
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sent = kernel_log(page)
+    seconds_all = run_all(page, jupyter, "lab/tree/notebooks/explore.ipynb")
     assert page.evaluate(ERRORS) == []
-    slider = temperature_slider(page)  # at T = 4
-    handle = slider.locator(".noUi-handle")
-    handle.focus()
-    before = page.evaluate(SOFTMAX_MAX)
-    times, peaks = [], [before]
-    for _ in range(20):  # 4.0 → 14.0 in steps of 0.5
-        page.evaluate(ARM_REDRAW, peaks[-1])
-        page.keyboard.press("ArrowRight")
-        ms, now = page.evaluate("() => window.__kdvizRedraw")
-        assert ms is not None, f"the softmax figure did not change within 10 s of a key press (at {len(times)} moves)"
-        times.append(ms)
-        peaks.append(now)
-    assert all(a > b for a, b in zip(peaks, peaks[1:])), peaks  # a higher T, a lower maximum probability
-    assert "14.0" in slider.inner_text()
-    assert page.evaluate(ERRORS) == []
+    page.wait_for_selector('[data-kdviz-view="softmax"][data-frames]', timeout=60_000)
+    slider = page.get_by_test_id("kdviz-live-T").first
+    slider.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)  # the kernel idle, the views drawn
+    attrs = view_attrs(page, "softmax")
+    assert float(attrs["t"]) == 4.0
+    np.testing.assert_allclose(json.loads(attrs["probs"]), np_softmax(teacher_row, 4.0), atol=1e-5)
+    frames0, sent0 = int(attrs["frames"]), len(sent)
+    seconds = drag(page, slider, 0.6)
+    page.wait_for_timeout(50)  # the last animation frame
+    frames = int(view_attrs(page, "softmax")["frames"]) - frames0
+    during = sent[sent0:]
+    assert during == [], f"sent to the kernel during the drag: {during}"
+    page.mouse.up()
+    T = float(slider.input_value())
+    page.wait_for_timeout(1500)
+    after = sent[sent0:]
+    updates = [m for m in after if m[1] == "comm_msg" and m[2] == "update"]
+    assert len(updates) == 1 and updates[0][3].get("T") == T, after  # the release: one message, the new T
+    attrs = view_attrs(page, "softmax")
+    assert float(attrs["t"]) == T and T > 4.0
+    np.testing.assert_allclose(json.loads(attrs["probs"]), np_softmax(teacher_row, T), atol=1e-5)  # kdviz's numbers
+    np.testing.assert_allclose(json.loads(attrs["probs1"]), np_softmax(teacher_row, 1.0), atol=1e-5)
+    assert not errors and page.evaluate(ERRORS) == []
+    fps = frames / seconds
+    print(f"\nJupyterLab: run all {seconds_all:.1f} s; drag of T 4 → {T:g}: {frames} frames of the softmax view in "
+          f"{seconds:.2f} s = {fps:.0f} frames/s; kernel messages during the drag {len(during)}, after the release "
+          f"{len(after)} ({len(updates)} widget update)")
+    assert fps >= 5  # lenient floor for a loaded 2-core machine: the figure is printed, and measured in BENCHMARKS.md
     slider.evaluate("s => s.closest('.jp-OutputArea-output').scrollIntoView({block: 'start'})")  # the explorer at the top
     page.wait_for_timeout(500)
     page.screenshot(path=str(SHOTS / "Jupyter.png"))
-    print(f"\nJupyterLab: run all {seconds:.1f} s; key press → redrawn softmax figure, median of 20 moves "
-          f"{statistics.median(times):.0f} ms (p95 {sorted(times)[18]:.0f} ms, max {max(times):.0f} ms); "
-          f"max probability {peaks[0]:.3f} at T = 4 → {peaks[-1]:.3f} at T = 14")
     page.close()
 
 
-def test_notebook_7_on_a_phone_shows_the_live_views(browser, jupyter):
+def test_notebook_7_on_a_phone_shows_the_live_views(browser, jupyter, teacher_row):
+    import numpy as np
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page = browser.new_page(viewport={"width": 390, "height": 844})
     seconds = run_all(page, jupyter, "notebooks/notebooks/explore.ipynb")
     assert page.evaluate(ERRORS) == []
-    assert page.locator(".widget-slider").count() == 5  # T; T and γ; T and γ
-    slider = temperature_slider(page)
-    before = page.evaluate(SOFTMAX_MAX)
-    box = slider.locator(".noUi-handle").bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2 - 12, box["y"] + box["height"] / 2)  # a tap on the track, left of T = 4
-    page.wait_for_function(f"(b) => ({SOFTMAX_MAX})() > b", arg=before, timeout=20_000)
+    assert page.get_by_test_id("kdviz-live-T").count() == 2  # the temperature and the loss explorers
+    assert page.get_by_test_id("kdviz-live-gamma").count() == 1
+    page.wait_for_selector('[data-kdviz-view="softmax"][data-frames]', timeout=60_000)
+    slider = page.get_by_test_id("kdviz-live-T").first
+    moved = "() => Number(document.querySelector('[data-kdviz-view=\"softmax\"]').dataset.t) < 4"
+    for _ in range(5):  # Notebook 7 lays out cells as they scroll into view: the box is read again until a tap lands
+        slider.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        box = slider.bounding_box()
+        page.mouse.click(box["x"] + 0.1 * box["width"], box["y"] + box["height"] / 2)  # a tap on the track, left of T = 4
+        try:
+            page.wait_for_function(moved, timeout=4_000)
+            break
+        except PlaywrightTimeout:  # the tap missed the moved slider: tap again
+            continue
+    page.wait_for_function(moved, timeout=1_000)
+    attrs = view_attrs(page, "softmax")
+    np.testing.assert_allclose(json.loads(attrs["probs"]), np_softmax(teacher_row, float(attrs["t"])), atol=1e-5)
     page.screenshot(path=str(SHOTS / "Jupyter-phone.png"))
     print(f"\nNotebook 7 at 390 × 844: run all {seconds:.1f} s")
     page.close()

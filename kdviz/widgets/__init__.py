@@ -1,4 +1,4 @@
-"""The explorer in Jupyter (JupyterLab, Notebook 7, VS Code): the pages' views, live, with ipywidgets.
+"""The explorer in Jupyter (JupyterLab, Notebook 7, VS Code): the pages' live views, with anywidget and ipywidgets.
 
     from kdviz.train.resources import load_resources
     from kdviz import widgets
@@ -7,22 +7,24 @@
     widgets.loss_explorer(res)              # T and γ → soft / hard / total, γ × T, gradients, TCKD + NCKD
     widgets.train_live(res)                 # a button → a distilled student and its γ = 0 baseline, live
 
-Each call returns one ipywidgets box to display. Its figures are plotly ``FigureWidget`` s built by
-:mod:`kdviz.viz.plots` (the pages' builders) from :mod:`kdviz.maths.explore`'s numbers; a move of a control
-refills their data in place, so nothing flickers. The controls and figures are attributes of the
-box (``box.T``, ``box.softmax``, ...) and sit in its ``children`` tree, so code and tests can drive
-a view and read what it shows. The explorers are in :mod:`.explorers`, the training view and the
-progress bar in :mod:`.training`, what they share in :mod:`._common`.
+Each call returns one ipywidgets box to display. The explorers' views are the Streamlit pages' own live views
+(:mod:`kdviz.viz.live`, the same bundled ES module, no CDN) in one anywidget each (:class:`kdviz.widgets.live.LiveView`):
+a drag of T or γ is computed and drawn in the browser, at the screen's frame rate, and the kernel hears the value
+once, on release (``box.T``, ``box.gamma``; set them from code and the views redraw). The kernel's own controls
+(the image, the student, the scope) send the views new data. The training view keeps the Train page's plotly
+chart (its points come from the kernel, epoch by epoch). The explorers are in :mod:`.explorers` (the live widget in
+:mod:`.live`), the training view and the progress bar in :mod:`.training`, what they share in :mod:`.common`.
 
-Only this package imports ipywidgets (and, through plotly's ``FigureWidget``, anywidget); nothing in
-kdviz imports it unless asked.
+Only this package imports ipywidgets and anywidget; nothing in kdviz imports it unless asked.
 """
 
 from kdviz.widgets.explorers import LossExplorer, TemperatureExplorer, loss_explorer, temperature_explorer
+from kdviz.widgets.live import LiveView
 from kdviz.widgets.training import ProgressBar, TrainLive, progress_bar, train_live
 
 __all__ = [
     "TemperatureExplorer",
+    "LiveView",
     "LossExplorer",
     "TrainLive",
     "ProgressBar",

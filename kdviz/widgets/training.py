@@ -1,4 +1,8 @@
-"""The Train page's press in Jupyter, and a progress bar for the library's long computations."""
+"""The Train page's press in Jupyter, and a progress bar for the library's long computations.
+
+The training chart stays a plotly ``FigureWidget`` (:func:`kdviz.viz.plots.training_figure`, the Train page's): its
+points are made in the kernel, epoch by epoch, so there is nothing to draw in the browser between two messages; it is
+not a T/γ view."""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ import threading
 
 import ipywidgets as W
 import pandas as pd
+import plotly.graph_objects as go
 
 from kdviz.base.i18n import Message, render, tr
 from kdviz.train.loop import TrainConfig, train_pair
 from kdviz.train.resources import Resources
 from kdviz.viz import plots
-from kdviz.widgets._common import _check_lang, _default_config, _gamma_slider, _md, _note, _T_slider, _widget
+from kdviz.widgets.common import T_slider, check_lang, default_config, gamma_slider, md, note
 
 __all__ = ["TrainLive", "ProgressBar", "train_live", "progress_bar"]
 
@@ -27,11 +32,11 @@ class TrainLive(W.VBox):
     """
 
     def __init__(self, res: Resources, *, config: TrainConfig | None = None, lang: str = "en"):
-        self.res, self.lang = res, _check_lang(lang)
-        config = config or _default_config(res)
+        self.res, self.lang = res, check_lang(lang)
+        config = config or default_config(res)
         self.config = config
-        self.T = _T_slider(config.T, lang)
-        self.gamma = _gamma_slider(config.gamma, lang)
+        self.T = T_slider(config.T, lang)
+        self.gamma = gamma_slider(config.gamma, lang)
         self.epochs = W.BoundedIntText(value=config.epochs, min=1, max=100, description=tr("common.epochs", lang),
                                        style={"description_width": "initial"}, layout=W.Layout(width="12em"))
         self.seed = W.BoundedIntText(value=config.seed, min=0, max=2**31 - 1, description=tr("widgets.seed", lang),
@@ -41,12 +46,13 @@ class TrainLive(W.VBox):
         self.status = W.HTML()
         self.histories: dict[str, pd.DataFrame] = {}
         self.results: dict = {}
-        self.figure = _widget(plots.training_figure(self._empty(), epochs=config.epochs, lang=lang))
+        self.figure = go.FigureWidget(plots.training_figure(self._empty(), epochs=config.epochs, lang=lang)
+                                      .update_layout(autosize=True))  # as wide as its cell, a phone's too
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.button.on_click(lambda _: self.start())
         super().__init__([
-            _note(tr("widgets.train_intro", lang)),
+            note(tr("widgets.train_intro", lang)),
             self.T, self.gamma, W.HBox([self.epochs, self.seed, self.button], layout=W.Layout(flex_flow="row wrap")),
             self.progress, self.status, self.figure,
         ])
@@ -64,7 +70,7 @@ class TrainLive(W.VBox):
         """Start a run with the controls' settings; False (and one line in ``status``) if one is running."""
         with self._lock:
             if self.running:
-                self.status.value = _md(tr("widgets.train_busy", self.lang))
+                self.status.value = md(tr("widgets.train_busy", self.lang))
                 return False
             config = self.config.replace(T=float(self.T.value), gamma=float(self.gamma.value), epochs=int(self.epochs.value),
                                          seed=int(self.seed.value))
@@ -72,7 +78,7 @@ class TrainLive(W.VBox):
             self.results = {}
             self.progress.value, self.progress.max = 0, 2 * config.epochs
             self.progress.bar_style = ""
-            self.status.value = _md(tr("widgets.train_running", self.lang, epochs=config.epochs, T=config.T, gamma=config.gamma,
+            self.status.value = md(tr("widgets.train_running", self.lang, epochs=config.epochs, T=config.T, gamma=config.gamma,
                                        seed=config.seed))
             with self.figure.batch_update():
                 plots.refill_training_figure(self.figure, self.histories)
@@ -99,11 +105,12 @@ class TrainLive(W.VBox):
             distilled, baseline = train_pair(self.res.data, self.res.logits, config, callback=self._on_epoch)
         except Exception as err:  # one line, never a traceback
             self.progress.bar_style = "danger"
-            self.status.value = _md(tr("widgets.train_failed", self.lang, error=str(err).splitlines()[0] if str(err) else type(err).__name__))
+            error = str(err).splitlines()[0] if str(err) else type(err).__name__
+            self.status.value = md(tr("widgets.train_failed", self.lang, error=error))
             return
         self.results = {"distilled": distilled, "baseline": baseline}
         self.progress.bar_style = "success"
-        self.status.value = _md(tr("widgets.train_done", self.lang, distilled=100 * distilled.test_acc, baseline=100 * baseline.test_acc,
+        self.status.value = md(tr("widgets.train_done", self.lang, distilled=100 * distilled.test_acc, baseline=100 * baseline.test_acc,
                                    gain=100 * (distilled.test_acc - baseline.test_acc), seed=config.seed, epochs=config.epochs,
                                    T=config.T, gamma=config.gamma))
 
@@ -113,7 +120,7 @@ class ProgressBar(W.HBox):
     it shows the fraction done and the running step in ``lang``."""
 
     def __init__(self, label: str, *, lang: str = "en"):
-        self.lang = _check_lang(lang)
+        self.lang = check_lang(lang)
         self.bar = W.FloatProgress(value=0.0, min=0.0, max=1.0, description=label, style={"description_width": "initial"})
         self.text = W.Label()
         super().__init__([self.bar, self.text])
@@ -137,7 +144,7 @@ def train_live(res: Resources, *, config: TrainConfig | None = None, epochs: int
         Overrides ``config.epochs``.
     lang : "en" or "zh"
     """
-    config = config or _default_config(res)
+    config = config or default_config(res)
     if epochs is not None:
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise ValueError(f"epochs must be a positive int, got {epochs!r}")
