@@ -34,12 +34,12 @@ from kdviz.serve.rooms import (
     RoomError,
     Rooms,
     View,
-    _checked_json,
-    _questions,
+    checked_json,
     hash_token,
     new_code,
     normalise_code,
     public_question,
+    question_tools,
     token_matches,
 )
 
@@ -212,7 +212,7 @@ class RedisRooms(Rooms):
     @_available
     def ask(self, code, token, question: Mapping, truth) -> str:
         public = public_question(question)
-        truth_json = _checked_json(truth)
+        truth_json = checked_json(truth)
         key, _ = self._lecturer(code, token)
         pipe = self.redis.pipeline()
         pipe.hset(self._key(key), mapping={"question": json.dumps(public), "truth": truth_json})
@@ -230,11 +230,11 @@ class RedisRooms(Rooms):
 
     def _tally(self, key: str, question: dict) -> dict:
         values = [json.loads(v) for v in self.redis.hvals(self._key(key, "answers"))]
-        return {"qid": question["qid"], **_questions().histogram(question, values)}
+        return {"qid": question["qid"], **question_tools().histogram(question, values)}
 
     @_available
     def answer(self, code, member: str, qid: str, value) -> dict:
-        questions = _questions()
+        questions = question_tools()
         key, room = self._room(code)
         question = self._open_question(room, qid)
         if room.get("revealed") or not isinstance(member, str) or not self.redis.sismember(self._key(key, "members"), member):
