@@ -31,8 +31,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from browser import Server, launch, wait_idle  # noqa: E402
 
-DRAG = """async ([testid, counted, seconds]) => {
-    const input = document.querySelector(`[data-testid="${testid}"]`);
+DRAG = """async ([testid, counted, seconds, nth = 0]) => {
+    const input = document.querySelectorAll(`[data-testid="${testid}"]`)[nth];  // the page's nth slider of that kind
     const view = document.querySelector(`[data-kdviz-view="${counted}"]`);
     const lo = Number(input.min), hi = Number(input.max), step = Number(input.step), n = Math.round((hi - lo) / step);
     const frames0 = Number(view.getAttribute('data-frames'));

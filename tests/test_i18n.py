@@ -18,16 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import ui
 from kdviz import compress as kc
-from kdviz import lab
 from kdviz.base.i18n import LANGS, MESSAGES, PLURAL_FORMS, fields_of, render, specs_of, texts_of, tr
-from kdviz.maths import explore, stats
-from kdviz.maths.darkknowledge import decomposition_curves
+from kdviz.maths import stats
 from kdviz.viz import plots, plots_compress, plots_lab
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -238,9 +235,6 @@ def figure_texts(fig) -> list[str]:
 
 
 def all_figures(res, lang: str) -> dict[str, object]:
-    g = torch.Generator().manual_seed(0)
-    s, t, y = torch.randn(8, 10, generator=g), torch.randn(8, 10, generator=g) * 3, torch.randint(0, 10, (8,), generator=g)
-    z = t[0]
     hist = pd.DataFrame({"epoch": [1, 2], "test_acc": [0.9, 0.92], "total": [1.0, 0.8], "soft": [0.5, 0.4], "hard": [0.4, 0.3]})
     runs = pd.DataFrame({"run": [1], "T": [4.0], "gamma": [0.9], "distilled_acc": [0.95], "baseline_acc": [0.94]})
     rng = np.random.default_rng(0)
@@ -252,19 +246,10 @@ def all_figures(res, lang: str) -> dict[str, object]:
     curves = pd.DataFrame({"bias": [0.0, 1.0, 2.0], "omitted_acc": [0.1, 0.5, 0.8], "acc": [0.9, 0.92, 0.91]})
     cells = pd.DataFrame({"T": [2.0, 4.0], "gamma": [0.5, 0.5], "test_acc_mean": [0.9, 0.91], "test_acc_std": [0.01, 0.02], "n": [2, 2]})
     return {
-        "logits_figure": plots.logits_figure(z, lang=lang),
-        "softmax_figure": plots.softmax_figure(z, 4.0, lang=lang),
-        "entropy_figure": plots.entropy_figure(explore.entropy_curve(z), 4.0, current=1.0, lang=lang),
-        "dark_knowledge_figure": plots.dark_knowledge_figure(np.full((10, 10), 0.1), 4.0, lang=lang),
-        "loss_curves_figure": plots.loss_curves_figure(explore.loss_curves(s, t, y, gamma=0.9), 4.0, 0.9, lang=lang),
-        "loss_heatmap_figure": plots.loss_heatmap_figure(explore.loss_grid(s, t, y), explore.T_GRID, explore.GAMMA_GRID, 4.0, 0.9, lang=lang),
-        "gradient_figure": plots.gradient_figure(explore.soft_gradient_norms(s, t, y), 4.0, lang=lang),
-        "decomposition_figure": plots.decomposition_figure(decomposition_curves(s, t, y, t2=True), 4.0, lang=lang),
         "training_figure": plots.training_figure({"distilled": hist, "baseline": hist}, epochs=2, lang=lang),
         "confusion_figure": plots.confusion_figure(np.eye(10, dtype=int), lang=lang),
         "per_class_figure": plots.per_class_figure({"teacher": [0.99] * 10, "distilled": [0.95] * 10, "baseline": [0.94] * 10}, lang=lang),
         "runs_figure": plots.runs_figure(runs, lang=lang),
-        "compare_figure": plots.compare_figure({"teacher": z}, 4.0, lang=lang),
         "digit_map_figure": plots.digit_map_figure(rng.random((20, 2)), np.arange(20) % 10, np.zeros(2), 4.0, lang=lang),
         "fewer_labels_figure": plots_lab.fewer_labels_figure(stats.mean_std(fewer, "fraction", ["distilled_acc", "baseline_acc"]),
                                                       teacher_acc=0.99, lang=lang),
@@ -297,8 +282,6 @@ def test_figures_in_chinese(res):
 
 def test_figures_in_english_unchanged(res):
     figs = all_figures(res, "en")
-    assert figs["softmax_figure"].layout.title.text == "Teacher softmax at T = 1 and at T = 4"
-    assert figs["dark_knowledge_figure"].layout.title.text == "Dark knowledge: the teacher's mean probabilities at T = 4 (diagonal hidden)"
     assert [trace.name for trace in figs["training_figure"].data][:4] == ["distilled: test acc", "distilled: total", "distilled: soft", "distilled: hard"]
     assert figs["fewer_labels_figure"].layout.title.text == "Test accuracy vs labels kept (mean ± std over 2 seeds)"
     assert figs["born_again_figure"].layout.title.text == "Born-again generations (1 seed)"
