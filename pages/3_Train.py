@@ -198,7 +198,7 @@ with view:
         if gain is None:
             st.info(ui.tr("train.no_baseline"))
         else:
-            lo, hi = 100 * (gain.gain - kruns.Z95 * gain.se), 100 * (gain.gain + kruns.Z95 * gain.se)
+            lo, hi = (100 * end for end in gain.interval)
             if len(group) == 1:
                 st.markdown(ui.tr(ui.words("train.headline"), gain=100 * gain.gain, se=100 * gain.se, distilled=100 * run.test_acc,
                                   baseline=100 * run.baseline_acc, n=gain.n))

@@ -29,6 +29,7 @@ import torch
 
 from kdviz.base.diskcache import cache_dir, keyed_path
 from kdviz.base.progress import Progress, report
+from kdviz.maths import stats
 from kdviz.maths.stats import none_if_nan, plus_minus, sample_std
 from kdviz.train.loop import TeacherLogits, TrainConfig, teacher_logits
 from kdviz.train.modelfile import cached_model
@@ -322,26 +323,17 @@ def capacity_table(out: dict) -> str:
     return "\n".join(lines)
 
 
-def _verdict(mean: float, std: float | None) -> str:
-    """``"helps"``, ``"hurts"`` or ``"noise"``: whether a mean gain lies more than one sample std from 0 (one seed: "noise")."""
-    if std is None or not np.isfinite(std):
-        return "noise"
-    return "helps" if mean - std > 0 else "hurts" if mean + std < 0 else "noise"
-
-
-def _paired(a: Sequence[float], b: Sequence[float]) -> tuple[float, float | None, str]:
-    """Mean, sample std (None for one seed) and :func:`_verdict` of the per-seed differences ``a − b``."""
-    d = [float(x) - float(y) for x, y in zip(a, b)]
-    mean, std = float(np.mean(d)), none_if_nan(sample_std(d))
-    return mean, std, _verdict(mean, std)
+def _gain_verdict(per_seed: Sequence[float]) -> str:
+    """:func:`kdviz.maths.stats.verdict` of a gain measured once per seed (its per-seed values: paired by seed)."""
+    return stats.paired(per_seed, np.zeros(len(per_seed)))[2]
 
 
 def capacity_headline(out: dict) -> dict:
     """The reading the Lab and the README state, computed from :func:`capacity_json`'s output.
 
-    Every comparison is paired, seed by seed (each row's ``gain_per_seed``), and judged by :func:`_verdict`:
-    "helps" or "hurts" when the mean difference lies more than one sample std of the differences from 0, else
-    "noise" (always "noise" with one seed). Gains are fractions (0.01 = 1 pp).
+    Every comparison is paired, seed by seed (each row's ``gain_per_seed``), and judged by the one rule,
+    :func:`kdviz.maths.stats.paired`: "helps" or "hurts" when the 95 % t interval of the mean per-seed difference
+    excludes 0, else "noise" (always "noise" with one seed). Gains are fractions (0.01 = 1 pp).
 
     Parameters
     ----------
@@ -355,7 +347,7 @@ def capacity_headline(out: dict) -> dict:
     * the teacher side, for the smallest student: ``student`` (its hidden size); ``top_teacher``, ``top_gain``,
       ``top_std`` (the most accurate teacher); ``best_teacher``, ``best_gain``, ``best_std`` (the teacher whose
       KD helps it most; a tie goes to the more accurate teacher); ``gap`` (best − top, ≥ 0) and ``gap_verdict``
-      (:func:`_verdict` of the per-seed best − top); ``verdicts`` (teacher → its gain's verdict);
+      (the verdict of the per-seed best − top); ``verdicts`` (teacher → its gain's verdict);
     * the student side, with the most accurate teacher: ``by_student`` (list of (hidden, gain, std), by size);
       ``peak_student``, ``peak_gain``, ``peak_std``; ``shrinks``: None with one student, else "yes" (the smallest
       student gains least, and less than the peak beyond the noise), "noise" (least, within it) or "no";
@@ -376,13 +368,13 @@ def capacity_headline(out: dict) -> dict:
     at = [r for r in pairs if r["student_hidden"] == student]
     top = max(at, key=lambda r: r["teacher_acc"])
     best = max(at, key=lambda r: (r["gain"], r["teacher_acc"]))  # a tie goes to the more accurate teacher
-    _, _, gap_verdict = _paired(best["gain_per_seed"], top["gain_per_seed"])
+    _, _, gap_verdict = stats.paired(best["gain_per_seed"], top["gain_per_seed"])
     by_student = [(h, cell[(top["teacher"], h)]["gain"], cell[(top["teacher"], h)]["gain_std"]) for h in students]
     peak = max(by_student, key=lambda x: x[1])
     shrinks = None
     if len(students) > 1:
         least = min(by_student, key=lambda x: x[1])[0] == student
-        _, _, v = _paired(cell[(top["teacher"], peak[0])]["gain_per_seed"], cell[(top["teacher"], student)]["gain_per_seed"])
+        _, _, v = stats.paired(cell[(top["teacher"], peak[0])]["gain_per_seed"], cell[(top["teacher"], student)]["gain_per_seed"])
         shrinks = "no" if not least else "yes" if v == "helps" else "noise"
 
     def per_seed_mean(key: str) -> list[float]:  # the teacher's gain per seed, averaged over the students
@@ -393,12 +385,12 @@ def capacity_headline(out: dict) -> dict:
     early = {}
     for key in ("early_1", "early_3"):
         if key in teachers:
-            diff, std, v = _paired(per_seed_mean(key), per_seed_mean(finished))
+            diff, std, v = stats.paired(per_seed_mean(key), per_seed_mean(finished))
             early[key] = (float(np.mean(per_seed_mean(key))), diff, std, v)
     verdicts = [e[3] for e in early.values()]
     h = {"student": student, "best_teacher": best["teacher"], "best_gain": best["gain"], "best_std": best["gain_std"],
          "top_teacher": top["teacher"], "top_gain": top["gain"], "top_std": top["gain_std"], "gap": best["gain"] - top["gain"],
-         "gap_verdict": gap_verdict, "verdicts": {r["teacher"]: _verdict(r["gain"], r["gain_std"]) for r in at},
+         "gap_verdict": gap_verdict, "verdicts": {r["teacher"]: _gain_verdict(r["gain_per_seed"]) for r in at},
          "by_student": by_student, "shrinks": shrinks, "peak_student": peak[0], "peak_gain": peak[1], "peak_std": peak[2],
          "finished": finished, "early": early, "finished_mean": float(np.mean(per_seed_mean(finished))),
          "early_small": {key: cell[(key, student)]["gain"] for key in early}, "finished_small": cell[(finished, student)]["gain"],
@@ -408,5 +400,5 @@ def capacity_headline(out: dict) -> dict:
     if out["assistant"]:
         a = max(out["assistant"], key=lambda r: r["gain"])
         h.update(assistant=a["assistant"], assistant_gain=a["gain"], assistant_std=a["gain_std"],
-                 assistant_verdict=_verdict(a["gain"], a["gain_std"]))
+                 assistant_verdict=_gain_verdict(a["gain_per_seed"]))
     return h

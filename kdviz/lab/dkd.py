@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from kdviz.base.progress import Progress, report
+from kdviz.maths import stats
 from kdviz.maths.stats import none_if_nan, plus_minus, sample_std
 from kdviz.train.loop import TrainConfig, train_student
 from kdviz.train.resources import Resources
@@ -155,8 +156,9 @@ def dkd_headline(df: pd.DataFrame) -> dict:
     """What the Lab says of a comparison: KD's accuracy, DKD at β = 1 (the coupling alone) and the best DKD row,
     each as (mean, sample std) fractions, and whether the best DKD row's difference from KD is within the noise.
 
-    The noise: 1.96 × the standard error of the difference of two means over the same ``n`` seeds,
-    √((s_KD² + s_DKD²) / n) (seeds unpaired, a conservative choice); with one seed there is no std, and
+    The noise, by the one rule (:func:`kdviz.maths.stats.within_noise`): the difference's 95 % t interval, with
+    the standard error of the difference of two means over the same ``n`` seeds, √((s_KD² + s_DKD²) / n), and
+    2(n − 1) degrees of freedom (seeds unpaired, a conservative choice); with one seed there is no std, and
     ``within_noise`` is None.
 
     Returns
@@ -177,7 +179,7 @@ def dkd_headline(df: pd.DataFrame) -> dict:
     within = None
     if n > 1 and not (pd.isna(kd["test_acc_std"]) or pd.isna(best["test_acc_std"])):
         se = math.sqrt((kd["test_acc_std"] ** 2 + best["test_acc_std"] ** 2) / n)
-        within = bool(abs(best["test_acc"] - kd["test_acc"]) <= 1.96 * se)
+        within = stats.within_noise(float(best["test_acc"] - kd["test_acc"]), se, df=2 * (n - 1))
     return {"kd": pair(kd), "beta1": pair(one.iloc[0]) if len(one) else None, "best": pair(best),
             "best_beta": float(best["beta"]), "gain": float(best["test_acc"] - kd["test_acc"]), "within_noise": within,
             "n": n, "epochs": int(kd["epochs"]), "warmup": int(kd["warmup"]), "T": float(kd["T"])}

@@ -18,6 +18,7 @@ from safetensors.torch import save as save_safetensors
 from torch import nn
 
 from kdviz.data.datasets import DEFAULT as DEFAULT_DATA
+from kdviz.maths import stats
 from kdviz.maths.metrics import confusion, per_class_accuracy
 from kdviz.maths.stats import sample_std
 from kdviz.train.loop import TrainConfig, TrainResult
@@ -27,13 +28,12 @@ from kdviz.train.resources import Resources
 __all__ = [
     "Run", "make_run", "model_bytes", "model_from_bytes", "history_table", "results_table", "per_class",
     "student_confusion", "disagreements", "MODELS", "PairedGain", "paired_gain", "run_gain", "group_of", "seed_summary",
-    "HISTORY_PERCENT", "history_view", "Z95", "lead", "runs_on",
+    "HISTORY_PERCENT", "history_view", "lead", "runs_on",
     "method_label",
 ]
 
 MODELS = ("teacher", "distilled", "baseline")  # the rows of results_table
 HISTORY_PERCENT = ("distilled_acc", "baseline_acc", "gain", "agreement")  # history_table's fractions (gain: a difference)
-Z95 = 1.96  # two-sided 95 % normal quantile: a gain within Z95 standard errors of 0 is within the noise
 
 
 def model_bytes(model: nn.Module, meta: dict | None = None) -> bytes:
@@ -159,9 +159,15 @@ class PairedGain:
     only_baseline: int
 
     @property
+    def interval(self) -> tuple[float, float]:
+        """The gain's 95 % interval, ``gain ± 1.96·se`` (normal: thousands of paired test images), fractions."""
+        return stats.interval95(self.gain, self.se)
+
+    @property
     def within_noise(self) -> bool:
-        """True when the 95 % interval ``gain ± 1.96·se`` contains 0 (another test set could reverse the sign)."""
-        return abs(self.gain) <= Z95 * self.se
+        """True when :attr:`interval` contains 0 (another test set could reverse the sign): the one rule,
+        :func:`kdviz.maths.stats.within_noise`."""
+        return stats.within_noise(self.gain, self.se)
 
     @property
     def z(self) -> float:
