@@ -2,6 +2,7 @@
 colours (≥ 4.5 : 1 on white), one colour per role, and colour scales dark at their maximum."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import plotly.colors
@@ -9,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 from test_i18n import all_figures
 
-from kdviz.viz import plots, style
+from kdviz.viz import live, plots, style
 
 
 def fonts(node, path=""):
@@ -107,8 +108,20 @@ def test_every_colour_scale_is_darkest_at_its_maximum(figures):
             light = [lightness(c) for c in stops]
             assert light == sorted(light, reverse=True), (name, stops)  # monotonic, darkest at the top
             checked += 1
-    assert checked >= 3  # the dark-knowledge map, the loss map, the sweep
+    assert checked >= 1  # the Lab's sweep; the dark-knowledge and loss maps are drawn in the browser (next test)
 
+
+def test_the_browsers_colour_scales_are_plotlys_reversed_and_darkest_at_their_maximum():
+    """The live views' heatmaps (the dark-knowledge map, the loss map) use charts.js's CH_SCALES."""
+    source = (Path(live.__file__).parent / "charts.js").read_text(encoding="utf-8")
+    block = source[source.index("const CH_SCALES"):source.index("};", source.index("const CH_SCALES"))]
+    scales = {name: re.findall(r"#[0-9a-f]{6}", body) for name, body in re.findall(r"(\w+_r): \[([^\]]*)\]", block)}
+    assert set(scales) == {"Viridis_r", "Magma_r"}
+    for name, stops in scales.items():
+        plotly_stops = getattr(plotly.colors.sequential, name.removesuffix("_r"))[::-1]
+        assert stops == [c.lower() for c in plotly_stops], name
+        light = [lightness(c) for c in stops]
+        assert light == sorted(light, reverse=True), (name, stops)
 
 
 def test_a_refilled_training_figure_is_the_figure_built_from_the_longer_histories():
