@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from kdviz.serve import press as kpress
+from kdviz.serve import training as ktraining
 from kdviz.serve.trainqueue import TrainQueue
 from kdviz.train import runs as kruns
 from kdviz.train.loop import TrainConfig, train_pair
@@ -42,7 +43,7 @@ def trainings(monkeypatch, cache):
         calls.append(config)
         return train_pair(data, teacher, config, **kw)
 
-    monkeypatch.setattr(kpress, "train_pair", counted)
+    monkeypatch.setattr(ktraining, "train_pair", counted)  # the module whose Training calls it
     return calls
 
 

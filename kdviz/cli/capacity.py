@@ -33,11 +33,11 @@ def cmd_capacity(args) -> dict:
     from kdviz.cli.common import ship as _ship
     from kdviz.cli.common import with_progress as _with_progress
     from kdviz.lab.capacity import ASSISTANTS, FULL, QUICK, STUDENTS, capacity_gap, capacity_json
+    from kdviz.train.config import check_seeds
 
     seeds = args.seeds if args.seeds is not None else (QUICK["seeds"] if args.quick else FULL["seeds"])
     epochs = args.epochs if args.epochs is not None else (QUICK["epochs"] if args.quick else FULL["epochs"])
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct, got {list(seeds)}")
+    seeds = check_seeds(seeds)
     res = _resources(args)
     pairs, chains = _with_progress(args, capacity_gap, res, seeds=seeds, epochs=epochs, n_jobs=args.n_jobs,
                                    students=QUICK["students"] if args.quick else STUDENTS,

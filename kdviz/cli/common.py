@@ -22,10 +22,10 @@ def resources(args):
 
 def lab_config(args):
     """The lab subcommands' TrainConfig (hidden, epochs, T, γ; γ = 1 where a command has no ``--gamma``); distinct ``--seeds``."""
+    from kdviz.train.config import check_seeds
     from kdviz.train.loop import TrainConfig
 
-    if len(set(args.seeds)) != len(args.seeds):
-        raise ValueError(f"seeds must be distinct, got {args.seeds}")
+    check_seeds(args.seeds)
     return TrainConfig(hidden=tuple(args.hidden), epochs=args.epochs, T=args.temperature, gamma=getattr(args, "gamma", 1.0))
 
 

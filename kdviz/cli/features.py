@@ -37,11 +37,11 @@ def cmd_features(args) -> dict:
     from kdviz.cli.common import ship as _ship
     from kdviz.cli.common import with_progress as _with_progress
     from kdviz.lab.features import DEFAULT_METHODS, FULL_EPOCHS, QUICK, features_compare, features_json, save_students
+    from kdviz.train.config import check_seeds
 
     seeds = args.seeds if args.seeds is not None else (QUICK["seeds"] if args.quick else (0, 1, 2))
     epochs = args.epochs if args.epochs is not None else (QUICK["epochs"] if args.quick else FULL_EPOCHS)
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct, got {list(seeds)}")
+    seeds = check_seeds(seeds)
     res = _resources(args)
     df = _with_progress(args, features_compare, res, seeds=seeds, epochs=epochs, methods=args.methods or DEFAULT_METHODS,
                         n_train=QUICK["n_train"] if args.quick else None, use_cache=not args.no_cache)

@@ -99,9 +99,9 @@ def print_omit_class(out: dict) -> None:
 
 def cmd_hinton(args) -> dict:
     from kdviz.lab.hinton import HINTON_CONFIG, hinton_table
+    from kdviz.train.config import check_seeds
 
-    if len(set(args.seeds)) != len(args.seeds):
-        raise ValueError(f"seeds must be distinct, got {args.seeds}")
+    check_seeds(args.seeds)
     res = _resources(args)
     config = HINTON_CONFIG.replace(hidden=tuple(args.hidden), epochs=args.epochs, T=args.temperature)
     out = _with_progress(args, hinton_table, res, args.seeds, config, omitted=args.omit_class)
@@ -175,8 +175,6 @@ def cmd_compress(args) -> dict:
 
     config = (compress.QUICK if args.quick else compress.DEFAULT).replace(threads=args.threads)
     if args.seeds is not None:
-        if len(set(args.seeds)) != len(args.seeds):
-            raise ValueError(f"seeds must be distinct, got {args.seeds}")
         config = config.replace(seeds=tuple(args.seeds))
     res = _resources(args)
     df = _with_progress(args, compress.compare, res, config=config, use_cache=not args.no_cache)

@@ -22,14 +22,13 @@ or ``--data-dir PATH``, a folder of the four MNIST-format files, whose teacher i
 (:func:`kdviz.base.i18n.render`), except with ``--json``. A bad argument exits with status 2 and
 one line on stderr; a library problem with status 1 and one line; never a traceback.
 
-The parsers are here; the lab's commands run in :mod:`kdviz.cli.lab`, ``features`` and ``capacity`` in
+The parsers are here (their argument types in :mod:`kdviz.cli.argtypes`); the lab's commands run in :mod:`kdviz.cli.lab`, ``features`` and ``capacity`` in
 :mod:`kdviz.cli.features` and :mod:`kdviz.cli.capacity`, with the helpers they share in :mod:`kdviz.cli.common`.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import io
 import os
 import sys
@@ -40,8 +39,25 @@ from pathlib import Path
 from kdviz.cli import capacity as cli_capacity
 from kdviz.cli import features as cli_features
 from kdviz.cli import lab as cli_lab
+from kdviz.cli.argtypes import (
+    DIGIT,
+    EPOCHS,
+    GAMMA,
+    LABEL_FRACTION,
+    MAX_BATCH,
+    MAX_EPOCHS,
+    MAX_GENERATIONS,
+    MAX_STUDENT_PARAMS,
+    SEED,
+    TEMPERATURE,
+    int_at_least,
+    int_in,
+    positive_float,
+    weight,
+)
 from kdviz.cli.common import dumps, strict_json  # noqa: F401 (strict_json: part of this module's API)
 from kdviz.cli.common import resources as _resources
+from kdviz.train import defaults
 
 __all__ = ["main", "build_parser", "check_args", "dumps", "strict_json", "student_params", "MAX_STUDENT_PARAMS"]
 
@@ -51,89 +67,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _argtype(check):
-    """An argparse type from ``check(text) -> value``: its one-line ``ValueError`` becomes argparse's error."""
-    def parse(text: str):
-        try:
-            return check(text)
-        except ValueError as err:
-            raise argparse.ArgumentTypeError(str(err)) from None
-
-    return parse
-
-
-def _library(module: str, name: str):
-    """The argparse type of the library's check ``kdviz.<module>.<name>``, imported only when used (torch loads slowly)."""
-    return _argtype(lambda text: getattr(importlib.import_module(f"kdviz.{module}"), name)(text))
-
-
-MAX_SEED = 2**32 - 1  # numpy's and torch's seeds alike
-MAX_EPOCHS = 1000  # of a student or a teacher: 30 is the default, Hinton et al.'s students took 3,000 on 60,000 digits
-MAX_GENERATIONS = 20  # born-again generations
-MAX_BATCH = 1_000_000  # a batch larger than the train set is the whole set (kdviz.data.idx.MAX_ITEMS)
-MAX_STUDENT_PARAMS = 10_000_000  # 40 MB of float32 weights, ~160 MB with gradients and Adam's two moments
-
-
-def _int_at_least(name: str, low: int):
-    """An int ≥ ``low`` of any size (``--n-jobs``, ``--threads``: capped at the cores once parsed)."""
-    def check(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise ValueError(f"{name} must be a whole number ≥ {low}, got {text!r}") from None
-        if value < low:
-            raise ValueError(f"{name} must be ≥ {low}, got {text!r}")
-        return value
-
-    return _argtype(check)
-
-
-def _int_in(name: str, low: int, high: int):
-    """An int in ``low..high``, said as such when it is not."""
-    def check(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise ValueError(f"{name} must be a whole number in {low}..{high:,}, got {text[:30]!r}")
-        return value
-
-    return _argtype(check)
-
-
-SEED = _int_in("seed", 0, MAX_SEED)
-EPOCHS = _int_in("epochs", 1, MAX_EPOCHS)
-
-
-def _positive_float(name: str):
-    def check(text: str) -> float:
-        value = float("nan")
-        try:
-            value = float(text)
-        except ValueError:
-            pass
-        if not value > 0 or value == float("inf"):  # NaN fails the first test
-            raise ValueError(f"{name} must be a finite number > 0, got {text!r}")
-        return value
-
-    return _argtype(check)
-
-
-TEMPERATURE = _library("maths.losses", "check_temperature")
-GAMMA = _library("maths.losses", "check_gamma")
-LABEL_FRACTION = _library("lab.labels", "check_label_fraction")
-DIGIT = _library("lab.omitted", "check_digit")
-
-
-def _weight(name: str):
-    """The argparse type of a DKD weight (:func:`kdviz.maths.losses.check_weight`), e.g. ``--beta``."""
-    return _argtype(lambda text: importlib.import_module("kdviz.maths.losses").check_weight(name, text))
-
-
 def _add_dkd_options(p: argparse.ArgumentParser, *, warmup: int = 0) -> None:
-    p.add_argument("--alpha", type=_weight("alpha (the weight of TCKD)"), default=1.0, help="DKD: weight of TCKD, >= 0 (default 1)")
-    p.add_argument("--warmup", type=_int_in("warmup", 0, MAX_EPOCHS), default=warmup,
+    p.add_argument("--alpha", type=weight("alpha (the weight of TCKD)"), default=defaults.ALPHA,
+                   help=f"DKD: weight of TCKD, >= 0 (default {defaults.ALPHA:g})")
+    p.add_argument("--warmup", type=int_in("warmup", 0, MAX_EPOCHS), default=warmup,
                    help=f"epochs over which the soft term ramps in, weight gamma*min(epoch/warmup, 1) (default {warmup})")
 
 
@@ -143,7 +80,7 @@ def _add_lab_options(p: argparse.ArgumentParser, *, T: float = 4.0, gamma: float
     if gamma is not None:
         p.add_argument("--gamma", type=GAMMA, default=gamma, help=f"weight of the soft loss, in [0, 1] (default {gamma:g})")
     p.add_argument("--epochs", type=EPOCHS, default=30, help="default 30")
-    p.add_argument("--hidden", type=_int_at_least("hidden size", 1), nargs="+", default=[128], help="student hidden sizes (default 128)")
+    p.add_argument("--hidden", type=int_at_least("hidden size", 1), nargs="+", default=[128], help="student hidden sizes (default 128)")
     p.add_argument("--seeds", type=SEED, nargs="+", default=[0], help="student seeds (default 0); mean ± std over them")
     _add_output_options(p)
 
@@ -155,12 +92,13 @@ def _add_output_options(p: argparse.ArgumentParser, *, ship: bool = True) -> Non
 
 
 def _add_student_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--temperature", "-T", type=TEMPERATURE, default=4.0, help="T > 0 (default 4)")
-    p.add_argument("--gamma", type=GAMMA, default=0.9, help="weight of the soft loss, in [0, 1] (default 0.9)")
-    p.add_argument("--epochs", type=EPOCHS, default=30, help="default 30")
-    p.add_argument("--hidden", type=_int_at_least("hidden size", 1), nargs="+", default=[128], help="hidden sizes, e.g. --hidden 800 800 (default 128)")
-    p.add_argument("--lr", type=_positive_float("learning rate"), default=1e-3, help="Adam learning rate (default 1e-3)")
-    p.add_argument("--batch-size", type=_int_in("batch size", 1, MAX_BATCH), default=64, help="default 64")
+    p.add_argument("--temperature", "-T", type=TEMPERATURE, default=defaults.T, help=f"T > 0 (default {defaults.T:g})")
+    p.add_argument("--gamma", type=GAMMA, default=defaults.GAMMA, help=f"weight of the soft loss, in [0, 1] (default {defaults.GAMMA:g})")
+    p.add_argument("--epochs", type=EPOCHS, default=defaults.EPOCHS, help=f"default {defaults.EPOCHS}")
+    p.add_argument("--hidden", type=int_at_least("hidden size", 1), nargs="+", default=list(defaults.HIDDEN),
+                   help="hidden sizes, e.g. --hidden 800 800 (default 128)")
+    p.add_argument("--lr", type=positive_float("learning rate"), default=defaults.LR, help=f"Adam learning rate (default {defaults.LR:g})")
+    p.add_argument("--batch-size", type=int_in("batch size", 1, MAX_BATCH), default=defaults.BATCH_SIZE, help=f"default {defaults.BATCH_SIZE}")
     p.add_argument("--seed", type=SEED, default=0, help="default 0")
     _add_output_options(p, ship=False)
 
@@ -182,8 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", action="store_true", help="also train gamma = 0 from the same initialisation")
     p.add_argument("--label-fraction", type=LABEL_FRACTION, default=1.0, help="keep this stratified fraction of the train labels, in (0, 1] (default 1)")
     p.add_argument("--omit-class", type=DIGIT, default=None, help="remove this digit from the transfer set; report its accuracy and the bias fix")
-    p.add_argument("--method", choices=("kd", "dkd"), default="kd", help="the soft term: kd (Hinton et al.) or dkd (decoupled KD, Zhao et al. 2022)")
-    p.add_argument("--beta", type=_weight("beta (the weight of NCKD)"), default=8.0, help="DKD: weight of NCKD, >= 0 (default 8)")
+    p.add_argument("--method", choices=defaults.METHODS, default=defaults.METHOD,
+                   help="the soft term: kd (Hinton et al.) or dkd (decoupled KD, Zhao et al. 2022)")
+    p.add_argument("--beta", type=weight("beta (the weight of NCKD)"), default=defaults.BETA,
+                   help=f"DKD: weight of NCKD, >= 0 (default {defaults.BETA:g})")
     _add_dkd_options(p)
 
     p = sub.add_parser("dkd-compare", help="KD against decoupled KD at several beta: the default student, same initialisation per seed")
@@ -191,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=EPOCHS, default=30, help="default 30")
     p.add_argument("--temperature", "-T", "--T", type=TEMPERATURE, default=4.0, help="T > 0 (default 4)")
     p.add_argument("--gamma", type=GAMMA, default=0.9, help="weight of the soft loss, in [0, 1] (default 0.9)")
-    p.add_argument("--betas", type=_weight("beta (the weight of NCKD)"), nargs="+", default=[1.0, 2.0, 4.0, 8.0], help="default 1 2 4 8")
+    p.add_argument("--betas", type=weight("beta (the weight of NCKD)"), nargs="+", default=[1.0, 2.0, 4.0, 8.0], help="default 1 2 4 8")
     _add_dkd_options(p, warmup=5)
     _add_output_options(p)  # --ship: kdviz/results/dkd.json, which the Lab's KD vs DKD tab opens with
 
@@ -204,12 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("self-distill", help="born-again generations, and a snapshot of the student teaching its last epochs")
     _add_lab_options(p)
-    p.add_argument("--generations", type=_int_in("generations", 0, MAX_GENERATIONS), default=3, help="born-again generations after generation 0 (default 3)")
-    p.add_argument("--switch-epoch", type=_int_in("switch epoch", 1, MAX_EPOCHS - 1), default=None, help="snapshot taken after this epoch (default: 2/3 of --epochs)")
+    p.add_argument("--generations", type=int_in("generations", 0, MAX_GENERATIONS), default=3, help="born-again generations after generation 0 (default 3)")
+    p.add_argument("--switch-epoch", type=int_in("switch epoch", 1, MAX_EPOCHS - 1), default=None, help="snapshot taken after this epoch (default: 2/3 of --epochs)")
 
     p = sub.add_parser("merge", help="teachers on digits 0-4 and 5-9 distilled into one student without labels")
     _add_lab_options(p, gamma=None)
-    p.add_argument("--teacher-epochs", type=_int_in("teacher epochs", 1, MAX_EPOCHS), default=15, help="epochs of each teacher (default 15; cached on disk)")
+    p.add_argument("--teacher-epochs", type=int_in("teacher epochs", 1, MAX_EPOCHS), default=15, help="epochs of each teacher (default 15; cached on disk)")
 
     p = sub.add_parser("omit-class", help="a digit removed from the transfer set, and the logit bias that brings it back")
     _add_lab_options(p, T=8.0, gamma=1.0)
@@ -219,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "784-800-800-10 student with and without distillation at T = 20, one class omitted")
     p.add_argument("--seeds", type=SEED, nargs="+", default=[0, 1, 2], help="default 0 1 2")
     p.add_argument("--epochs", type=EPOCHS, default=20, help="default 20")
-    p.add_argument("--hidden", type=_int_at_least("hidden size", 1), nargs="+", default=[800, 800], help="default 800 800")
+    p.add_argument("--hidden", type=int_at_least("hidden size", 1), nargs="+", default=[800, 800], help="default 800 800")
     p.add_argument("--temperature", "-T", type=TEMPERATURE, default=20.0, help="T of the distilled students (default 20)")
     p.add_argument("--omit-class", type=DIGIT, default=3, help="the class left out of the transfer set, 0-9 (default 3)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -229,21 +169,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gammas", type=GAMMA, nargs="+", default=[0.0, 0.25, 0.5, 0.75, 0.9, 1.0], help="default 0 0.25 0.5 0.75 0.9 1")
     p.add_argument("--seeds", type=SEED, nargs="+", default=[0, 1, 2], help="default 0 1 2")
     p.add_argument("--epochs", type=EPOCHS, default=30, help="default 30")
-    p.add_argument("--hidden", type=_int_at_least("hidden size", 1), nargs="+", default=[128], help="default 128")
-    p.add_argument("--n-jobs", type=_int_at_least("n-jobs", 1), default=2, help="joblib workers, 1 torch thread each (default 2)")
+    p.add_argument("--hidden", type=int_at_least("hidden size", 1), nargs="+", default=[128], help="default 128")
+    p.add_argument("--n-jobs", type=int_at_least("n-jobs", 1), default=2, help="joblib workers, 1 torch thread each (default 2)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the on-disk result cache")
     _add_output_options(p)
 
     p = sub.add_parser("compress", help="pruning, int8 quantization, low-rank, compact filters and distillation: size, latency, accuracy")
     p.add_argument("--quick", action="store_true", help="every method once, tiny training, no fine-tuning (seconds; for a first look and CI)")
     p.add_argument("--seeds", type=SEED, nargs="+", default=None, help="training seeds (default 0 1 2; --quick: 0)")
-    p.add_argument("--threads", type=_int_at_least("threads", 1), default=1, help="torch threads for the latency measurement (default 1)")
+    p.add_argument("--threads", type=int_at_least("threads", 1), default=1, help="torch threads for the latency measurement (default 1)")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the on-disk result cache")
     _add_output_options(p)  # --ship: kdviz/results/compress.json, which the Compression page opens with
     cli_features.add_parser(sub, seed_type=SEED, epochs_type=EPOCHS,
                             add_output=_add_output_options)
     cli_capacity.add_parser(sub, seed_type=SEED, epochs_type=EPOCHS,
-                            jobs_type=_int_at_least("n-jobs", 1), add_output=_add_output_options)
+                            jobs_type=int_at_least("n-jobs", 1), add_output=_add_output_options)
     for p in sub.choices.values():  # every command takes the data set
         _add_data_options(p)
     parser.commands = sub.choices  # name → its parser (check_args says a problem as the subcommand's argparse would)

@@ -28,7 +28,8 @@ from kdviz.compress.measure import accuracy_on_test, latencies, measure
 from kdviz.compress.methods import BASE_NAMES, Method, Source, fine_tune, plan
 from kdviz.compress.prune import finish_pruning, rebuild_structured, weight_sparsity
 from kdviz.maths.stats import sample_std, to_json_rows
-from kdviz.train.loop import TrainConfig, to_plain, torch_threads, train_student
+from kdviz.train.config import to_plain
+from kdviz.train.loop import TrainConfig, torch_threads, train_student
 from kdviz.train.modelfile import ModelFileError, load_model, save_model
 from kdviz.train.resources import Resources
 

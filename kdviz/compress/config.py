@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from kdviz.train.loop import TrainConfig, to_plain
+from kdviz.train.config import TrainConfig, check_seeds, to_plain
 
 __all__ = ["FAMILIES", "BASES", "CompressConfig", "DEFAULT", "QUICK", "CURVE_RANKS", "undertrained", "short_training"]
 
@@ -48,15 +48,13 @@ class CompressConfig:
 
     def __post_init__(self):
         fix = object.__setattr__
-        fix(self, "seeds", tuple(int(s) for s in self.seeds))
         fix(self, "student_hidden", tuple(int(h) for h in self.student_hidden))
         fix(self, "distill_hidden", tuple(tuple(int(h) for h in hs) for hs in self.distill_hidden))
         fix(self, "prune_amounts", tuple(float(a) for a in self.prune_amounts))
         fix(self, "structured_amounts", tuple(float(a) for a in self.structured_amounts))
         fix(self, "student_svd_ranks", tuple(int(r) for r in self.student_svd_ranks))
         fix(self, "compact_channels", tuple(int(c) for c in self.compact_channels))
-        if not self.seeds or any(s < 0 for s in self.seeds) or len(set(self.seeds)) != len(self.seeds):
-            raise ValueError(f"seeds must be distinct whole numbers ≥ 0, got {list(self.seeds)}")
+        fix(self, "seeds", tuple(check_seeds(self.seeds)))
         if int(self.threads) < 1 or int(self.train_threads) < 1:
             raise ValueError(f"threads must be ≥ 1, got {self.threads} and {self.train_threads}")
         for a in (*self.prune_amounts, *self.structured_amounts, self.finetune_amount):

@@ -20,6 +20,7 @@ import pandas as pd
 from kdviz.base.progress import Progress, report
 from kdviz.maths import stats
 from kdviz.maths.stats import none_if_nan, plus_minus, sample_std
+from kdviz.train.config import check_seeds
 from kdviz.train.loop import TrainConfig, train_student
 from kdviz.train.resources import Resources
 
@@ -77,9 +78,7 @@ def dkd_compare(
     warmup, epochs, seconds (training time, summed over the seeds). ``df.attrs["wall_seconds"]``:
     the whole comparison.
     """
-    seeds = [int(s) for s in seeds]
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct and at least one, got {seeds}")
+    seeds = check_seeds(seeds)
     base = TrainConfig(epochs=epochs, T=T, gamma=gamma, warmup=warmup)  # validates them
     arms = [("kd", base)] + [("dkd", base.replace(method="dkd", alpha=alpha, beta=b)) for b in betas]
     start = time.perf_counter()

@@ -21,6 +21,7 @@ import pandas as pd
 from kdviz.base.progress import Progress, report
 from kdviz.lab.shipped import RESULTS
 from kdviz.maths.stats import none_if_nan, plus_minus, sample_std
+from kdviz.train.config import check_seeds
 from kdviz.train.features import (
     FEATURE_TERMS,
     METHOD_NAMES,
@@ -80,9 +81,7 @@ def features_compare(res: Resources, *, seeds: Sequence[int] = (0, 1, 2), epochs
     1, or 0 when read from disk), ``n_train``, ``config`` (dict), ``seeds``, ``teacher_test_acc``, ``wall_seconds``,
     ``students`` (method → the first seed's trained :class:`~kdviz.train.models.StudentCNN`, eval mode).
     """
-    seeds = [int(s) for s in seeds]
-    if not seeds or len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds must be distinct and at least one, got {seeds}")
+    seeds = check_seeds(seeds)
     methods = list(dict.fromkeys(methods))
     unknown = [m for m in methods if m not in METHODS and m != "logits+best"]
     if unknown or not methods:

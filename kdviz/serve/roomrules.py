@@ -21,6 +21,10 @@ from kdviz.data.datasets import FOLDER
 from kdviz.data.datasets import KEYS as DATA_KEYS
 from kdviz.serve.urlstate import PARAMS
 
+__all__ = ["ALPHABET", "CODE_LENGTH", "MAX_ROOMS", "MAX_MEMBERS", "ROOM_TTL_S", "MAX_VIEW_BYTES", "MAX_QUESTION_BYTES",
+           "TALLY_INTERVAL_S", "PAGE_KEYS", "TRUTH_FIELDS", "RoomError", "View", "new_code", "normalise_code", "format_code",
+           "hash_token", "token_matches", "public_question", "checked_json", "question_tools"]
+
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: a code read off a projector is typed right
 CODE_LENGTH = 6  # 31**6 ≈ 8.9e8 codes for at most MAX_ROOMS open rooms
 MAX_ROOMS = 200  # open rooms per store

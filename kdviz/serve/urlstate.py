@@ -19,24 +19,25 @@ from kdviz.base.i18n import tr
 from kdviz.base.safetext import markdown_literal, short
 from kdviz.data.datasets import DEFAULT as DEFAULT_DATA
 from kdviz.data.datasets import KEYS as DATA_KEYS
+from kdviz.train import defaults
 
 __all__ = ["PARAMS", "METHODS", "Problem", "parse_query", "to_query"]
 
-# name → (kind, low, high, default); the pages' widgets use the same ranges
+# name → (kind, low, high, default); the pages' widgets use the same ranges, a run's from kdviz.train.defaults
 PARAMS: dict[str, tuple[str, float | None, float | None, object]] = {
-    "T": ("float", 0.5, 20.0, 4.0),  # temperature
-    "gamma": ("float", 0.0, 1.0, 0.9),  # weight of the soft loss
+    "T": ("float", *defaults.T_RANGE, defaults.T),  # temperature
+    "gamma": ("float", *defaults.GAMMA_RANGE, defaults.GAMMA),  # weight of the soft loss
     "digit": ("int", 0, 9999, None),  # index of a test image (< the data set's test size); None: the page's default
     "data": ("choice", None, None, DEFAULT_DATA),  # a data set of kdviz.data.datasets
     "seed": ("int", 0, 2**31 - 1, 0),
     "lang": ("choice", None, None, "en"),
     "present": ("int", 0, 1, 0),  # 1: presenter mode (sidebar collapsed, larger text and charts)
-    "method": ("choice", None, None, "kd"),  # the Train page's soft loss: kd (Hinton) or dkd (decoupled, Zhao et al.)
-    "alpha": ("float", 0.0, 10.0, 1.0),  # DKD's weight of TCKD
-    "beta": ("float", 0.0, 20.0, 8.0),  # DKD's weight of NCKD (the paper's CIFAR-100 default: 8)
+    "method": ("choice", None, None, defaults.METHOD),  # the Train page's soft loss: kd (Hinton) or dkd (decoupled, Zhao et al.)
+    "alpha": ("float", *defaults.ALPHA_RANGE, defaults.ALPHA),  # DKD's weight of TCKD
+    "beta": ("float", *defaults.BETA_RANGE, defaults.BETA),  # DKD's weight of NCKD (the paper's CIFAR-100 default: 8)
 }
 LANGS = ("en", "zh")
-METHODS = ("kd", "dkd")
+METHODS = defaults.METHODS
 CHOICES = {"lang": LANGS, "data": DATA_KEYS, "method": METHODS}
 
 

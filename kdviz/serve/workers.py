@@ -23,32 +23,26 @@ threads, as before; for hosts that forbid child processes). Nothing here imports
 from __future__ import annotations
 
 import atexit
-import hashlib
-import json
 import os
 import subprocess
 import sys
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from kdviz.train.loop import TeacherLogits, TrainConfig, TrainResult, pair_configs, train_student
-from kdviz.train.models import architecture, build_model
+from kdviz.serve.workers_child import KEEP_DATA, NICE, TrainData, data_key, read_frame, write_frame
+from kdviz.train.loop import TeacherLogits, TrainConfig, TrainResult, pair_configs
+from kdviz.train.models import build_model
 
-__all__ = ["ENV", "MODES", "WorkerError", "WorkerPool", "mode_from_env", "data_key", "shared"]
+# NICE, TrainData and data_key are kdviz.serve.workers_child's, named here for the server side
+__all__ = ["ENV", "MODES", "NICE", "WorkerError", "WorkerPool", "TrainData", "mode_from_env", "data_key", "shared"]
 
 ENV = "KDVIZ_TRAIN_WORKERS"  # the setting: "processes" (default) or "threads"
 MODES = ("processes", "threads")
-KEEP_DATA = 2  # data sets a worker keeps (a server offers one or two)
-NICE = 10  # workers yield the cores to the server: a page rerun waits for no training (CFS weight ~1/10)
-_HEADER = 4  # bytes of a frame's header length (little endian); the blob length takes 8
 
 
 def mode_from_env(environ: Mapping[str, str] | None = None) -> str:
@@ -69,141 +63,14 @@ class WorkerError(RuntimeError):
     """A worker process stopped, or failed in a way that is not the training's own error."""
 
 
-# --- frames: a JSON header and an optional safetensors blob ----------------------------------------
-def _write_frame(out, header: dict, blob: bytes = b"") -> None:
-    head = json.dumps(header).encode()
-    out.write(len(head).to_bytes(_HEADER, "little") + head + len(blob).to_bytes(8, "little"))
-    if blob:
-        out.write(blob)
-    out.flush()
-
-
-def _read_exactly(inp, n: int) -> bytes:
-    parts, left = [], n
-    while left:
-        part = inp.read(left)
-        if not part:
-            raise EOFError("the pipe closed")
-        parts.append(part)
-        left -= len(part)
-    return b"".join(parts)
-
-
-def _read_frame(inp) -> tuple[dict, bytes]:
-    n = int.from_bytes(_read_exactly(inp, _HEADER), "little")
-    header = json.loads(_read_exactly(inp, n))
-    size = int.from_bytes(_read_exactly(inp, 8), "little")
-    return header, _read_exactly(inp, size) if size else b""
-
-
-# --- the worker process --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class TrainData:
-    """What :func:`kdviz.train.loop.train_student` reads of a split: normalised images (n, 1, 28, 28) and labels (n,)."""
-
-    x_train: torch.Tensor
-    y_train: torch.Tensor
-    x_test: torch.Tensor
-    y_test: torch.Tensor
-
-
-def _warm_up() -> None:
-    """One tiny training on blank digits: torch's first Adam alone takes ~2 s of imports, paid here, not by a press."""
-    x, y = torch.zeros(8, 1, 28, 28), torch.arange(8) % 10
-    train_student(TrainData(x, y, x, y), TeacherLogits(train=torch.zeros(8, 10), test=torch.zeros(8, 10)),
-                  TrainConfig(epochs=1, batch_size=8))
-
-
-def _first_line(err: BaseException) -> str:
-    """The first line of an error's message ("" when it has none): what a frame carries back to the server."""
-    text = str(err).strip().splitlines()
-    return text[0] if text else ""
-
-
-def _worker(inp, out) -> None:
-    """Serve frames until the pipe closes: ``data`` (keep a data set), ``train`` (one run, streamed)."""
-    torch.set_num_threads(1)
-    os.nice(NICE)  # a training is batch work, a page rerun is a learner waiting; an idle server's press loses nothing
-    parent = os.getppid()
-    kept: OrderedDict[str, tuple[TrainData, TeacherLogits]] = OrderedDict()
-
-    def keep(key: str, data: TrainData, logits: TeacherLogits) -> None:
-        kept[key] = (data, logits)
-        kept.move_to_end(key)
-        while len(kept) > KEEP_DATA:
-            kept.popitem(last=False)
-
-    _warm_up()
-    _write_frame(out, {"event": "ready", "pid": os.getpid()})
-    while True:
-        try:
-            header, blob = _read_frame(inp)
-        except EOFError:
-            return
-        if header["op"] == "data":
-            t = load_safetensors(blob)
-            keep(header["key"], TrainData(t["x_train"], t["y_train"], t["x_test"], t["y_test"]),
-                 TeacherLogits(train=t["t_train"], test=t["t_test"]))
-            continue
-        if header["op"] == "load":  # a named data set: read from the disk caches the server wrote, not the pipe
-            try:
-                from kdviz.train.resources import load_resources
-
-                res = load_resources(dataset=header["dataset"])
-                if data_key(res.data, res.logits) != header["key"]:
-                    raise ValueError("the data set loads with other numbers than the server's")
-                keep(header["key"], TrainData(res.data.x_train, res.data.y_train, res.data.x_test, res.data.y_test), res.logits)
-                _write_frame(out, {"event": "loaded"})
-            except Exception as err:  # any reason: the server sends the tensors instead
-                _write_frame(out, {"event": "not_loaded", "message": _first_line(err)})
-            continue
-        # op == "train"
-        def epoch(row: dict) -> None:
-            if os.getppid() != parent:  # the server is gone: stop, nobody reads
-                raise SystemExit(0)
-            _write_frame(out, {"event": "epoch", "row": row})
-        try:
-            data, logits = kept[header["key"]]
-            result = train_student(data, logits, TrainConfig(**header["config"]), callback=epoch)
-        except (ValueError, RuntimeError, MemoryError, KeyError) as err:
-            _write_frame(out, {"event": "error", "type": type(err).__name__, "message": _first_line(err)})
-            continue
-        tensors = {f"model.{k}": v.detach().contiguous() for k, v in result.model.state_dict().items()}
-        tensors["test_logits"] = result.test_logits.contiguous()
-        _write_frame(out, {"event": "done", "history": result.history.to_dict("records"), "seconds": result.seconds,
-                           "epoch_seconds": result.epoch_seconds, "architecture": architecture(result.model)},
-                     save_safetensors(tensors))
-
-
-def _main(argv: list[str]) -> int:
-    """``python -m kdviz.serve.workers IN_FD OUT_FD``: a worker reading frames from one pipe, writing to the other."""
-    inp, out = os.fdopen(int(argv[0]), "rb", buffering=0), os.fdopen(int(argv[1]), "wb")
-    with inp, out:
-        try:
-            _worker(inp, out)
-        except (BrokenPipeError, SystemExit):  # the server went away
-            pass
-    return 0
-
-
-# --- the server side -------------------------------------------------------------------------
-def data_key(data, teacher: TeacherLogits) -> str:
-    """A short id of a split and its teacher logits: the same data gets the same key, in any process."""
-    h = hashlib.sha256(str(getattr(data, "fingerprint", "")).encode())
-    for t in (data.y_train, data.y_test, teacher.train, teacher.test):
-        h.update(t.numpy().tobytes())
-    if not getattr(data, "fingerprint", ""):  # no fingerprint: hash the images too
-        h.update(data.x_train.numpy().tobytes())
-    return h.hexdigest()[:16]
-
-
+# --- the server side (the worker process is kdviz.serve.workers_child) ------------------------------
 class _Worker:
     """One child process and its two pipes. Used by one training at a time (the pool's lock hands it out)."""
 
     def __init__(self, python: str):
         down_r, down_w = os.pipe()  # server → worker
         up_r, up_w = os.pipe()  # worker → server
-        self.proc = subprocess.Popen([python, "-m", "kdviz.serve.workers", str(down_r), str(up_w)], pass_fds=(down_r, up_w),
+        self.proc = subprocess.Popen([python, "-m", "kdviz.serve.workers_child", str(down_r), str(up_w)], pass_fds=(down_r, up_w),
                                      stdin=subprocess.DEVNULL, cwd=str(Path(__file__).resolve().parents[2]))
         os.close(down_r)
         os.close(up_w)
@@ -218,7 +85,7 @@ class _Worker:
 
     def read(self) -> tuple[dict, bytes]:
         try:
-            header, blob = _read_frame(self.frm)
+            header, blob = read_frame(self.frm)
         except (EOFError, OSError, ValueError):
             code = self.proc.wait(timeout=5) if self.proc.poll() is None else self.proc.returncode
             raise WorkerError(f"a training worker stopped (exit code {code})") from None
@@ -238,7 +105,7 @@ class _Worker:
         if key in self.keys:
             return
         if dataset is not None:
-            _write_frame(self.to, {"op": "load", "key": key, "dataset": dataset})
+            write_frame(self.to, {"op": "load", "key": key, "dataset": dataset})
             header, _ = self.read()
             if header.get("event") == "loaded":
                 self.keys = (self.keys + [key])[-KEEP_DATA:]
@@ -246,7 +113,7 @@ class _Worker:
         blob = save_safetensors({"x_train": data.x_train.contiguous(), "y_train": data.y_train.contiguous(),
                                  "x_test": data.x_test.contiguous(), "y_test": data.y_test.contiguous(),
                                  "t_train": teacher.train.contiguous(), "t_test": teacher.test.contiguous()})
-        _write_frame(self.to, {"op": "data", "key": key}, blob)
+        write_frame(self.to, {"op": "data", "key": key}, blob)
         self.keys = (self.keys + [key])[-KEEP_DATA:]
 
     def kill(self) -> None:
@@ -324,7 +191,7 @@ class WorkerPool:
         """One training on ``worker``: send the data (once) and the config, pass each epoch row to ``callback``."""
         worker.wait_ready()
         worker.send_data(key, data, teacher, dataset)
-        _write_frame(worker.to, {"op": "train", "key": key, "config": config.to_dict()})
+        write_frame(worker.to, {"op": "train", "key": key, "config": config.to_dict()})
         while True:
             header, blob = worker.read()
             event = header.get("event")
@@ -440,6 +307,3 @@ def _close_shared() -> None:
     if _shared is not None:
         _shared.close()
 
-
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))

@@ -25,7 +25,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from kdviz.data.mnist import MNISTSplit
-from kdviz.maths.losses import DistillationLoss, check_gamma, check_temperature, check_weight, decompose_kd, dkd_loss, loss_terms
+from kdviz.maths.losses import DistillationLoss, decompose_kd, dkd_loss, loss_terms
+from kdviz.train.config import METHODS, TrainConfig  # re-exported: a run's config is part of the loop's API
 from kdviz.train.models import StudentMLP
 
 __all__ = [
@@ -51,75 +52,7 @@ __all__ = [
     "INIT_LOCK",
 ]
 
-METHODS = ("kd", "dkd")  # the soft term: Hinton et al.'s KL, or decoupled KD (Zhao et al. 2022)
 INIT_LOCK = threading.Lock()  # torch's global generator seeds the initialisation: one thread at a time
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything one student run depends on. Same config, same numbers."""
-
-    hidden: tuple[int, ...] = (128,)  # student MLP hidden sizes: 784-128-10 by default
-    epochs: int = 30  # full passes over the 4,000 train digits
-    lr: float = 1e-3  # Adam learning rate
-    batch_size: int = 64  # 63 steps per epoch on 4,000 digits
-    T: float = 4.0  # temperature of the soft term; Hinton et al. used 1–20
-    gamma: float = 0.9  # weight of the soft term; 0 = plain training, 1 = pure distillation
-    seed: int = 0  # seeds the initialisation and the batch order
-    num_threads: int = 1  # torch threads while training (see module docstring)
-    method: str = "kd"  # the soft term: "kd" = T²·KL (Hinton et al.), "dkd" = T²·(alpha·TCKD + beta·NCKD)
-    alpha: float = 1.0  # dkd: weight of TCKD (target vs the rest); ignored by "kd"
-    beta: float = 8.0  # dkd: weight of NCKD (among the non-targets), the paper's CIFAR-100 value; ignored by "kd"
-    warmup: int = 0  # epochs over which the soft term ramps in: its weight is gamma·min(epoch / warmup, 1); 0 = none
-
-    def __post_init__(self):
-        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
-        check_temperature(self.T)
-        check_gamma(self.gamma)
-        if self.method not in METHODS:
-            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
-        object.__setattr__(self, "alpha", check_weight("alpha (the weight of TCKD)", self.alpha))
-        object.__setattr__(self, "beta", check_weight("beta (the weight of NCKD)", self.beta))
-        warmup = _whole_number(self.warmup)
-        if warmup is None or warmup < 0:
-            raise ValueError(f"warmup must be a whole number of epochs ≥ 0, got {self.warmup!r}")
-        object.__setattr__(self, "warmup", warmup)
-        if int(self.epochs) < 1:
-            raise ValueError(f"epochs must be ≥ 1, got {self.epochs}")
-        if not (self.lr > 0 and np.isfinite(self.lr)):
-            raise ValueError(f"learning rate must be a finite number > 0, got {self.lr}")
-        if int(self.batch_size) < 1:
-            raise ValueError(f"batch_size must be ≥ 1, got {self.batch_size}")
-        if any(h < 1 for h in self.hidden):
-            raise ValueError(f"hidden sizes must be ≥ 1, got {list(self.hidden)}")
-
-    def replace(self, **changes) -> "TrainConfig":
-        """A copy with some fields changed (validated again)."""
-        return TrainConfig(**{**asdict(self), **changes})
-
-    def to_dict(self) -> dict:
-        """The fields as JSON-able values (tuples as lists): ``TrainConfig(**c.to_dict()) == c``."""
-        return to_plain(asdict(self))
-
-
-def _whole_number(value) -> int | None:
-    """``value`` as an int when it is a whole number (3, 3.0, numpy ints; not True, 2.5, NaN or "3"), else None."""
-    if isinstance(value, (bool, str)):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if number == value else None
-
-
-def to_plain(value):
-    """Tuples (nested too) as lists, for JSON."""
-    if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
-    if isinstance(value, (tuple, list)):
-        return [to_plain(v) for v in value]
-    return value
 
 
 @dataclass(frozen=True)

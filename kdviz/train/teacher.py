@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from kdviz.data.mnist import MNISTSplit
-from kdviz.train.loop import to_plain, torch_threads
+from kdviz.train.config import to_plain
+from kdviz.train.loop import torch_threads
 from kdviz.train.modelfile import ModelFileError, load_model, save_model
 from kdviz.train.models import TeacherCNN, architecture, build_model, count_params
 

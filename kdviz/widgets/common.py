@@ -16,6 +16,9 @@ from kdviz.train.loop import TrainConfig
 from kdviz.train.resources import Resources
 
 T_MIN, T_MAX, T_DEFAULT = urlstate.PARAMS["T"][1:4]  # 0.5, 20, 4: the pages' range
+__all__ = ["GAMMA_DEFAULT", "STUDENTS", "STUDENT_KEYS", "wide", "narrow", "md", "note", "check_T", "check_gamma", "T_slider",
+           "gamma_slider", "check_digit", "check_lang", "default_config", "class_names"]
+
 GAMMA_DEFAULT = urlstate.PARAMS["gamma"][3]
 STUDENTS = ("untrained", "partly trained", "trained")  # reference.student_states' names
 STUDENT_KEYS = {"untrained": "losses.untrained", "partly trained": "losses.partly_trained", "trained": "losses.trained"}
