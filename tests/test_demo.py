@@ -10,7 +10,6 @@ from streamlit.testing.v1 import AppTest
 import ui
 from kdviz.maths import explore
 from kdviz.serve import urlstate
-from kdviz.viz import style
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,7 +99,7 @@ def test_present_mode_enlarges_text_and_charts_and_stays_in_the_link():
     assert not any("font-size" in h.proto.body for h in plain.get("html"))
     for (f0, h0), (f1, h1) in zip(figure_fonts(plain), figure_fonts(shown)):
         assert f1 >= 1.25 * f0 and h1 >= 1.25 * h0
-    assert f"present=1" in shown.sidebar.code[0].value
+    assert "present=1" in shown.sidebar.code[0].value
 
 
 @pytest.mark.parametrize("value", ["7", "yes", "-1"])

@@ -1,6 +1,5 @@
 """The distillation loss against an independent numpy formula and against torch's own losses."""
 
-import math
 
 import numpy as np
 import pytest

@@ -149,7 +149,7 @@ def test_estimate_plays_out_the_line():
     q.acquire(t)
     clock.now = 10.0
     q.release(t)  # one training of 10 s: the mean
-    a, b = q.join("a"), q.join("b")  # both running, started at 10
+    q.join("a"), q.join("b")  # both running, started at 10
     c, d, e = q.join("c"), q.join("d", width=2), q.join("e")
     assert [q.position(x) for x in (c, d, e)] == [1, 2, 3]
     assert q.estimate_s(c) is not None and q.estimate_s(c) == pytest.approx(10.0)  # when a or b ends
