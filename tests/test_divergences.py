@@ -152,8 +152,8 @@ def test_standardize_rows():
 
 @pytest.mark.parametrize("call, words", [
     (lambda s: dv.divergence(s, s, 1.0, "kl"), "must be one of fkl, rkl, jsd, skl, srkl, tvd"),
-    (lambda s: dv.divergence(s, s, 1.0, "jsd", beta=1.5), "beta (the weight of JSD) must be a number in [0, 1]"),
-    (lambda s: dv.divergence(s, s, 1.0, "skl", alpha=float("nan")), "alpha (the skew) must be a number in [0, 1]"),
+    (lambda s: dv.divergence(s, s, 1.0, "jsd", beta=1.5), "beta (the weight of JSD) must be in [0, 1]"),
+    (lambda s: dv.divergence(s, s, 1.0, "skl", alpha=float("nan")), "alpha (the skew) must be in [0, 1]"),
     (lambda s: dv.divergence(s, s, 0.0), "temperature T must be a finite number > 0"),
     (lambda s: dv.divergence(s, s[:, :3], 1.0), "must both have shape (N, C)"),
 ])

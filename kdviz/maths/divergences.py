@@ -32,9 +32,9 @@ import math
 import torch
 import torch.nn.functional as F
 
-from kdviz.maths.losses import check_temperature
+from kdviz.maths.losses import check_temperature, check_unit
 
-__all__ = ["DIVERGENCES", "DEFAULT_BETA", "DEFAULT_ALPHA", "STD_EPS", "check_divergence", "check_unit", "standardize",
+__all__ = ["DIVERGENCES", "DEFAULT_BETA", "DEFAULT_ALPHA", "STD_EPS", "check_divergence", "standardize",
            "divergence_rows", "divergence"]
 
 DIVERGENCES = ("fkl", "rkl", "jsd", "skl", "srkl", "tvd")
@@ -48,20 +48,6 @@ def check_divergence(kind) -> str:
     if kind not in DIVERGENCES:
         raise ValueError(f"the divergence must be one of {', '.join(DIVERGENCES)}, got {kind!r}")
     return kind
-
-
-def check_unit(name: str, value) -> float:
-    """``value`` as a float in [0, 1] (JSD's β, the skew α), else ``ValueError`` with one line."""
-    message = f"{name} must be a number in [0, 1], got {value!r}"
-    if isinstance(value, bool):
-        raise ValueError(message)
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(message) from None
-    if not 0.0 <= number <= 1.0:  # also rejects NaN
-        raise ValueError(message)
-    return number
 
 
 def standardize(logits: torch.Tensor) -> torch.Tensor:

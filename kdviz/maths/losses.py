@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = ["soften", "distillation_loss", "loss_terms", "DistillationLoss", "check_temperature", "check_gamma",
-           "check_weight", "decompose_kd", "dkd_loss", "KDDecomposition"]
+           "check_unit", "check_weight", "decompose_kd", "dkd_loss", "KDDecomposition"]
 
 
 def check_temperature(T) -> float:
@@ -48,15 +48,21 @@ def check_temperature(T) -> float:
 
 def check_gamma(gamma) -> float:
     """Return ``gamma`` as a float, or raise ``ValueError`` unless it lies in [0, 1]."""
-    if isinstance(gamma, bool):
-        raise ValueError(f"gamma (the weight of the soft loss) must be in [0, 1], got {gamma!r}")
+    return check_unit("gamma (the weight of the soft loss)", gamma)
+
+
+def check_unit(name: str, value) -> float:
+    """Return ``value`` as a float, or raise ``ValueError`` (one line naming it) unless it lies in [0, 1]."""
+    message = f"{name} must be in [0, 1], got {value!r}"
+    if isinstance(value, bool):
+        raise ValueError(message)
     try:
-        value = float(gamma)
+        number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"gamma (the weight of the soft loss) must be in [0, 1], got {gamma!r}") from None
-    if not 0.0 <= value <= 1.0:  # also rejects NaN
-        raise ValueError(f"gamma (the weight of the soft loss) must be in [0, 1], got {gamma!r}")
-    return value
+        raise ValueError(message) from None
+    if not 0.0 <= number <= 1.0:  # also rejects NaN
+        raise ValueError(message)
+    return number
 
 
 def check_weight(name: str, value) -> float:
