@@ -2,6 +2,7 @@
 
     python -m kdviz distill --temperature 4 --gamma 0.9 --epochs 30 --hidden 128 --seed 0 [--baseline] [--json]
     python -m kdviz distill --method dkd --alpha 1 --beta 8 --warmup 5 ...    (decoupled KD, Zhao et al. 2022)
+    python -m kdviz distill --loss rkl|jsd|skl|srkl|tvd [--beta 0.5] [--alpha 0.1] [--standardize] ...    (kdviz.maths.divergences)
     python -m kdviz train-teacher [--data fashion-mnist]
     python -m kdviz distill [--label-fraction 0.1] [--omit-class 3] ...    (the distillation lab, kdviz.lab)
     python -m kdviz fewer-labels --fractions 0.01 0.1 --seeds 0 1 2 [--json] [--ship]
@@ -22,7 +23,7 @@ or ``--data-dir PATH``, a folder of the four MNIST-format files, whose teacher i
 (:func:`kdviz.base.i18n.render`), except with ``--json``. A bad argument exits with status 2 and
 one line on stderr; a library problem with status 1 and one line; never a traceback.
 
-The parsers are here (their argument types in :mod:`kdviz.cli.argtypes`); the lab's commands run in :mod:`kdviz.cli.lab`, ``features`` and ``capacity`` in
+The parsers are here (their argument types in :mod:`kdviz.cli.argtypes`); ``distill`` runs in :mod:`kdviz.cli.distill`, the lab's commands run in :mod:`kdviz.cli.lab`, ``features`` and ``capacity`` in
 :mod:`kdviz.cli.features` and :mod:`kdviz.cli.capacity`, with the helpers they share in :mod:`kdviz.cli.common`.
 """
 
@@ -37,6 +38,7 @@ import warnings
 from pathlib import Path
 
 from kdviz.cli import capacity as cli_capacity
+from kdviz.cli import distill as cli_distill
 from kdviz.cli import features as cli_features
 from kdviz.cli import lab as cli_lab
 from kdviz.cli.argtypes import (
@@ -56,7 +58,7 @@ from kdviz.cli.argtypes import (
     weight,
 )
 from kdviz.cli.common import dumps, strict_json  # noqa: F401 (strict_json: part of this module's API)
-from kdviz.cli.common import resources as _resources
+from kdviz.maths.divergences import DIVERGENCES
 from kdviz.train import defaults
 
 __all__ = ["main", "build_parser", "check_args", "dumps", "strict_json", "student_params", "MAX_STUDENT_PARAMS"]
@@ -67,9 +69,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _add_dkd_options(p: argparse.ArgumentParser, *, warmup: int = 0) -> None:
-    p.add_argument("--alpha", type=weight("alpha (the weight of TCKD)"), default=defaults.ALPHA,
-                   help=f"DKD: weight of TCKD, >= 0 (default {defaults.ALPHA:g})")
+def _add_dkd_options(p: argparse.ArgumentParser, *, warmup: int = 0, skew: bool = False) -> None:
+    """--alpha and --warmup; ``skew``: --alpha is also the skew of --loss skl / srkl (its default then depends on which)."""
+    if skew:
+        p.add_argument("--alpha", type=weight("alpha"), default=None,
+                       help=f"DKD: weight of TCKD, >= 0 (default {defaults.ALPHA:g}); --loss skl or srkl: the skew, "
+                            f"in [0, 1] (default {defaults.SKEW_ALPHA:g})")
+    else:
+        p.add_argument("--alpha", type=weight("alpha (the weight of TCKD)"), default=defaults.ALPHA,
+                       help=f"DKD: weight of TCKD, >= 0 (default {defaults.ALPHA:g})")
     p.add_argument("--warmup", type=int_in("warmup", 0, MAX_EPOCHS), default=warmup,
                    help=f"epochs over which the soft term ramps in, weight gamma*min(epoch/warmup, 1) (default {warmup})")
 
@@ -122,9 +130,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--omit-class", type=DIGIT, default=None, help="remove this digit from the transfer set; report its accuracy and the bias fix")
     p.add_argument("--method", choices=defaults.METHODS, default=defaults.METHOD,
                    help="the soft term: kd (Hinton et al.) or dkd (decoupled KD, Zhao et al. 2022)")
-    p.add_argument("--beta", type=weight("beta (the weight of NCKD)"), default=defaults.BETA,
-                   help=f"DKD: weight of NCKD, >= 0 (default {defaults.BETA:g})")
-    _add_dkd_options(p)
+    p.add_argument("--beta", type=weight("beta"), default=None,
+                   help=f"DKD: weight of NCKD, >= 0 (default {defaults.BETA:g}); --loss jsd: JSD's weight, in [0, 1] "
+                        f"(default {defaults.JSD_BETA:g}; 0 = forward KL, 1 = reverse KL)")
+    p.add_argument("--loss", choices=DIVERGENCES, default=defaults.DIVERGENCE,
+                   help="kd's soft term: fkl (Hinton's forward KL, the default), rkl (reverse KL), jsd (generalized JSD), "
+                        "skl / srkl (skew KL / skew reverse KL), tvd (total variation)")
+    p.add_argument("--standardize", action="store_true",
+                   help="z-score the teacher's and the student's logits before T (logit standardization, Sun et al. 2024)")
+    _add_dkd_options(p, skew=True)
 
     p = sub.add_parser("dkd-compare", help="KD against decoupled KD at several beta: the default student, same initialisation per seed")
     p.add_argument("--seeds", type=SEED, nargs="+", default=[0, 1, 2], help="default 0 1 2")
@@ -190,49 +204,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config(args):
-    from kdviz.train.loop import TrainConfig
-
-    return TrainConfig(
-        hidden=tuple(args.hidden), epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-        T=args.temperature, gamma=args.gamma, seed=args.seed,
-        method=args.method, alpha=args.alpha, beta=args.beta, warmup=args.warmup,
-    )
-
-
-def cmd_distill(args) -> dict:
-    config = _config(args)
-    if args.label_fraction < 1.0 or args.omit_class is not None:
-        from kdviz.lab.results import distill_json
-
-        out = distill_json(_resources(args), config, label_fraction=args.label_fraction, omit=args.omit_class,
-                           baseline=args.baseline)
-    else:
-        from kdviz.train.experiments import distill
-
-        out = distill(_resources(args), config, baseline=args.baseline)
-    return out | {"method": config.method, "alpha": config.alpha, "beta": config.beta, "warmup": config.warmup}
-
-
-def print_distill(out: dict) -> None:
-    from kdviz.train.models import describe
-
-    c = out["config"]
-    print(f"student {describe({'kind': 'mlp', 'hidden': c['hidden']})}, T={c['T']}, gamma={c['gamma']}, {c['epochs']} epochs, seed {c['seed']}")
-    if out.get("method") == "dkd":
-        print(f"decoupled KD       alpha={out['alpha']:g}, beta={out['beta']:g}, warm-up {out['warmup']} epochs")
-    print(f"teacher test acc   {out['teacher_test_acc']:.4f}")
-    print(f"student test acc   {out['student_test_acc']:.4f}   ({out['seconds']:.1f} s)")
-    if "baseline_test_acc" in out:
-        print(f"baseline (gamma=0) {out['baseline_test_acc']:.4f}   ({out['baseline_seconds']:.1f} s)")
-    if "n_labelled" in out:
-        print(f"labels kept        {out['n_labelled']} ({out['label_fraction']:.0%} per class)")
-    if "omitted_class" in out:
-        d = out["omitted_class"]
-        print(f"digit {d} omitted    its test acc {out['omitted_class_acc']:.4f}; with bias {out['best_bias']:g} "
-              f"(chosen on held-out train digits) {out['omitted_class_acc_after_bias']:.4f}, all digits {out['test_acc_after_bias']:.4f}")
-
-
 def cmd_train_teacher(args) -> dict:
     from kdviz.data import datasets
     from kdviz.train.teacher import save_model, train_teacher
@@ -250,7 +221,7 @@ def cmd_train_teacher(args) -> dict:
 
 
 COMMANDS = {  # subcommand → (run, print for humans)
-    "distill": (cmd_distill, print_distill),
+    "distill": (cli_distill.cmd_distill, cli_distill.print_distill),
     "train-teacher": (cmd_train_teacher, None),
     "fewer-labels": (cli_lab.cmd_fewer_labels, cli_lab.print_fewer_labels),
     "self-distill": (cli_lab.cmd_self_distill, cli_lab.print_self_distill),
@@ -281,6 +252,8 @@ def check_args(parser: argparse.ArgumentParser, args) -> None:
     if hidden is not None and student_params(hidden) > MAX_STUDENT_PARAMS:
         parser.error(f"argument --hidden: a student 784-{'-'.join(map(str, hidden))}-10 has {student_params(hidden):,} "
                      f"parameters; the limit is {MAX_STUDENT_PARAMS:,} (~160 MB to train with Adam)")
+    if args.command == "distill":
+        cli_distill.check_loss_args(parser, args)
     switch = getattr(args, "switch_epoch", None)
     if switch is not None and switch >= args.epochs:
         parser.error(f"argument --switch-epoch: the snapshot is taken after an epoch before the last, "

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from kdviz.maths.losses import check_temperature, check_unit
 
 __all__ = ["DIVERGENCES", "DEFAULT_BETA", "DEFAULT_ALPHA", "STD_EPS", "check_divergence", "standardize",
-           "divergence_rows", "divergence"]
+           "divergence_rows", "rows_from_log_probs", "divergence"]
 
 DIVERGENCES = ("fkl", "rkl", "jsd", "skl", "srkl", "tvd")
 DEFAULT_BETA = 0.5  # JSD's weight: the symmetric Jensen–Shannon divergence
@@ -105,6 +105,13 @@ def divergence_rows(student_logits: torch.Tensor, teacher_logits: torch.Tensor, 
         z_s, z_t = standardize(z_s), standardize(z_t)
     log_q = F.log_softmax(z_s / T, dim=-1)  # (N, C) student at T
     log_p = F.log_softmax(z_t / T, dim=-1)  # (N, C) teacher at T
+    return rows_from_log_probs(log_q, log_p, kind, beta=beta, alpha=alpha)
+
+
+def rows_from_log_probs(log_q: torch.Tensor, log_p: torch.Tensor, kind: str, *, beta: float = DEFAULT_BETA,
+                        alpha: float = DEFAULT_ALPHA) -> torch.Tensor:
+    """:func:`divergence_rows` from the student's and the teacher's log-probabilities at T, (N, C) each, without the
+    checks: a training loop's form (the teacher's are computed once for the run)."""
     if kind == "fkl" or (kind == "jsd" and beta == 0.0) or (kind == "skl" and alpha == 0.0):
         return _kl(log_p, log_q)
     if kind == "rkl" or (kind == "jsd" and beta == 1.0) or (kind == "srkl" and alpha == 0.0):

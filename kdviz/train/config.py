@@ -10,10 +10,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from kdviz.maths.losses import check_gamma, check_temperature, check_weight
+from kdviz.maths.divergences import check_divergence
+from kdviz.maths.losses import check_gamma, check_temperature, check_unit, check_weight
 from kdviz.train import defaults
 
-__all__ = ["TrainConfig", "METHODS", "check_seeds", "to_plain", "whole_number"]
+__all__ = ["TrainConfig", "METHODS", "LATER_FIELDS", "check_seeds", "to_plain", "whole_number"]
 
 METHODS = defaults.METHODS
 
@@ -34,6 +35,10 @@ class TrainConfig:
     alpha: float = defaults.ALPHA  # dkd: weight of TCKD (target vs the rest); ignored by "kd"
     beta: float = defaults.BETA  # dkd: weight of NCKD (among the non-targets); ignored by "kd"
     warmup: int = 0  # epochs over which the soft term ramps in: its weight is gamma·min(epoch / warmup, 1); 0 = none
+    divergence: str = defaults.DIVERGENCE  # kd's soft term: one of kdviz.maths.divergences.DIVERGENCES ("fkl": Hinton's)
+    jsd_beta: float = defaults.JSD_BETA  # "jsd": its weight β in [0, 1] (0 = forward KL, 1 = reverse KL)
+    skew_alpha: float = defaults.SKEW_ALPHA  # "skl", "srkl": the skew α in [0, 1]
+    standardize: bool = False  # z-score the teacher's and the student's logits before T (Sun et al. 2024)
 
     def __post_init__(self):
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
@@ -43,6 +48,13 @@ class TrainConfig:
             raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
         object.__setattr__(self, "alpha", check_weight("alpha (the weight of TCKD)", self.alpha))
         object.__setattr__(self, "beta", check_weight("beta (the weight of NCKD)", self.beta))
+        object.__setattr__(self, "divergence", check_divergence(self.divergence))
+        object.__setattr__(self, "jsd_beta", check_unit("beta (the weight of JSD)", self.jsd_beta))
+        object.__setattr__(self, "skew_alpha", check_unit("alpha (the skew)", self.skew_alpha))
+        if not isinstance(self.standardize, bool):
+            raise ValueError(f"standardize must be True or False, got {self.standardize!r}")
+        if self.method == "dkd" and (self.divergence != "fkl" or self.standardize):
+            raise ValueError("method 'dkd' splits the forward KL: use divergence 'fkl' without standardize, or method 'kd'")
         warmup = whole_number(self.warmup)
         if warmup is None or warmup < 0:
             raise ValueError(f"warmup must be a whole number of epochs ≥ 0, got {self.warmup!r}")
@@ -61,8 +73,16 @@ class TrainConfig:
         return TrainConfig(**{**asdict(self), **changes})
 
     def to_dict(self) -> dict:
-        """The fields as JSON-able values (tuples as lists): ``TrainConfig(**c.to_dict()) == c``."""
-        return to_plain(asdict(self))
+        """The fields as JSON-able values (tuples as lists): ``TrainConfig(**c.to_dict()) == c``.
+
+        The fields added with the divergences (:data:`LATER_FIELDS`) are written only when they differ from their
+        defaults, so every earlier run keeps its dict, and with it its cache key and its shipped files."""
+        out = to_plain(asdict(self))
+        return {k: v for k, v in out.items() if k not in LATER_FIELDS or v != LATER_FIELDS[k]}
+
+
+LATER_FIELDS = {"divergence": defaults.DIVERGENCE, "jsd_beta": defaults.JSD_BETA, "skew_alpha": defaults.SKEW_ALPHA,
+                "standardize": False}  # field → default: left out of to_dict() at that value
 
 
 def check_seeds(seeds) -> list[int]:

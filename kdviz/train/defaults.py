@@ -1,11 +1,14 @@
 """The defaults of one student run, in one place: :class:`kdviz.train.config.TrainConfig` starts from them and the
 link's parameters (:data:`kdviz.serve.urlstate.PARAMS`, the pages' widgets) take their defaults and ranges from them.
 
-Plain values, no imports: a newcomer who wants to know what a press of Train does reads this file.
+Plain values (the divergences' own defaults imported from where they are defined): a newcomer who wants to know
+what a press of Train does reads this file.
 """
 
-__all__ = ["METHODS", "METHOD", "T", "T_RANGE", "GAMMA", "GAMMA_RANGE", "ALPHA", "ALPHA_RANGE", "BETA", "BETA_RANGE", "HIDDEN",
-           "EPOCHS", "LR", "BATCH_SIZE", "SEED", "NUM_THREADS"]
+from kdviz.maths.divergences import DEFAULT_ALPHA, DEFAULT_BETA
+
+__all__ = ["METHODS", "METHOD", "T", "T_RANGE", "GAMMA", "GAMMA_RANGE", "ALPHA", "ALPHA_RANGE", "BETA", "BETA_RANGE",
+           "DIVERGENCE", "JSD_BETA", "SKEW_ALPHA", "HIDDEN", "EPOCHS", "LR", "BATCH_SIZE", "SEED", "NUM_THREADS"]
 
 METHODS = ("kd", "dkd")  # the soft term: Hinton et al.'s T²·KL, or decoupled KD (Zhao et al., CVPR 2022)
 METHOD = "kd"
@@ -18,6 +21,10 @@ ALPHA = 1.0  # DKD's weight of TCKD (target vs the rest)
 ALPHA_RANGE = (0.0, 10.0)
 BETA = 8.0  # DKD's weight of NCKD (among the non-targets): the paper's CIFAR-100 value
 BETA_RANGE = (0.0, 20.0)
+
+DIVERGENCE = "fkl"  # kd's soft term: Hinton's forward KL (kdviz.maths.divergences has the others)
+JSD_BETA = DEFAULT_BETA  # generalized JSD's weight: 0.5, the symmetric JSD
+SKEW_ALPHA = DEFAULT_ALPHA  # skew KL's α: 0.1, DistiLLM's default
 
 HIDDEN = (128,)  # the student MLP's hidden sizes: 784-128-10
 EPOCHS = 30  # full passes over the 4,000 train digits

@@ -14,7 +14,9 @@ thread was fastest. One thread per run also lets two runs share two cores:
 core) each, and the server's training queue (:mod:`kdviz.serve.trainqueue`) gives each run one slot.
 
 Two soft terms (``TrainConfig.method``): ``"kd"``, Hinton et al.'s T²·KL, and ``"dkd"``, decoupled KD
-(Zhao et al., CVPR 2022: :func:`kdviz.maths.losses.dkd_loss`). Either way every epoch's history row carries
+(Zhao et al., CVPR 2022: :func:`kdviz.maths.losses.dkd_loss`). With ``"kd"``, ``TrainConfig.divergence`` picks the
+divergence (forward KL by default; reverse KL, JSD(β), skew KLs, total variation: :mod:`kdviz.maths.divergences`),
+and ``standardize`` z-scores both logits first (Sun et al. 2024). Either way every epoch's history row carries
 the KL's two parts on the test digits, TCKD and NCKD, and the teacher's 1 − p_t that couples them
 (:func:`kdviz.maths.losses.decompose_kd`).
 """
@@ -34,6 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from kdviz.data.mnist import MNISTSplit
+from kdviz.maths.divergences import rows_from_log_probs, standardize
 from kdviz.maths.losses import DistillationLoss, decompose_kd, dkd_loss, loss_terms
 from kdviz.train.config import METHODS, TrainConfig  # re-exported: a run's config is part of the loop's API
 from kdviz.train.models import StudentMLP
@@ -198,7 +201,8 @@ def train_student(
         raise ValueError(f"method 'dkd' needs a label for every transfer digit (it splits on the true class), "
                          f"got {n - n_labelled} unlabelled of {n}; use method 'kd'")
     if not dkd:  # kd: the teacher's log-probabilities at T, fixed for the run; dkd_loss takes the logits
-        t_all = F.log_softmax(t_all / config.T, dim=-1)  # (n, 10)
+        t_all = F.log_softmax((standardize(t_all) if config.standardize else t_all) / config.T, dim=-1)  # (n, 10)
+    hinton = config.divergence == "fkl" and not config.standardize  # the soft term of loss_terms
 
     with torch_threads(config.num_threads):
         with INIT_LOCK:  # two runs started at once (train_pair, two learners) each get their own seed's weights
@@ -213,7 +217,7 @@ def train_student(
         for epoch in range(1, config.epochs + 1):
             model.train()
             warm = min(epoch / config.warmup, 1.0) if config.warmup else 1.0  # the soft term's ramp
-            plain = not dkd and warm == 1.0  # the ordinary KD step, as fast as ever
+            plain = not dkd and hinton and warm == 1.0  # the ordinary KD step, as fast as ever
             perm = torch.randperm(n, generator=batch_order)
             xs, ys, ts = x_all[perm], y_all[perm], t_all[perm]  # shuffled copies, contiguous batches
             sums = [0.0, 0.0, 0.0]  # soft, hard, total, summed over examples
@@ -266,7 +270,8 @@ def _ramped_step(logits: torch.Tensor, teacher_batch: torch.Tensor, targets: tor
                  warm: float, all_labelled: bool) -> DistillationLoss:
     """A step's loss when the soft term is DKD or still ramping in: ``gamma·warm·soft + (1 − gamma)·hard``.
 
-    ``teacher_batch`` is (B, C): the teacher's logits for ``"dkd"``, its log-probabilities at T for ``"kd"``.
+    ``teacher_batch`` is (B, C): the teacher's logits for ``"dkd"``, its log-probabilities at T for ``"kd"`` (of its
+    standardized logits with ``config.standardize``); ``config.divergence`` chooses kd's soft term.
     """
     if config.method == "dkd":
         soft = dkd_loss(logits, teacher_batch, targets, config.T, config.alpha, config.beta)
@@ -274,11 +279,16 @@ def _ramped_step(logits: torch.Tensor, teacher_batch: torch.Tensor, targets: tor
     else:
         kd = loss_terms(logits, teacher_batch, targets, config.T, config.gamma, all_labelled=all_labelled)
         soft, hard = kd.soft, kd.hard
+        if config.divergence != "fkl" or config.standardize:  # another soft term (kdviz.maths.divergences)
+            log_q = F.log_softmax((standardize(logits) if config.standardize else logits) / config.T, dim=-1)  # (B, C)
+            rows = rows_from_log_probs(log_q, teacher_batch, config.divergence, beta=config.jsd_beta, alpha=config.skew_alpha)
+            soft = (config.T * config.T) * rows.mean()
     total = (config.gamma * warm) * soft + (1.0 - config.gamma) * hard
     return DistillationLoss(total=total, soft=soft, hard=hard)
 
 
-_PLAIN = {f.name: f.default for f in fields(TrainConfig) if f.name in ("method", "alpha", "beta", "warmup")}
+_PLAIN = {f.name: f.default for f in fields(TrainConfig)
+          if f.name in ("method", "alpha", "beta", "warmup", "divergence", "jsd_beta", "skew_alpha", "standardize")}
 
 
 def pair_configs(config: TrainConfig, *, baseline: bool = True) -> dict[str, TrainConfig]:
