@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 
+from kdviz.cli.common import add_run_options
+
 __all__ = ["add_parser", "cmd_capacity", "print_capacity"]
 
 
@@ -19,11 +21,9 @@ def add_parser(sub, *, seed_type, epochs_type, jobs_type, add_output) -> argpars
     """Add the ``capacity`` subcommand to ``sub`` (argparse subparsers) with :mod:`kdviz.cli.main`'s argument types."""
     p = sub.add_parser("capacity", help="the capacity gap: KD gain for a ladder of teachers and MLP students, and "
                                         "teacher -> assistant -> smallest student against the direct route")
-    p.add_argument("--seeds", type=seed_type, nargs="+", default=None, help="student seeds (default 0 1 2; --quick: 0)")
-    p.add_argument("--epochs", type=epochs_type, default=None, help="epochs of every student run (default 30; --quick: 3)")
-    p.add_argument("--n-jobs", type=jobs_type, default=2, help="worker processes (default 2)")
-    p.add_argument("--quick", action="store_true",
-                   help="seed 0, 3 epochs, students 16 and 128, assistant 128: seconds once the teachers are cached")
+    add_run_options(p, seed_type=seed_type, epochs_type=epochs_type, jobs_type=jobs_type, seeds="0 1 2; --quick: 0",
+                    epochs="30; --quick: 3", quick="seed 0, 3 epochs, students 16 and 128, assistant 128: seconds once "
+                                                   "the teachers are cached")
     add_output(p)  # --ship: kdviz/results/capacity.json, which the Lab's capacity tab opens with
     return p
 

@@ -9,7 +9,7 @@ import json
 import math
 import sys
 
-__all__ = ["resources", "lab_config", "with_progress", "check_ship", "ship", "pm", "strict_json", "dumps"]
+__all__ = ["resources", "lab_config", "add_run_options", "with_progress", "check_ship", "ship", "pm", "strict_json", "dumps"]
 
 
 def resources(args):
@@ -27,6 +27,15 @@ def lab_config(args):
 
     check_seeds(args.seeds)
     return TrainConfig(hidden=tuple(args.hidden), epochs=args.epochs, T=args.temperature, gamma=getattr(args, "gamma", 1.0))
+
+
+def add_run_options(p, *, seed_type, epochs_type, jobs_type, seeds: str, epochs: str, quick: str) -> None:
+    """--seeds, --epochs, --n-jobs and --quick of a Lab command whose --quick changes the defaults (None: from the
+    command's FULL or QUICK); ``seeds``, ``epochs``: the defaults as the help says them; ``quick``: what --quick does."""
+    p.add_argument("--seeds", type=seed_type, nargs="+", default=None, help=f"student seeds (default {seeds})")
+    p.add_argument("--epochs", type=epochs_type, default=None, help=f"epochs of every student run (default {epochs})")
+    p.add_argument("--n-jobs", type=jobs_type, default=2, help="worker processes (default 2)")
+    p.add_argument("--quick", action="store_true", help=quick)
 
 
 def with_progress(args, fn, *a, **kw):

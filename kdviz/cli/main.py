@@ -15,6 +15,7 @@
     python -m kdviz compress [--quick] [--seeds 0 1 2] [--threads 1] [--no-cache] [--json] [--ship]    (kdviz.compress)
     python -m kdviz features [--seeds 0 1 2] [--epochs 10] [--quick] [--json] [--ship]    (kdviz.cli.features, kdviz.lab.features)
     python -m kdviz capacity [--seeds 0 1 2] [--epochs 30] [--quick] [--json] [--ship]    (kdviz.cli.capacity, kdviz.lab.capacity)
+    python -m kdviz divergences [--seeds 0 1 2] [--epochs 30] [--quick] [--json] [--ship]    (kdviz.lab.divergences)
 
 Every command takes ``--data NAME`` (``mnist-5k``, the default, or ``fashion-mnist``: :mod:`kdviz.data.datasets`)
 or ``--data-dir PATH``, a folder of the four MNIST-format files, whose teacher is trained on first use and cached.
@@ -23,8 +24,9 @@ or ``--data-dir PATH``, a folder of the four MNIST-format files, whose teacher i
 (:func:`kdviz.base.i18n.render`), except with ``--json``. A bad argument exits with status 2 and
 one line on stderr; a library problem with status 1 and one line; never a traceback.
 
-The parsers are here (their argument types in :mod:`kdviz.cli.argtypes`); ``distill`` runs in :mod:`kdviz.cli.distill`, the lab's commands run in :mod:`kdviz.cli.lab`, ``features`` and ``capacity`` in
-:mod:`kdviz.cli.features` and :mod:`kdviz.cli.capacity`, with the helpers they share in :mod:`kdviz.cli.common`.
+The parsers are here (their argument types in :mod:`kdviz.cli.argtypes`); ``distill`` runs in :mod:`kdviz.cli.distill`,
+the lab's commands in :mod:`kdviz.cli.lab`; ``features``, ``capacity`` and ``divergences`` in :mod:`kdviz.cli.features`,
+:mod:`kdviz.cli.capacity` and :mod:`kdviz.cli.divergences`, with the helpers they share in :mod:`kdviz.cli.common`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from pathlib import Path
 
 from kdviz.cli import capacity as cli_capacity
 from kdviz.cli import distill as cli_distill
+from kdviz.cli import divergences as cli_divergences
 from kdviz.cli import features as cli_features
 from kdviz.cli import lab as cli_lab
 from kdviz.cli.argtypes import (
@@ -198,6 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
                             add_output=_add_output_options)
     cli_capacity.add_parser(sub, seed_type=SEED, epochs_type=EPOCHS,
                             jobs_type=int_at_least("n-jobs", 1), add_output=_add_output_options)
+    cli_divergences.add_parser(sub, seed_type=SEED, epochs_type=EPOCHS,
+                               jobs_type=int_at_least("n-jobs", 1), add_output=_add_output_options)
     for p in sub.choices.values():  # every command takes the data set
         _add_data_options(p)
     parser.commands = sub.choices  # name → its parser (check_args says a problem as the subcommand's argparse would)
@@ -233,6 +238,7 @@ COMMANDS = {  # subcommand → (run, print for humans)
     "compress": (cli_lab.cmd_compress, cli_lab.print_compress),
     "features": (cli_features.cmd_features, cli_features.print_features),
     "capacity": (cli_capacity.cmd_capacity, cli_capacity.print_capacity),
+    "divergences": (cli_divergences.cmd_divergences, cli_divergences.print_divergences),
 }
 
 

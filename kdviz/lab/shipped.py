@@ -29,7 +29,8 @@ from kdviz.base.i18n import Message
 __all__ = ["RESULTS", "NAMES", "Shipped", "provenance", "save", "load", "machine_name"]
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
-NAMES = ("compress", "fewer_labels", "self_distill", "merge", "omit_class", "sweep", "dkd", "features", "capacity")  # one file each
+NAMES = ("compress", "fewer_labels", "self_distill", "merge", "omit_class", "sweep", "dkd", "features", "capacity",
+         "divergences", "divergences_fashion")  # one file each (divergences: one per data set, kdviz.lab.divergences)
 
 
 @dataclass(frozen=True)
