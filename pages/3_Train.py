@@ -40,7 +40,7 @@ with controls:
                           format_func=lambda v: f"{v:g}")
     T = ui.T_slider()
     gamma = ui.gamma_slider()
-    methods = {m: ui.tr(k) for m, k in ks.METHODS.items()}  # urlstate.METHODS → label
+    methods = {m: ui.tr(k) for m, k in ks.METHOD_NAMES.items()}  # urlstate.METHODS → label
     method = ui.shared_widget(st.radio, "method", ui.tr("train.method"), list(methods), format_func=methods.get, horizontal=True,
                               help=ui.tr("train.method_help"))  # a radio wraps in the narrow column (a segmented control was cut off)
     alpha, beta, warmup = defaults.alpha, defaults.beta, defaults.warmup

@@ -13,7 +13,7 @@ from kdviz.maths.stats import plus_minus
 from kdviz.train.runs import PairedGain, Run, seed_summary
 
 __all__ = [
-    "SIZES", "HINTON", "LEARNING_RATES", "METHODS", "MODELS", "HISTORY_HEADERS", "HISTORY_FORMATS", "arch", "press_seeds",
+    "SIZES", "HINTON", "LEARNING_RATES", "METHOD_NAMES", "MODELS", "HISTORY_HEADERS", "HISTORY_FORMATS", "arch", "press_seeds",
     "next_run_id", "press_message", "progress_fields", "frame_epochs", "lab_pointer_fields", "headline_message",
     "noise_message", "run_header_fields", "lead_message", "disagreement_count",
 ]
@@ -22,7 +22,7 @@ SIZES = {"784-32-10": (32,), "784-64-10": (64,), "784-128-10": (128,), "784-256-
          "784-512-10": (512,), "784-256-128-10": (256, 128), "784-800-800-10": (800, 800)}  # option → hidden widths
 HINTON = "784-800-800-10"  # the size of Hinton et al. (2015)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)  # the learning rate's choices
-METHODS = {"kd": "train.method_kd", "dkd": "train.method_dkd"}  # kdviz.serve.urlstate.METHODS → message key
+METHOD_NAMES = {"kd": "train.method_kd", "dkd": "train.method_dkd"}  # kdviz.serve.urlstate.METHODS → message key
 MODELS = {"teacher": "train.model_teacher", "distilled": "train.model_distilled",
           "baseline": "train.model_baseline"}  # kdviz.train.runs.MODELS → message key
 HISTORY_HEADERS = {"run": "train.h_run", "hidden": "train.h_hidden", "epochs": "train.h_epochs", "lr": "train.h_lr",
