@@ -44,6 +44,16 @@ with controls:
     method = ui.shared_widget(st.radio, "method", ui.tr("train.method"), list(methods), format_func=methods.get, horizontal=True,
                               help=ui.tr("train.method_help"))  # a radio wraps in the narrow column (a segmented control was cut off)
     alpha, beta, warmup = defaults.alpha, defaults.beta, defaults.warmup
+    loss, jsd_beta, skew, std = defaults.divergence, defaults.jsd_beta, defaults.skew_alpha, 0
+    if method == "kd":  # the divergence of the soft term (kdviz.maths.divergences), in the link too
+        losses = {k: ui.tr(key) for k, key in ks.LOSS_NAMES.items()}  # kdviz.maths.divergences.DIVERGENCES → label
+        loss = ui.shared_widget(st.radio, "loss", ui.tr("train.loss"), list(losses), format_func=losses.get,
+                                help=ui.tr("train.loss_help"))
+        if loss == "jsd":
+            jsd_beta = ui.shared_widget(st.slider, "jsd_beta", ui.tr("train.jsd_beta"), 0.0, 1.0, step=0.05, help=ui.tr("train.jsd_beta_help"))
+        if loss in ("skl", "srkl"):
+            skew = ui.shared_widget(st.slider, "skew", ui.tr("train.skew"), 0.0, 1.0, step=0.05, help=ui.tr("train.skew_help"))
+        std = int(ui.shared_widget(st.toggle, "std", ui.tr("train.std"), help=ui.tr("train.std_help")))
     if method == "dkd":  # α, β (in the link, like T and γ) and the warm-up, one under the other (the column is narrow)
         alpha = ui.shared_widget(st.number_input, "alpha", ui.tr("train.alpha"), 0.0, 10.0, step=0.5, help=ui.tr("train.alpha_help"))
         beta = ui.shared_widget(st.number_input, "beta", ui.tr("train.beta"), 0.0, 20.0, step=1.0, help=ui.tr("train.beta_help"))
@@ -61,7 +71,8 @@ with controls:
         st.caption(ui.tr("train.epochs_full", n=n_train, epochs=default_epochs))
 
 config = defaults.replace(hidden=ks.SIZES[size], epochs=int(epochs), lr=float(lr), T=float(T), gamma=float(gamma), seed=int(seed),
-                          method=method, alpha=float(alpha), beta=float(beta), warmup=int(warmup))
+                          method=method, alpha=float(alpha), beta=float(beta), warmup=int(warmup),
+                          divergence=loss, jsd_beta=float(jsd_beta), skew_alpha=float(skew), standardize=bool(std))
 
 with view:
     job = state.get("train_press")  # this session's press (kdviz.serve.press.Press): waiting, training, or finished unseen

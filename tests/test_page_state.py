@@ -86,7 +86,8 @@ def test_every_widget_keeps_its_value_across_a_page_change(page, cache):
     defaults, chosen = set_every_widget(at)
     changed = {k for k in chosen if k not in NOT_SET and chosen[k] != defaults.get(k, object())}
     assert changed, f"{page}: no widget was changed"
-    assert changed >= {k for k in defaults if k not in NOT_SET}, f"{page}: not changed: {set(defaults) - changed - NOT_SET}"
+    shown = {k for k in defaults if k not in NOT_SET and k in chosen}  # a later change can hide one (DKD: the divergence)
+    assert changed >= shown, f"{page}: not changed: {shown - changed}"
     elsewhere = "pages/2_Losses.py" if page == "app.py" else "app.py"
     at.switch_page(elsewhere).run()
     at.switch_page(page).run()

@@ -128,6 +128,25 @@ def test_settings_survive_a_trip_to_another_page(browser, server):
 
 
 @browser_only
+def test_a_chosen_divergence_survives_a_change_of_language(browser, server):
+    """Pick reverse KL, then switch to Chinese: the choice stays, shown in Chinese, and stays in the link."""
+    page = open_train(browser, server, "lang=en&loss=jsd", (1280, 720))
+    page.get_by_text("reverse KL", exact=True).click()
+    wait_idle(page)
+    assert "loss=rkl" in page.url
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name="中文").click()
+    wait_idle(page, 120_000)
+    page.screenshot(path=str(SHOTS / "divergence-zh.png"))
+    assert "lang=zh" in page.url and "loss=rkl" in page.url
+    checked = page.eval_on_selector('.st-key-_w_loss', "e => [...e.querySelectorAll('input')].filter(i => i.checked)"
+                                    ".map(i => i.closest('label').innerText).join('|')")
+    assert checked == "反向 KL", checked
+    assert "Traceback" not in page.inner_text("body")
+    page.close()
+
+
+@browser_only
 @pytest.mark.parametrize("query, size", [("lang=en&present=1", (1280, 720)), ("lang=zh&seed=1", (390, 844))],
                          ids=["presenter-1280", "phone-390-zh"])  # seed=1: not the presenter case's press (which would be shared)
 def test_after_a_press_the_live_chart_is_in_the_window(browser, server, query, size):

@@ -93,3 +93,9 @@ def test_every_key_is_in_the_catalog():
     keys = [*ks.METHOD_NAMES.values(), *ks.MODELS.values(), *ks.HISTORY_HEADERS.values()]
     assert all(k in MESSAGES for k in keys)
     assert set(ks.HISTORY_FORMATS) <= set(ks.HISTORY_HEADERS)
+
+
+def test_every_divergence_has_a_name():
+    from kdviz.maths.divergences import DIVERGENCES
+
+    assert tuple(ks.LOSS_NAMES) == DIVERGENCES

@@ -17,7 +17,9 @@ from ui.resources import data_args, loaded_resources
 from ui.text import tr
 from ui.view_state import DIGIT_DATA, dataset
 
-SHARED = ("T", "gamma", "digit", "seed", "lang", "present", "data", "method", "alpha", "beta")  # per-session view, kept across pages and in the URL
+SHARED = ("T", "gamma", "digit", "seed", "lang", "present", "data", "method", "alpha", "beta",  # per-session view, kept
+          "loss", "jsd_beta", "skew", "std")  # across pages and in the URL (the last four: the Train page's divergence)
+SOFT_TERM = ("loss", "jsd_beta", "skew", "std")  # named in the link only when not forward KL on plain logits
 KEPT_ON_RESET = ("lang", "present", "_view_read", "_run_started", "_live_heard", "_view_version",  # "Reset view" keeps these,
                  "_room", "_room_member", "_room_page")  # the class the session is in (ui.room), the runs and results
 HEARD = "_live_heard"  # the seq of the last live release this session ran
@@ -28,12 +30,12 @@ RESET_KEYS = ("lab.tab", "compress.preset", "compress.x", "compress.columns", "c
 def default_view(res: Resources) -> dict:
     """The view every page opens on: urlstate's defaults, and the test image of :func:`kdviz.train.reference.opening_digit`
     (the 4 or 9 the teacher finds most like the other, on MNIST)."""
-    view = {name: urlstate.PARAMS[name][3] for name in ("T", "gamma", "seed", "method", "alpha", "beta")}
+    view = {name: urlstate.PARAMS[name][3] for name in ("T", "gamma", "seed", "method", "alpha", "beta", *SOFT_TERM)}
     return view | {"digit": reference.opening_digit(res)}
 
 
 def reset_view() -> None:
-    """"Reset view": T, γ, digit, seed and the Train method (KD, α, β) back to their defaults, and every page's own view widgets
+    """"Reset view": T, γ, digit, seed and the Train method (KD, α, β; the divergence) back to their defaults, and every page's own view widgets
     (keys starting with ``_``, and :data:`RESET_KEYS`); the language, presenter mode, this
     session's runs and results are kept. The URL follows at the end of the run."""
     state, shown = st.session_state, dataset()  # the page's data set, read before its key ("_page_data") is cleared
@@ -93,6 +95,17 @@ def view_query() -> str:
     if view.get("method") == "kd":  # DKD's settings only with DKD
         for name in ("method", "alpha", "beta"):
             view.pop(name, None)
+    loss = view.get("loss")
+    if loss != "jsd":  # the divergence's weights only with the divergence that has them
+        view.pop("jsd_beta", None)
+    if loss not in ("skl", "srkl"):
+        view.pop("skew", None)
+    if view.get("std"):
+        view["std"] = 1  # the toggle leaves True; the link says 1
+    else:
+        view.pop("std", None)
+    if loss == "fkl":
+        view.pop("loss", None)
     return urlstate.to_query(view)
 
 

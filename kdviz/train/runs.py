@@ -126,9 +126,12 @@ def history_table(runs: list[Run]) -> pd.DataFrame:
 
 
 def method_label(config: TrainConfig) -> str:
-    """The soft loss of a run, as the history shows it: ``KD``, or ``DKD α=1 β=8`` (with its warm-up epochs, if any)."""
+    """The soft loss of a run, as the history shows it: ``KD``, ``KD jsd β=0.5 std`` (another divergence, standardized
+    logits), or ``DKD α=1 β=8`` (with its warm-up epochs, if any)."""
     if config.method != "dkd":
-        return "KD"
+        weight = {"jsd": f" β={config.jsd_beta:g}", "skl": f" α={config.skew_alpha:g}", "srkl": f" α={config.skew_alpha:g}"}
+        term = "" if config.divergence == "fkl" else f" {config.divergence}{weight.get(config.divergence, '')}"
+        return f"KD{term}{' std' if config.standardize else ''}"
     warm = f" w={config.warmup}" if config.warmup else ""
     return f"DKD α={config.alpha:g} β={config.beta:g}{warm}"
 

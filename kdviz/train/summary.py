@@ -13,7 +13,7 @@ from kdviz.maths.stats import plus_minus
 from kdviz.train.runs import PairedGain, Run, seed_summary
 
 __all__ = [
-    "SIZES", "HINTON", "LEARNING_RATES", "METHOD_NAMES", "MODELS", "HISTORY_HEADERS", "HISTORY_FORMATS", "arch", "press_seeds",
+    "SIZES", "HINTON", "LEARNING_RATES", "METHOD_NAMES", "LOSS_NAMES", "MODELS", "HISTORY_HEADERS", "HISTORY_FORMATS", "arch", "press_seeds",
     "next_run_id", "press_message", "progress_fields", "frame_epochs", "lab_pointer_fields", "headline_message",
     "noise_message", "run_header_fields", "lead_message", "disagreement_count",
 ]
@@ -23,6 +23,8 @@ SIZES = {"784-32-10": (32,), "784-64-10": (64,), "784-128-10": (128,), "784-256-
 HINTON = "784-800-800-10"  # the size of Hinton et al. (2015)
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)  # the learning rate's choices
 METHOD_NAMES = {"kd": "train.method_kd", "dkd": "train.method_dkd"}  # kdviz.serve.urlstate.METHODS → message key
+LOSS_NAMES = {"fkl": "train.loss_fkl", "rkl": "train.loss_rkl", "jsd": "train.loss_jsd", "skl": "train.loss_skl",
+              "srkl": "train.loss_srkl", "tvd": "train.loss_tvd"}  # kdviz.maths.divergences.DIVERGENCES → message key
 MODELS = {"teacher": "train.model_teacher", "distilled": "train.model_distilled",
           "baseline": "train.model_baseline"}  # kdviz.train.runs.MODELS → message key
 HISTORY_HEADERS = {"run": "train.h_run", "hidden": "train.h_hidden", "epochs": "train.h_epochs", "lr": "train.h_lr",
