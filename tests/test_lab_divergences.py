@@ -79,3 +79,24 @@ def test_the_full_runs_are_shipped(dataset):
     assert [r["arm"] for r in out["rows"]] == list(ldv.ARM_KEYS)
     for r in out["rows"]:
         assert len(r["test_acc_per_seed"]) == 3 and r["test_acc"] == pytest.approx(sum(r["test_acc_per_seed"]) / 3)
+
+
+def test_readme_and_docs_print_the_shipped_table():
+    """README's and docs/lab.md's divergence table is divergence_markdown of the two shipped results; the wall times and
+    the one verdict the text names are theirs."""
+    from kdviz.train.resources import load_resources
+
+    outs = []
+    for dataset in ("mnist-5k", "fashion-mnist"):
+        res = load_resources(dataset=dataset)
+        outs.append(shipped.load(ldv.shipped_name(dataset), data_fingerprint=res.data.fingerprint,
+                                 teacher_sha256=str(res.teacher_meta.get("sha256", ""))).result)
+    table = ldv.divergence_markdown(*outs)
+    root = shipped.RESULTS.parents[1]
+    readme, lab = ((root / p).read_text(encoding="utf-8") for p in ("README.md", "docs/lab.md"))
+    assert table in readme and table in lab
+    assert f"--ship                             # seeds 0-2, 30 epochs: {outs[0]['wall_seconds']:.0f} s on 2 cores" in lab
+    assert f"--data fashion-mnist --ship        # {outs[1]['wall_seconds']:.0f} s" in lab
+    hurts = {r["arm"]: r for r in outs[1]["rows"] if r["verdict"] == "hurts"}
+    assert set(hurts) == {"tvd", "labels"} and not any(r["verdict"] in ("helps", "hurts") for r in outs[0]["rows"])
+    assert f"total variation's −{-100 * hurts['tvd']['gain']:.2f} points on Fashion-MNIST" in lab

@@ -24,7 +24,7 @@ from kdviz.train.resources import Resources
 from kdviz.train.sweep import run_jobs, worker_arrays, worker_run
 
 __all__ = ["ARMS", "ARM_KEYS", "REFERENCE", "FULL", "QUICK", "ROW_KEYS", "SHIPPED", "shipped_name", "divergence_compare",
-           "divergence_json", "divergence_table", "divergence_frame"]
+           "divergence_json", "divergence_table", "divergence_frame", "divergence_markdown"]
 
 ARMS = (  # key, the TrainConfig fields it changes, the catalog key of its name
     ("fkl", {}, "divergences.arm_fkl"),
@@ -137,4 +137,25 @@ def divergence_table(out: dict) -> str:
         lines.append(f"{r['arm']:<9}{acc:<18}{gain:<24}{r['verdict'] or 'reference'}")
     lines.append(f"T = {out['T']:g}, gamma = {out['gamma']:g} (labels: 0), {out['epochs']} epoch(s), seeds {out['seeds']}, "
                  f"{out['student']} on {out['dataset']}; gains paired by seed, 95 % t interval; {out['wall_seconds']:g} s")
+    return "\n".join(lines)
+
+
+def divergence_markdown(digits: dict, fashion: dict) -> str:
+    """The table README.md and docs/lab.md print: one row per arm, each data set's test accuracy (mean ± std over the
+    seeds, %) and the paired gain over forward KL (points) with its verdict, from two :func:`divergence_json` results."""
+    from kdviz.base.i18n import tr
+
+    names = {key: tr(name, "en") for key, _, name in ARMS}
+    words = {"noise": "within the noise", "helps": "helps", "hurts": "hurts"}
+
+    def gain(r: dict) -> str:
+        if r["arm"] == REFERENCE:
+            return "reference"
+        return f"{plus_minus(r['gain'], r['gain_std'], scale=100, digits=2)} points, {words[r['verdict']]}"
+
+    lines = ["| soft term | 5,000 digits: test acc | gain over forward KL | Fashion-MNIST: test acc | gain over forward KL |",
+             "| --- | --- | --- | --- | --- |"]
+    for a, b in zip(digits["rows"], fashion["rows"]):
+        lines.append(f"| {names[a['arm']]} | {plus_minus(a['test_acc'], a['test_acc_std'], scale=100, digits=2)} % | {gain(a)} | "
+                     f"{plus_minus(b['test_acc'], b['test_acc_std'], scale=100, digits=2)} % | {gain(b)} |")
     return "\n".join(lines)
