@@ -188,8 +188,8 @@ def test_lab_and_compression_open_with_results_on_a_new_machine(browser, tmp_pat
     try:
         page, errors = open_page(browser, f"{server.url}/Lab?lang=en")
         tabs = page.get_by_role("tab")
-        assert tabs.count() == 8, tabs.count()  # fewer labels, self, two teachers, a digit never seen, T × γ, KD vs DKD,
-        # beyond logits, capacity gap
+        assert tabs.count() == 9, tabs.count()  # fewer labels, self, two teachers, a digit never seen, T × γ, KD vs DKD,
+        # beyond logits, capacity gap, which divergence
         for i in range(tabs.count()):
             tabs.nth(i).click()
             page.wait_for_timeout(300)

@@ -28,7 +28,7 @@ from kdviz.maths import stats
 from kdviz.viz import plots, plots_compress, plots_lab
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [ROOT / "app.py", *sorted((ROOT / "ui").glob("*.py")), *sorted((ROOT / "pages").glob("*.py")),
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "ui").rglob("*.py")), *sorted((ROOT / "pages").glob("*.py")),
            *[p for p in sorted((ROOT / "kdviz").rglob("*.py")) if p.name != "i18n.py"]]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WORD = re.compile(r"[A-Za-z]{3,}")  # an English word: a text with one must also hold Chinese in zh

@@ -16,10 +16,10 @@ from kdviz.train.loop import TrainConfig
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "4_Lab.py")
 CHARTS = {"fewer.chart", "self.ba", "self.sn", "merge.chart", "omit.per_class", "omit.curve", "sweep.chart", "dkd.chart",
-          "features.chart", "features.maps", "capacity.heatmap", "capacity.assistant"}  # one tab's or another's
+          "features.chart", "features.maps", "capacity.heatmap", "capacity.assistant", "divergences.chart"}  # one tab's or another's
 TABS = ["Fewer labels", "Self-distillation", "Two teachers, one student", "A digit never seen", "T × γ sweep", "KD vs DKD",
-        "Beyond logits", "Capacity gap"]
-SHIPPED = ("fewer_labels", "self_distill", "merge", "omit_class", "sweep", "dkd", "features", "capacity")  # each tab's shipped result
+        "Beyond logits", "Capacity gap", "Which divergence"]
+SHIPPED = ("fewer_labels", "self_distill", "merge", "omit_class", "sweep", "dkd", "features", "capacity", "divergences")  # each tab's shipped result
 
 
 @pytest.fixture
@@ -73,7 +73,8 @@ def test_opens_with_the_shipped_results_without_training(tmp_path, monkeypatch):
     assert not app.exception, app.exception
     assert app.title[0].value == "Distillation lab"
     assert [t.label for t in app.tabs] == TABS
-    for key in ("fewer.run", "self.run", "merge.run", "omit.run", "sweep.run", "dkd.run", "features.run", "capacity.run"):
+    for key in ("fewer.run", "self.run", "merge.run", "omit.run", "sweep.run", "dkd.run", "features.run", "capacity.run",
+                "divergences.run"):
         assert app.button(key=key)  # every tab's widgets, open or not
     assert charts(app) == ["fewer.chart"]  # only the open tab builds its figures
     drawn = []

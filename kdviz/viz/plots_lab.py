@@ -225,3 +225,20 @@ def dkd_figure(rows: pd.DataFrame, *, lang: str = "en") -> go.Figure:
     style.accuracy_axis(fig, lo, title=tr("plots_lab.test_acc", lang), lang=lang)
     fig.update_xaxes(title=tr("plots_lab.dkd_x", lang))
     return style.apply(fig)
+
+
+def divergence_figure(rows: pd.DataFrame, names: dict[str, str], *, lang: str = "en") -> go.Figure:
+    """Test accuracy of each soft term (mean ± sample std over seeds) as horizontal bars (eight names read on a phone),
+    forward KL (the reference) in the distilled student's colour and at the top, labels only in the baseline's.
+    ``rows``: :func:`kdviz.lab.divergences.divergence_compare` (or its shipped JSON's frame); ``names``: arm → its name."""
+    labels = [names[a] for a in rows["arm"]]
+    colours = [DISTILLED if a == "fkl" else style.ROLES["baseline"] if a == "labels" else style.ROLES["other"] for a in rows["arm"]]
+    fig = go.Figure(go.Bar(y=labels, x=_pct(rows["test_acc"]), error_x=_err(rows["test_acc_std"]), marker_color=colours,
+                           orientation="h", hovertemplate="%{x:.2f} %<extra></extra>"))
+    lo = float(np.nanmin(_pct(rows["test_acc"] - rows["test_acc_std"].fillna(0.0)))) if len(rows) else 0.0
+    n = len(rows["test_acc_per_seed"].iloc[0]) if len(rows) else 0
+    fig.update_layout(title=tr("plots_lab.divergence_title", lang, seeds=_seeds(n, lang)),
+                      **{**_LAYOUT, "hovermode": "closest", "height": 120 + 38 * len(rows)})
+    fig.update_yaxes(autorange="reversed", automargin=True)  # the reference first, as in the table
+    style.accuracy_axis(fig, lo, title=tr("plots_lab.test_acc", lang), lang=lang, axis="x")
+    return style.apply(fig)
