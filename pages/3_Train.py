@@ -50,7 +50,7 @@ with controls:
         loss = ui.shared_widget(st.radio, "loss", ui.tr("train.loss"), list(losses), format_func=losses.get,
                                 help=ui.tr("train.loss_help"))
         if loss == "jsd":
-            jsd_beta = ui.shared_widget(st.slider, "jsd_beta", ui.tr("train.jsd_beta"), 0.0, 1.0, step=0.05, help=ui.tr("train.jsd_beta_help"))
+            jsd_beta = ui.shared_widget(st.slider, "jsdbeta", ui.tr("train.jsd_beta"), 0.0, 1.0, step=0.05, help=ui.tr("train.jsd_beta_help"))
         if loss in ("skl", "srkl"):
             skew = ui.shared_widget(st.slider, "skew", ui.tr("train.skew"), 0.0, 1.0, step=0.05, help=ui.tr("train.skew_help"))
         std = int(ui.shared_widget(st.toggle, "std", ui.tr("train.std"), help=ui.tr("train.std_help")))

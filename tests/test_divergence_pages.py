@@ -7,10 +7,10 @@ from kdviz.train.loop import TrainConfig, train_student
 
 
 def test_train_with_jsd_on_standardized_logits_from_a_link(res):
-    at = open_page("pages/3_Train.py", {"loss": "jsd", "jsd_beta": "0.3", "std": "1"})
-    assert at.radio(key="_w_loss").value == "jsd" and at.slider(key="_w_jsd_beta").value == 0.3
+    at = open_page("pages/3_Train.py", {"loss": "jsd", "jsdbeta": "0.3", "std": "1"})
+    assert at.radio(key="_w_loss").value == "jsd" and at.slider(key="_w_jsdbeta").value == 0.3
     assert at.toggle(key="_w_std").value  # on (the link's 1)
-    assert "loss=jsd" in link(at) and "jsd_beta=0.3" in link(at) and "std=1" in link(at) and "skew=" not in link(at)
+    assert "loss=jsd" in link(at) and "jsdbeta=0.3" in link(at) and "std=1" in link(at) and "skew=" not in link(at)
     at.number_input(key="_train_epochs").set_value(2)
     at.selectbox(key="_train_size").set_value("784-32-10")
     at.button(key="train_button").click().run()
@@ -23,8 +23,8 @@ def test_train_with_jsd_on_standardized_logits_from_a_link(res):
     # back to forward KL without standardizing: the divergence leaves the link, and its weight's slider the page
     at.radio(key="_w_loss").set_value("fkl").run()
     at.toggle(key="_w_std").set_value(False).run()
-    assert "loss=" not in link(at) and "jsd_beta=" not in link(at) and "std=" not in link(at)
-    assert not any(s.key == "_w_jsd_beta" for s in at.slider)
+    assert "loss=" not in link(at) and "jsdbeta=" not in link(at) and "std=" not in link(at)
+    assert not any(s.key == "_w_jsdbeta" for s in at.slider)
 
 
 def test_the_skew_and_dkd_hide_what_does_not_apply():
@@ -35,7 +35,7 @@ def test_the_skew_and_dkd_hide_what_does_not_apply():
 
 
 def test_a_bad_divergence_in_the_link_is_one_line():
-    at = open_page("pages/3_Train.py", {"loss": "kl", "jsd_beta": "7"})
+    at = open_page("pages/3_Train.py", {"loss": "kl", "jsdbeta": "7"})
     warnings = [w.value for w in at.warning]
     assert any("loss='kl' is not one of fkl, rkl, jsd, skl, srkl, tvd" in w for w in warnings)
     assert any("beta=7 is outside [0, 1]" in w for w in warnings) and at.session_state["loss"] == "fkl" and not at.exception

@@ -68,9 +68,9 @@ def test_problems_are_english_strings_that_know_their_message(params, english):
 
 
 def test_a_link_picks_the_divergence():
-    values, problems = parse_query({"loss": "jsd", "jsd_beta": "0.3", "std": "1", "skew": "0.2"})
-    assert values == {"loss": "jsd", "jsd_beta": 0.3, "std": 1, "skew": 0.2} and problems == []
-    values, problems = parse_query({"loss": "kl", "jsd_beta": "2", "std": "yes"})
+    values, problems = parse_query({"loss": "jsd", "jsdbeta": "0.3", "std": "1", "skew": "0.2"})
+    assert values == {"loss": "jsd", "jsdbeta": 0.3, "std": 1, "skew": 0.2} and problems == []
+    values, problems = parse_query({"loss": "kl", "jsdbeta": "2", "std": "yes"})
     assert values == {} and [p.key for p in problems] == ["url.not_choice", "url.outside", "url.not_whole"]
     assert "fkl, rkl, jsd, skl, srkl, tvd" in problems[0]
     assert to_query({"loss": "srkl", "skew": 0.25}) == "loss=srkl&skew=0.25"

@@ -18,8 +18,8 @@ from ui.text import tr
 from ui.view_state import DIGIT_DATA, dataset
 
 SHARED = ("T", "gamma", "digit", "seed", "lang", "present", "data", "method", "alpha", "beta",  # per-session view, kept
-          "loss", "jsd_beta", "skew", "std")  # across pages and in the URL (the last four: the Train page's divergence)
-SOFT_TERM = ("loss", "jsd_beta", "skew", "std")  # named in the link only when not forward KL on plain logits
+          "loss", "jsdbeta", "skew", "std")  # across pages and in the URL (the last four: the Train page's divergence)
+SOFT_TERM = ("loss", "jsdbeta", "skew", "std")  # named in the link only when not forward KL on plain logits
 KEPT_ON_RESET = ("lang", "present", "_view_read", "_run_started", "_live_heard", "_view_version",  # "Reset view" keeps these,
                  "_room", "_room_member", "_room_page")  # the class the session is in (ui.room), the runs and results
 HEARD = "_live_heard"  # the seq of the last live release this session ran
@@ -97,7 +97,7 @@ def view_query() -> str:
             view.pop(name, None)
     loss = view.get("loss")
     if loss != "jsd":  # the divergence's weights only with the divergence that has them
-        view.pop("jsd_beta", None)
+        view.pop("jsdbeta", None)
     if loss not in ("skl", "srkl"):
         view.pop("skew", None)
     if view.get("std"):

@@ -2,7 +2,7 @@
 
 A link such as ``?T=8&gamma=0.5&digit=123&seed=1&lang=zh`` opens the same view on any
 page; ``&present=1`` opens it in presenter mode, ``&data=fashion-mnist`` on Fashion-MNIST, ``&method=dkd&alpha=1&beta=8``
-the Train page on decoupled KD, ``&loss=jsd&jsd_beta=0.3&std=1`` on another soft term (:mod:`kdviz.maths.divergences`;
+the Train page on decoupled KD, ``&loss=jsd&jsdbeta=0.3&std=1`` on another soft term (:mod:`kdviz.maths.divergences`;
 ``skew`` for skl / srkl). Each bad value is dropped with a one-line message; the rest of the link still works.
 The message is a :class:`Problem`: an English ``str`` that also carries its key in
 :mod:`kdviz.base.i18n` (``url.``) and fields, so ``problem.text("zh")`` gives it in Chinese. A value is echoed
@@ -38,7 +38,7 @@ PARAMS: dict[str, tuple[str, float | None, float | None, object]] = {
     "alpha": ("float", *defaults.ALPHA_RANGE, defaults.ALPHA),  # DKD's weight of TCKD
     "beta": ("float", *defaults.BETA_RANGE, defaults.BETA),  # DKD's weight of NCKD (the paper's CIFAR-100 default: 8)
     "loss": ("choice", None, None, defaults.DIVERGENCE),  # kd's soft term: a divergence of kdviz.maths.divergences
-    "jsd_beta": ("float", 0.0, 1.0, defaults.JSD_BETA),  # loss=jsd: its weight β (0 = forward KL, 1 = reverse KL)
+    "jsdbeta": ("float", 0.0, 1.0, defaults.JSD_BETA),  # loss=jsd: its weight β (0 = forward KL, 1 = reverse KL)
     "skew": ("float", 0.0, 1.0, defaults.SKEW_ALPHA),  # loss=skl or srkl: the skew α
     "std": ("int", 0, 1, 0),  # 1: standardized logits (Sun et al. 2024)
 }
