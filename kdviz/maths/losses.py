@@ -30,7 +30,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = ["soften", "distillation_loss", "loss_terms", "DistillationLoss", "check_temperature", "check_gamma",
-           "check_unit", "check_weight", "decompose_kd", "dkd_loss", "KDDecomposition"]
+           "check_unit", "check_weight", "hard_loss", "decompose_kd", "dkd_loss", "KDDecomposition"]
 
 
 def check_temperature(T) -> float:
@@ -189,17 +189,21 @@ def loss_terms(student_logits: torch.Tensor, teacher_log_probs: torch.Tensor, ta
     # Σ_i p_i (log p_i − log q_i), summed over rows and divided by N (one fused op)
     soft = (T * T) * F.kl_div(log_q, teacher_log_probs, reduction="batchmean", log_target=True)
 
+    hard = hard_loss(student_logits, targets, all_labelled=all_labelled)
+    total = gamma * soft + (1.0 - gamma) * hard
+    return DistillationLoss(total=total, soft=soft, hard=hard)
+
+
+def hard_loss(student_logits: torch.Tensor, targets: torch.Tensor, *, all_labelled: bool = False) -> torch.Tensor:
+    """The hard term: cross-entropy of the (N, C) logits at T = 1 against ``targets`` (N,), the mean over the labelled
+    rows (a negative target is unlabelled; 0, in the graph, when none is). ``all_labelled``: as :func:`loss_terms`."""
     labelled = None if all_labelled else targets >= 0  # (N,)
     n_labelled = len(targets) if all_labelled else int(labelled.sum())
     if n_labelled == len(targets):
-        hard = F.cross_entropy(student_logits, targets)
-    elif n_labelled > 0:
-        hard = F.cross_entropy(student_logits[labelled], targets[labelled])
-    else:
-        hard = student_logits.sum() * 0.0  # no labels in this batch: no hard term
-
-    total = gamma * soft + (1.0 - gamma) * hard
-    return DistillationLoss(total=total, soft=soft, hard=hard)
+        return F.cross_entropy(student_logits, targets)
+    if n_labelled > 0:
+        return F.cross_entropy(student_logits[labelled], targets[labelled])
+    return student_logits.sum() * 0.0  # no labels in this batch: no hard term
 
 
 @dataclass(frozen=True)

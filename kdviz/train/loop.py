@@ -37,7 +37,7 @@ from torch import nn
 
 from kdviz.data.mnist import MNISTSplit
 from kdviz.maths.divergences import rows_from_log_probs, standardize
-from kdviz.maths.losses import DistillationLoss, decompose_kd, dkd_loss, loss_terms
+from kdviz.maths.losses import DistillationLoss, decompose_kd, dkd_loss, hard_loss, loss_terms
 from kdviz.train.config import METHODS, TrainConfig  # re-exported: a run's config is part of the loop's API
 from kdviz.train.models import StudentMLP
 
@@ -276,13 +276,14 @@ def _ramped_step(logits: torch.Tensor, teacher_batch: torch.Tensor, targets: tor
     if config.method == "dkd":
         soft = dkd_loss(logits, teacher_batch, targets, config.T, config.alpha, config.beta)
         hard = F.cross_entropy(logits, targets)  # every row labelled (checked once)
-    else:
+    elif config.divergence == "fkl" and not config.standardize:  # Hinton's term, ramping in
         kd = loss_terms(logits, teacher_batch, targets, config.T, config.gamma, all_labelled=all_labelled)
         soft, hard = kd.soft, kd.hard
-        if config.divergence != "fkl" or config.standardize:  # another soft term (kdviz.maths.divergences)
-            log_q = F.log_softmax((standardize(logits) if config.standardize else logits) / config.T, dim=-1)  # (B, C)
-            rows = rows_from_log_probs(log_q, teacher_batch, config.divergence, beta=config.jsd_beta, alpha=config.skew_alpha)
-            soft = (config.T * config.T) * rows.mean()
+    else:  # another soft term (kdviz.maths.divergences)
+        log_q = F.log_softmax((standardize(logits) if config.standardize else logits) / config.T, dim=-1)  # (B, C)
+        rows = rows_from_log_probs(log_q, teacher_batch, config.divergence, beta=config.jsd_beta, alpha=config.skew_alpha)
+        soft = (config.T * config.T) * rows.mean()
+        hard = hard_loss(logits, targets, all_labelled=all_labelled)
     total = (config.gamma * warm) * soft + (1.0 - config.gamma) * hard
     return DistillationLoss(total=total, soft=soft, hard=hard)
 
